@@ -1,0 +1,78 @@
+//! The command line: `serve` (the default), `migrate`, `seed`.
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::database::{Database, migrate};
+use crate::seed;
+use crate::startup::Application;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "student-registry",
+    version,
+    about = "Manage a school's student records in the browser"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Add the tutorial's three students, then COUNT generated ones.
+    Seed {
+        #[arg(long, default_value_t = 0)]
+        count: u64,
+    },
+}
+
+pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => actix_web::rt::System::new().block_on(async move {
+            let app = Application::build(settings.clone()).await?;
+            tracing::info!(
+                "Student Registry listening on http://{}:{} (database {})",
+                settings.host,
+                app.port(),
+                settings.database.path.display()
+            );
+            app.run_until_stopped().await?;
+            tracing::info!("stopped");
+            Ok(())
+        }),
+        Command::Migrate => {
+            let applied = migrate(&settings.database)?;
+            match applied.as_slice() {
+                [] => println!(
+                    "database {} is up to date",
+                    settings.database.path.display()
+                ),
+                versions => println!(
+                    "applied {} migrations to {}: {}",
+                    versions.len(),
+                    settings.database.path.display(),
+                    versions.join(", ")
+                ),
+            }
+            Ok(())
+        }
+        Command::Seed { count } => {
+            let db = Database::connect(&settings.database)?;
+            let started = std::time::Instant::now();
+            let report = seed::seed(&mut *db.connection()?, count)?;
+            println!(
+                "added {} students in {:.2?} ({} already present); the registry now has {}",
+                report.inserted,
+                started.elapsed(),
+                report.skipped,
+                report.total
+            );
+            Ok(())
+        }
+    }
+}

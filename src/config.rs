@@ -1,0 +1,211 @@
+//! Settings, read once from the environment (and an optional `.env` file, which
+//! `main` loads before calling [`Settings::from_env`]).
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use secrecy::{ExposeSecret, SecretString};
+
+/// Everything the application needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub host: IpAddr,
+    pub port: u16,
+    pub database: DatabaseSettings,
+    /// Signs the session and flash cookies. `None` means "make a random one".
+    pub secret_key: Option<SecretString>,
+    /// Mark cookies `Secure`; turn on when the app is served over HTTPS.
+    pub secure_cookies: bool,
+    pub static_dir: PathBuf,
+    /// How long in-flight requests get to finish after SIGTERM.
+    pub shutdown_timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    /// Path of the SQLite file.
+    pub path: PathBuf,
+    pub pool_size: u32,
+    /// Log every SQL statement (Flask-SQLAlchemy's `SQLALCHEMY_ECHO`).
+    pub log_sql: bool,
+}
+
+impl DatabaseSettings {
+    /// Settings for a database file, with the defaults used in production.
+    pub fn for_path(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            pool_size: 8,
+            log_sql: false,
+        }
+    }
+}
+
+/// The secret must be long enough to derive cookie keys from.
+pub const MIN_SECRET_KEY_LEN: usize = 32;
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup`, so tests need not touch the real
+    /// environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+
+        let host = match get("HOST") {
+            Some(host) => host
+                .trim()
+                .parse()
+                .with_context(|| format!("HOST={host:?} is not an IP address"))?,
+            None => IpAddr::from([127, 0, 0, 1]),
+        };
+        let port = parse_or(get("PORT"), "PORT", 8000)?;
+        let path = match get("DATABASE_URL") {
+            Some(url) => sqlite_path_from_url(&url)?,
+            None => PathBuf::from("students.db"),
+        };
+        let pool_size: u32 = parse_or(get("DATABASE_POOL_SIZE"), "DATABASE_POOL_SIZE", 8)?;
+        if pool_size == 0 {
+            bail!("DATABASE_POOL_SIZE must be at least 1");
+        }
+        let log_sql = parse_bool(get("LOG_SQL"), "LOG_SQL")?;
+        let secure_cookies = parse_bool(get("COOKIE_SECURE"), "COOKIE_SECURE")?;
+        let secret_key = get("SECRET_KEY").map(SecretString::from);
+        if let Some(key) = &secret_key
+            && key.expose_secret().len() < MIN_SECRET_KEY_LEN
+        {
+            bail!("SECRET_KEY must be at least {MIN_SECRET_KEY_LEN} characters long");
+        }
+        let static_dir = get("STATIC_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/static")));
+        let shutdown_timeout = Duration::from_secs(parse_or(
+            get("SHUTDOWN_TIMEOUT_SECS"),
+            "SHUTDOWN_TIMEOUT_SECS",
+            30,
+        )?);
+
+        Ok(Self {
+            host,
+            port,
+            database: DatabaseSettings {
+                path,
+                pool_size,
+                log_sql,
+            },
+            secret_key,
+            secure_cookies,
+            static_dir,
+            shutdown_timeout,
+        })
+    }
+}
+
+/// Accepts a plain file path (`students.db`, `/var/lib/registry/students.db`)
+/// or a URL (`sqlite://students.db`, `sqlite:///var/lib/students.db`).
+pub fn sqlite_path_from_url(url: &str) -> anyhow::Result<PathBuf> {
+    let url = url.trim();
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    if path.is_empty() {
+        bail!("DATABASE_URL={url:?} names no database file");
+    }
+    if path.contains("://") {
+        bail!("DATABASE_URL={url:?} is not a SQLite file path or sqlite:// URL");
+    }
+    Ok(PathBuf::from(path))
+}
+
+fn parse_or<T: std::str::FromStr>(
+    value: Option<String>,
+    name: &str,
+    default: T,
+) -> anyhow::Result<T> {
+    match value {
+        Some(value) => value
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("{name}={value:?} is not a valid number")),
+        None => Ok(default),
+    }
+}
+
+fn parse_bool(value: Option<String>, name: &str) -> anyhow::Result<bool> {
+    match value
+        .as_deref()
+        .map(str::trim)
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None => Ok(false),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => bail!("{name}={other:?} is not true or false"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_run_on_a_local_sqlite_file() {
+        let settings = settings(&[]).unwrap();
+        assert_eq!(settings.port, 8000);
+        assert_eq!(settings.host.to_string(), "127.0.0.1");
+        assert_eq!(settings.database.path, PathBuf::from("students.db"));
+        assert!(settings.secret_key.is_none());
+        assert!(!settings.database.log_sql);
+    }
+
+    #[test]
+    fn database_url_accepts_paths_and_sqlite_urls() {
+        for (url, path) in [
+            ("students.db", "students.db"),
+            ("sqlite://students.db", "students.db"),
+            ("sqlite:///var/lib/x.db", "/var/lib/x.db"),
+            ("data/dir/s.db", "data/dir/s.db"),
+        ] {
+            assert_eq!(
+                sqlite_path_from_url(url).unwrap(),
+                PathBuf::from(path),
+                "{url}"
+            );
+        }
+        assert!(sqlite_path_from_url("mysql://x/y").is_err());
+        assert!(sqlite_path_from_url("sqlite://").is_err());
+    }
+
+    #[test]
+    fn bad_values_are_one_line_errors() {
+        let err = settings(&[("PORT", "eighty")]).unwrap_err();
+        assert_eq!(err.to_string(), r#"PORT="eighty" is not a valid number"#);
+        assert!(settings(&[("SECRET_KEY", "short")]).is_err());
+        assert!(settings(&[("LOG_SQL", "maybe")]).is_err());
+        assert!(settings(&[("DATABASE_POOL_SIZE", "0")]).is_err());
+        assert!(settings(&[("LOG_SQL", "true")]).unwrap().database.log_sql);
+    }
+
+    #[test]
+    fn secret_key_never_prints() {
+        let secret = "s".repeat(40);
+        let settings = settings(&[("SECRET_KEY", &secret)]).unwrap();
+        assert!(!format!("{settings:?}").contains(&secret));
+    }
+}

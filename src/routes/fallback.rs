@@ -1,0 +1,35 @@
+//! What answers when no route does.
+
+use actix_web::http::Method;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse};
+
+use crate::web::AppError;
+
+/// Redirects `/create` to `/create/` (the tutorial's URLs end in a slash);
+/// anything else is the styled 404.
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let path = req.path();
+    // `//host` would be read by browsers as another site.
+    if !path.ends_with('/') && !path.starts_with("//") {
+        let with_slash = format!("{path}/");
+        if req.resource_map().has_resource(&with_slash) {
+            let location = match req.query_string() {
+                "" => with_slash,
+                query => format!("{with_slash}?{query}"),
+            };
+            // 308 keeps the method, so a form posted to `/create` still works.
+            let mut redirect = if req.method() == Method::GET || req.method() == Method::HEAD {
+                HttpResponse::MovedPermanently()
+            } else {
+                HttpResponse::PermanentRedirect()
+            };
+            return Ok(redirect.insert_header((LOCATION, location)).finish());
+        }
+    }
+    Err(AppError::NotFound)
+}
+
+pub async fn method_not_allowed() -> Result<HttpResponse, AppError> {
+    Err(AppError::MethodNotAllowed)
+}

@@ -1,0 +1,195 @@
+//! The student pages: index, detail, create, edit, delete.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{ContentType, LOCATION};
+use actix_web::{HttpResponse, web};
+use actix_web_flash_messages::FlashMessage;
+use askama::Template;
+use serde::Deserialize;
+
+use crate::database::Database;
+use crate::students::{FieldErrors, SaveError, StudentDraft, queries};
+use crate::views::{IndexPage, StudentFormPage, StudentPage, StudentView};
+use crate::web::csrf::{CarriesCsrfToken, ProtectedForm};
+use crate::web::{AppError, Page};
+
+/// The create and edit forms as submitted.
+#[derive(Debug, Deserialize)]
+pub struct StudentForm {
+    #[serde(default)]
+    csrf_token: String,
+    /// The version the edit form was filled from; absent on create.
+    #[serde(default)]
+    version: String,
+    #[serde(flatten)]
+    draft: StudentDraft,
+}
+
+impl CarriesCsrfToken for StudentForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+/// The delete button's form.
+#[derive(Debug, Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+impl CarriesCsrfToken for DeleteForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+pub async fn index(db: web::Data<Database>, page: Page) -> Result<IndexPage, AppError> {
+    let students = db.run(queries::list_all).await?;
+    Ok(IndexPage {
+        page,
+        students: students.iter().map(StudentView::from).collect(),
+    })
+}
+
+pub async fn show(
+    db: web::Data<Database>,
+    page: Page,
+    id: web::Path<i32>,
+) -> Result<StudentPage, AppError> {
+    let id = id.into_inner();
+    let student = db
+        .run(move |conn| queries::find(conn, id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(StudentPage {
+        page,
+        student: StudentView::from(&student),
+    })
+}
+
+pub async fn new_form(page: Page) -> Result<HttpResponse, AppError> {
+    let form = StudentFormPage::create(page, &StudentDraft::default(), &FieldErrors::default());
+    render(StatusCode::OK, &form)
+}
+
+pub async fn create(
+    db: web::Data<Database>,
+    page: Page,
+    form: ProtectedForm<StudentForm>,
+) -> Result<HttpResponse, AppError> {
+    let draft = form.0.draft;
+    let details = match draft.validate() {
+        Ok(details) => details,
+        Err(errors) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &StudentFormPage::create(page, &draft, &errors),
+            );
+        }
+    };
+    match db.run(move |conn| queries::create(conn, &details)).await {
+        Ok(student) => {
+            FlashMessage::success(format!("Student {} added", student.full_name())).send();
+            Ok(see_other(&format!("/{}/", student.id)))
+        }
+        Err(SaveError::EmailTaken) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &StudentFormPage::create(page, &draft, &FieldErrors::email_taken()),
+        ),
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn edit_form(
+    db: web::Data<Database>,
+    page: Page,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let student = db
+        .run(move |conn| queries::find(conn, id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let form = StudentFormPage::edit(
+        page,
+        id,
+        student.version,
+        &StudentDraft::from(&student),
+        &FieldErrors::default(),
+    );
+    render(StatusCode::OK, &form)
+}
+
+pub async fn update(
+    db: web::Data<Database>,
+    page: Page,
+    id: web::Path<i32>,
+    form: ProtectedForm<StudentForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let StudentForm { version, draft, .. } = form.0;
+    let version: i32 = version.trim().parse().map_err(|_| {
+        AppError::BadRequest("The form did not say which version of the student it edits. Reload the page and try again.".into())
+    })?;
+    let details = match draft.validate() {
+        Ok(details) => details,
+        Err(errors) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &StudentFormPage::edit(page, id, version, &draft, &errors),
+            );
+        }
+    };
+    match db
+        .run(move |conn| queries::update(conn, id, version, &details))
+        .await
+    {
+        Ok(student) => {
+            FlashMessage::success(format!("Student {} updated", student.full_name())).send();
+            Ok(see_other(&format!("/{id}/")))
+        }
+        Err(SaveError::EmailTaken) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &StudentFormPage::edit(page, id, version, &draft, &FieldErrors::email_taken()),
+        ),
+        Err(SaveError::Stale { current }) => {
+            // Keep what the user typed, and base it on the stored version, so
+            // saving again is a deliberate choice to replace what is there.
+            let mut form =
+                StudentFormPage::edit(page, id, current.version, &draft, &FieldErrors::default());
+            form.conflict = Some(StudentView::from(current.as_ref()));
+            render(StatusCode::CONFLICT, &form)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn delete(
+    db: web::Data<Database>,
+    id: web::Path<i32>,
+    _form: ProtectedForm<DeleteForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let student = db
+        .run(move |conn| queries::delete(conn, id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    FlashMessage::success(format!("Student {} deleted", student.full_name())).send();
+    Ok(see_other("/"))
+}
+
+/// askama_web's responder always answers 200; forms that were refused need
+/// their own status.
+fn render(status: StatusCode, template: &impl Template) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status)
+        .content_type(ContentType::html())
+        .body(template.render()?))
+}
+
+/// Post/Redirect/Get: a reload after saving does not submit again.
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, location))
+        .finish()
+}

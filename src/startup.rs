@@ -1,0 +1,124 @@
+//! Builds the application: the same function serves `main` and the tests.
+
+use std::net::TcpListener;
+
+use actix_files::Files;
+use actix_session::SessionMiddleware;
+use actix_session::config::CookieContentSecurity;
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::{DefaultHeaders, Logger};
+use actix_web::{App, HttpServer, web};
+use actix_web_flash_messages::storage::CookieMessageStore;
+use actix_web_flash_messages::{FlashMessagesFramework, Level};
+use anyhow::Context;
+use secrecy::ExposeSecret;
+
+use crate::config::Settings;
+use crate::database::Database;
+use crate::routes;
+use crate::web::AppError;
+use crate::web::headers::security_headers;
+
+/// The largest form body accepted.
+pub const FORM_LIMIT: usize = 64 * 1024;
+
+/// A bound, not yet running, server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens the database (running migrations), binds the port and builds the
+    /// server. Port 0 picks a free port; [`Application::port`] tells which.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db_settings = settings.database.clone();
+        let database = web::block(move || Database::connect(&db_settings))
+            .await
+            .context("database start-up was cancelled")??;
+        Self::build_with_database(settings, database)
+    }
+
+    pub fn build_with_database(settings: Settings, database: Database) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind((settings.host, settings.port))
+            .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
+        let port = listener.local_addr()?.port();
+        let server = serve(listener, database, &settings)?;
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until SIGINT/SIGTERM, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(listener: TcpListener, database: Database, settings: &Settings) -> anyhow::Result<Server> {
+    let key = cookie_key(settings);
+    let secure_cookies = settings.secure_cookies;
+    let static_dir = settings.static_dir.clone();
+    let database = web::Data::new(database);
+
+    let server = HttpServer::new(move || {
+        let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+            .cookie_name("registry_session".to_owned())
+            .cookie_content_security(CookieContentSecurity::Signed)
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_secure(secure_cookies)
+            .build();
+        let flashes =
+            FlashMessagesFramework::builder(CookieMessageStore::builder(key.clone()).build())
+                .minimum_level(Level::Info)
+                .build();
+
+        App::new()
+            .wrap(flashes)
+            .wrap(sessions)
+            .wrap(security_headers())
+            .wrap(Logger::new("%r %s %Dms"))
+            .app_data(database.clone())
+            .app_data(
+                web::FormConfig::default()
+                    .limit(FORM_LIMIT)
+                    .error_handler(|err, _| AppError::from(err).into()),
+            )
+            .app_data(web::PathConfig::default().error_handler(|err, _| AppError::from(err).into()))
+            .app_data(
+                web::QueryConfig::default().error_handler(|err, _| AppError::from(err).into()),
+            )
+            .service(
+                web::scope("/static")
+                    .wrap(DefaultHeaders::new().add(("Cache-Control", "public, max-age=3600")))
+                    .service(
+                        Files::new("", &static_dir).default_handler(web::to(routes::not_found)),
+                    ),
+            )
+            .configure(routes::configure)
+            .default_service(web::to(routes::not_found))
+    })
+    .listen(listener)?
+    .shutdown_timeout(settings.shutdown_timeout.as_secs())
+    .run();
+    Ok(server)
+}
+
+/// Signs the session and flash cookies.
+fn cookie_key(settings: &Settings) -> Key {
+    match &settings.secret_key {
+        Some(secret) => Key::derive_from(secret.expose_secret().as_bytes()),
+        None => {
+            tracing::warn!(
+                "SECRET_KEY is not set: using a random key, so sessions and flash messages \
+                 will not survive a restart or be shared between instances"
+            );
+            Key::generate()
+        }
+    }
+}

@@ -1,0 +1,421 @@
+//! The rules for a student's details, in one place for every way in (the HTML
+//! forms today, anything else tomorrow).
+//!
+//! The rules themselves are declared with `validator`; the wording a person
+//! reads is produced by [`message`], so every rule speaks the same way.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use validator::{Validate, ValidationErrorsKind};
+
+use super::model::{Student, StudentDetails};
+
+pub const NAME_MAX: u64 = 100;
+pub const EMAIL_MAX: u64 = 80;
+pub const BIO_MAX: u64 = 10_000;
+pub const CITY_MAX: u64 = 80;
+pub const AGE_MIN: i64 = 1;
+pub const AGE_MAX: i64 = 150;
+
+/// The fields of a student a user can edit, in the order forms show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    Firstname,
+    Lastname,
+    Email,
+    Age,
+    Bio,
+    City,
+}
+
+impl Field {
+    pub const ALL: [Field; 6] = [
+        Field::Firstname,
+        Field::Lastname,
+        Field::Email,
+        Field::Age,
+        Field::Bio,
+        Field::City,
+    ];
+
+    /// The form field's `name`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Firstname => "firstname",
+            Field::Lastname => "lastname",
+            Field::Email => "email",
+            Field::Age => "age",
+            Field::Bio => "bio",
+            Field::City => "city",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Firstname => "First name",
+            Field::Lastname => "Last name",
+            Field::Email => "Email",
+            Field::Age => "Age",
+            Field::Bio => "Bio",
+            Field::City => "City",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|field| field.name() == name)
+    }
+}
+
+/// One message per field that failed, in form order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(BTreeMap<Field, String>);
+
+impl FieldErrors {
+    pub fn get(&self, field: Field) -> Option<&str> {
+        self.0.get(&field).map(String::as_str)
+    }
+
+    /// Keeps the first message for a field: it names the most basic problem.
+    pub fn add(&mut self, field: Field, message: impl Into<String>) {
+        self.0.entry(field).or_insert_with(|| message.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (Field, &str)> {
+        self.0
+            .iter()
+            .map(|(field, message)| (*field, message.as_str()))
+    }
+
+    pub fn email_taken() -> Self {
+        let mut errors = Self::default();
+        errors.add(Field::Email, EMAIL_TAKEN);
+        errors
+    }
+}
+
+pub const EMAIL_TAKEN: &str = "Another student already uses this email address";
+
+/// A student's details exactly as the user typed them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct StudentDraft {
+    pub firstname: String,
+    pub lastname: String,
+    pub email: String,
+    pub age: String,
+    pub bio: String,
+    pub city: String,
+}
+
+impl From<&Student> for StudentDraft {
+    fn from(student: &Student) -> Self {
+        Self {
+            firstname: student.firstname.clone(),
+            lastname: student.lastname.clone(),
+            email: student.email.clone(),
+            age: student.age.map(|age| age.to_string()).unwrap_or_default(),
+            bio: student.bio.clone().unwrap_or_default(),
+            city: student.city.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// The normalised values the rules are checked against.
+#[derive(Validate)]
+struct Candidate {
+    #[validate(length(min = 1, max = NAME_MAX))]
+    firstname: String,
+    #[validate(length(min = 1, max = NAME_MAX))]
+    lastname: String,
+    #[validate(length(min = 1, max = EMAIL_MAX), email)]
+    email: String,
+    #[validate(range(min = AGE_MIN, max = AGE_MAX))]
+    age: Option<i64>,
+    #[validate(length(max = BIO_MAX))]
+    bio: Option<String>,
+    #[validate(length(max = CITY_MAX))]
+    city: Option<String>,
+}
+
+impl StudentDraft {
+    /// Checks every rule and returns the details to store, or one message for
+    /// each field that is wrong.
+    pub fn validate(&self) -> Result<StudentDetails, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let age = match self.age.trim() {
+            "" => None,
+            typed => match typed.parse::<i64>() {
+                Ok(age) => Some(age),
+                Err(_) => {
+                    errors.add(Field::Age, "Age must be a whole number, like 23");
+                    None
+                }
+            },
+        };
+        let candidate = Candidate {
+            firstname: self.firstname.trim().to_owned(),
+            lastname: self.lastname.trim().to_owned(),
+            email: self.email.trim().to_owned(),
+            age,
+            bio: optional_text(&self.bio.replace("\r\n", "\n")),
+            city: optional_text(self.city.trim()),
+        };
+        if let Err(report) = candidate.validate() {
+            for (name, kind) in report.errors() {
+                let (Some(field), ValidationErrorsKind::Field(failures)) =
+                    (Field::from_name(name), kind)
+                else {
+                    continue;
+                };
+                // Emptiness first: "required" says more than "not an email".
+                let first = failures
+                    .iter()
+                    .find(|f| {
+                        f.code == "length" && f.params.get("value").is_some_and(is_empty_value)
+                    })
+                    .or_else(|| failures.first());
+                if let Some(failure) = first {
+                    errors.add(field, message(field, failure));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(StudentDetails {
+            firstname: candidate.firstname,
+            lastname: candidate.lastname,
+            email: candidate.email,
+            // In range 1..=150, checked above.
+            age: candidate.age.and_then(|age| i32::try_from(age).ok()),
+            bio: candidate.bio,
+            city: candidate.city,
+        })
+    }
+}
+
+/// Blank optional text is stored as "not given", not as an empty string.
+fn optional_text(value: &str) -> Option<String> {
+    (!value.trim().is_empty()).then(|| value.to_owned())
+}
+
+fn is_empty_value(value: &serde_json::Value) -> bool {
+    value.as_str().is_some_and(str::is_empty)
+}
+
+/// The sentence a person reads for one failed rule.
+fn message(field: Field, failure: &validator::ValidationError) -> String {
+    let label = field.label();
+    let param = |name: &str| {
+        failure
+            .params
+            .get(name)
+            .and_then(|v| v.as_u64().or_else(|| v.as_i64().map(|n| n as u64)))
+    };
+    match failure.code.as_ref() {
+        "length" => {
+            let typed = failure
+                .params
+                .get("value")
+                .and_then(|v| v.as_str())
+                .map(|v| v.chars().count())
+                .unwrap_or(0);
+            match param("max") {
+                _ if typed == 0 => format!("{label} is required"),
+                Some(max) => format!("{label} must be at most {max} characters (it has {typed})"),
+                None => format!("{label} is too long"),
+            }
+        }
+        "email" => "Enter an email address like name@example.com".to_owned(),
+        "range" => format!("{label} must be a whole number from {AGE_MIN} to {AGE_MAX}"),
+        _ => format!("{label} is not valid"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft() -> StudentDraft {
+        StudentDraft {
+            firstname: "Sammy".into(),
+            lastname: "Shark".into(),
+            email: "sammyshark@example.com".into(),
+            age: "20".into(),
+            bio: "Marine biology student".into(),
+            city: "Lisbon".into(),
+        }
+    }
+
+    fn errors_of(draft: StudentDraft) -> FieldErrors {
+        draft.validate().expect_err("draft should be rejected")
+    }
+
+    #[test]
+    fn a_complete_draft_becomes_trimmed_details() {
+        let details = StudentDraft {
+            firstname: "  Sammy ".into(),
+            email: " sammyshark@example.com ".into(),
+            age: " 20 ".into(),
+            ..draft()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(details.firstname, "Sammy");
+        assert_eq!(details.email, "sammyshark@example.com");
+        assert_eq!(details.age, Some(20));
+        assert_eq!(details.city.as_deref(), Some("Lisbon"));
+    }
+
+    #[test]
+    fn optional_fields_left_blank_are_none() {
+        let details = StudentDraft {
+            age: "".into(),
+            bio: "  \r\n ".into(),
+            city: " ".into(),
+            ..draft()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!((details.age, details.bio, details.city), (None, None, None));
+    }
+
+    #[test]
+    fn bio_keeps_its_inner_spacing_with_unix_newlines() {
+        let details = StudentDraft {
+            bio: "  line one\r\n  line \"two\" & <three>".into(),
+            ..draft()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(
+            details.bio.as_deref(),
+            Some("  line one\n  line \"two\" & <three>")
+        );
+    }
+
+    #[test]
+    fn required_fields_say_so() {
+        let errors = errors_of(StudentDraft {
+            firstname: "   ".into(),
+            lastname: "".into(),
+            email: " ".into(),
+            ..draft()
+        });
+        assert_eq!(errors.get(Field::Firstname), Some("First name is required"));
+        assert_eq!(errors.get(Field::Lastname), Some("Last name is required"));
+        assert_eq!(errors.get(Field::Email), Some("Email is required"));
+        assert_eq!(errors.len(), 3);
+    }
+
+    #[test]
+    fn lengths_are_counted_in_characters() {
+        assert!(
+            StudentDraft {
+                firstname: "é".repeat(100),
+                ..draft()
+            }
+            .validate()
+            .is_ok()
+        );
+        let errors = errors_of(StudentDraft {
+            firstname: "é".repeat(101),
+            ..draft()
+        });
+        assert_eq!(
+            errors.get(Field::Firstname),
+            Some("First name must be at most 100 characters (it has 101)")
+        );
+        let errors = errors_of(StudentDraft {
+            city: "x".repeat(81),
+            bio: "b".repeat(10_001),
+            ..draft()
+        });
+        assert!(errors.get(Field::City).unwrap().contains("at most 80"));
+        assert!(errors.get(Field::Bio).unwrap().contains("at most 10000"));
+    }
+
+    #[test]
+    fn email_must_be_an_address_of_at_most_80_characters() {
+        for bad in ["sammy", "sammy@", "@example.com", "a b@example.com"] {
+            let errors = errors_of(StudentDraft {
+                email: bad.into(),
+                ..draft()
+            });
+            assert_eq!(
+                errors.get(Field::Email),
+                Some("Enter an email address like name@example.com"),
+                "{bad}"
+            );
+        }
+        let long = format!("{}@example.com", "a".repeat(69));
+        assert_eq!(long.len(), 81);
+        assert!(
+            errors_of(StudentDraft {
+                email: long,
+                ..draft()
+            })
+            .get(Field::Email)
+            .unwrap()
+            .contains("at most 80")
+        );
+    }
+
+    #[test]
+    fn age_is_a_whole_number_from_1_to_150() {
+        for ok in ["1", "150", "23"] {
+            assert!(
+                StudentDraft {
+                    age: ok.into(),
+                    ..draft()
+                }
+                .validate()
+                .is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in ["0", "151", "-3", "99999999999999"] {
+            let errors = errors_of(StudentDraft {
+                age: bad.into(),
+                ..draft()
+            });
+            assert_eq!(
+                errors.get(Field::Age),
+                Some("Age must be a whole number from 1 to 150"),
+                "{bad}"
+            );
+        }
+        for bad in ["twenty", "20.5", "1e2"] {
+            let errors = errors_of(StudentDraft {
+                age: bad.into(),
+                ..draft()
+            });
+            assert_eq!(
+                errors.get(Field::Age),
+                Some("Age must be a whole number, like 23"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_come_in_form_order() {
+        let errors = errors_of(StudentDraft {
+            city: "x".repeat(81),
+            firstname: "".into(),
+            age: "x".into(),
+            ..draft()
+        });
+        let fields: Vec<Field> = errors.iter().map(|(field, _)| field).collect();
+        assert_eq!(fields, [Field::Firstname, Field::Age, Field::City]);
+    }
+}

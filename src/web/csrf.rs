@@ -1,0 +1,185 @@
+//! Cross-site request forgery protection for every state-changing form.
+//!
+//! Two independent checks, both must pass:
+//! 1. the browser's own provenance headers (`Sec-Fetch-Site`, `Origin`) must not
+//!    say the request came from another site;
+//! 2. the form must carry the token stored in the user's signed session cookie
+//!    (the synchronizer-token pattern), compared in constant time.
+//!
+//! actix has no maintained CSRF crate, so this small piece is ours.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::http::header::{HeaderMap, ORIGIN};
+use actix_web::{FromRequest, HttpRequest, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use serde::de::DeserializeOwned;
+use subtle::ConstantTimeEq;
+
+use super::AppError;
+
+/// The name of the hidden form field, and of the session entry.
+pub const TOKEN_FIELD: &str = "csrf_token";
+
+/// The session's token, made on first use.
+pub fn token(session: &Session) -> Result<String, AppError> {
+    if let Some(token) = session
+        .get::<String>(TOKEN_FIELD)
+        .map_err(AppError::unexpected)?
+    {
+        return Ok(token);
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    session
+        .insert(TOKEN_FIELD, &token)
+        .map_err(AppError::unexpected)?;
+    Ok(token)
+}
+
+/// Checks a submitted token against the session's.
+pub fn verify_token(session: &Session, submitted: &str) -> Result<(), AppError> {
+    let expected = session
+        .get::<String>(TOKEN_FIELD)
+        .map_err(AppError::unexpected)?
+        .ok_or(AppError::Forbidden("no CSRF token in the session"))?;
+    if tokens_match(&expected, submitted) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("CSRF token mismatch"))
+    }
+}
+
+fn tokens_match(expected: &str, submitted: &str) -> bool {
+    !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
+}
+
+/// Refuses requests that the browser says come from another site.
+pub fn check_provenance(headers: &HeaderMap, host: &str) -> Result<(), AppError> {
+    if let Some(site) = headers.get("Sec-Fetch-Site") {
+        // `none` is a navigation the user started; anything else but
+        // same-origin was started by another site.
+        if !matches!(site.to_str(), Ok("same-origin" | "none")) {
+            return Err(AppError::Forbidden("cross-site request (Sec-Fetch-Site)"));
+        }
+    }
+    if let Some(origin) = headers.get(ORIGIN) {
+        let origin = origin.to_str().unwrap_or_default();
+        if !origin_matches_host(origin, host) {
+            return Err(AppError::Forbidden("cross-origin request (Origin)"));
+        }
+    }
+    Ok(())
+}
+
+fn origin_matches_host(origin: &str, host: &str) -> bool {
+    let Ok(url) = url::Url::parse(origin) else {
+        // Includes `Origin: null` (sandboxed frames, some redirects).
+        return false;
+    };
+    let Some(origin_host) = url.host_str() else {
+        return false;
+    };
+    let origin_authority = match url.port() {
+        Some(port) => format!("{origin_host}:{port}"),
+        None => origin_host.to_owned(),
+    };
+    origin_authority.eq_ignore_ascii_case(host)
+}
+
+/// A form that carries a CSRF token.
+pub trait CarriesCsrfToken {
+    fn csrf_token(&self) -> &str;
+}
+
+/// Extracts a urlencoded form only after both CSRF checks pass; a handler that
+/// takes one cannot forget them.
+pub struct ProtectedForm<T>(pub T);
+
+impl<T> FromRequest for ProtectedForm<T>
+where
+    T: DeserializeOwned + CarriesCsrfToken + 'static,
+{
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let provenance = check_provenance(req.headers(), req.connection_info().host());
+        let form = web::Form::<T>::from_request(req, payload);
+        let session = req.get_session();
+        Box::pin(async move {
+            provenance?;
+            let form = form.await?.into_inner();
+            verify_token(&session, form.csrf_token())?;
+            Ok(Self(form))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::{HeaderName, HeaderValue};
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn tokens_compare_exactly() {
+        assert!(tokens_match("abc", "abc"));
+        assert!(!tokens_match("abc", "abd"));
+        assert!(!tokens_match("abc", "ab"));
+        assert!(!tokens_match("abc", ""));
+        assert!(!tokens_match("", ""));
+    }
+
+    #[test]
+    fn same_origin_requests_pass() {
+        let host = "127.0.0.1:8000";
+        assert!(check_provenance(&headers(&[]), host).is_ok());
+        assert!(check_provenance(&headers(&[("sec-fetch-site", "same-origin")]), host).is_ok());
+        assert!(check_provenance(&headers(&[("origin", "http://127.0.0.1:8000")]), host).is_ok());
+        assert!(
+            check_provenance(
+                &headers(&[("origin", "https://school.example")]),
+                "school.example"
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn cross_site_requests_are_refused() {
+        let host = "127.0.0.1:8000";
+        for pairs in [
+            &[("sec-fetch-site", "cross-site")][..],
+            &[("sec-fetch-site", "same-site")][..],
+            &[("origin", "http://evil.example")][..],
+            &[("origin", "http://127.0.0.1:9999")][..],
+            &[("origin", "null")][..],
+            &[
+                ("sec-fetch-site", "same-origin"),
+                ("origin", "http://evil.example"),
+            ][..],
+        ] {
+            assert!(
+                check_provenance(&headers(pairs), host).is_err(),
+                "{pairs:?}"
+            );
+        }
+    }
+}

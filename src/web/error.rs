@@ -1,0 +1,177 @@
+//! The one error type of the web layer. Each variant knows its status code and
+//! renders the styled error page; causes are logged, never shown.
+
+use actix_web::error::{PathError, QueryPayloadError, UrlencodedError};
+use actix_web::http::StatusCode;
+use actix_web::http::header::ContentType;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::database::DbError;
+use crate::students::SaveError;
+use crate::views::ErrorPage;
+use crate::web::Page;
+
+#[derive(thiserror::Error)]
+pub enum AppError {
+    #[error("page not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("the database is unavailable")]
+    Unavailable(#[source] DbError),
+    #[error("unexpected error")]
+    Unexpected(#[source] anyhow::Error),
+}
+
+impl AppError {
+    pub fn unexpected(err: impl Into<anyhow::Error>) -> Self {
+        Self::Unexpected(err.into())
+    }
+
+    /// The page's heading and the sentence under it.
+    fn describe(&self) -> (&'static str, String) {
+        match self {
+            Self::NotFound => (
+                "Page not found",
+                "There is no page at this address. The student may have been deleted.".into(),
+            ),
+            Self::MethodNotAllowed => (
+                "Method not allowed",
+                "This page cannot be used that way.".into(),
+            ),
+            Self::Forbidden(_) => (
+                "Request refused",
+                "The form was out of date or did not come from this site. Go back, reload the page and try again."
+                    .into(),
+            ),
+            Self::BadRequest(reason) => ("Bad request", reason.clone()),
+            Self::PayloadTooLarge => (
+                "Too much data",
+                "The form sent more data than this site accepts (64 KB).".into(),
+            ),
+            Self::Unavailable(_) => (
+                "Temporarily unavailable",
+                "The database is not answering right now. Please try again in a moment.".into(),
+            ),
+            Self::Unexpected(_) => (
+                "Something went wrong",
+                "An unexpected error occurred. It has been logged; please try again.".into(),
+            ),
+        }
+    }
+}
+
+/// Prints the whole cause chain, so the log line says what really failed.
+impl std::fmt::Debug for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self}")?;
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        match self {
+            Self::Unexpected(_) | Self::Unavailable(_) => tracing::error!("{self:?}"),
+            Self::Forbidden(reason) => tracing::warn!("request refused: {reason}"),
+            _ => {}
+        }
+        let (title, message) = self.describe();
+        let page = ErrorPage {
+            page: Page::default(),
+            status: status.as_u16(),
+            title,
+            message,
+        };
+        match page.render() {
+            Ok(body) => HttpResponse::build(status)
+                .content_type(ContentType::html())
+                .body(body),
+            Err(err) => {
+                tracing::error!("cannot render the error page: {err}");
+                HttpResponse::build(status)
+                    .content_type(ContentType::plaintext())
+                    .body(title)
+            }
+        }
+    }
+}
+
+impl From<DbError> for AppError {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::Unavailable(_) => Self::Unavailable(err),
+            other => Self::unexpected(other),
+        }
+    }
+}
+
+/// For the outcomes a handler did not turn into a page of its own.
+impl From<SaveError> for AppError {
+    fn from(err: SaveError) -> Self {
+        match err {
+            SaveError::NotFound => Self::NotFound,
+            SaveError::Database(err) => err.into(),
+            other => Self::unexpected(other),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(err: askama::Error) -> Self {
+        Self::unexpected(err)
+    }
+}
+
+impl From<UrlencodedError> for AppError {
+    fn from(err: UrlencodedError) -> Self {
+        match err {
+            UrlencodedError::Overflow { .. } => Self::PayloadTooLarge,
+            UrlencodedError::ContentType => {
+                Self::BadRequest("The request was not a form submission.".into())
+            }
+            UrlencodedError::Encoding | UrlencodedError::Parse(_) => Self::BadRequest(
+                "The form data could not be read. Please submit the form again.".into(),
+            ),
+            other => Self::BadRequest(format!("The form data could not be read ({other}).")),
+        }
+    }
+}
+
+impl From<PathError> for AppError {
+    fn from(_: PathError) -> Self {
+        // `/99999999999999999999/` names no student, whatever the cause.
+        Self::NotFound
+    }
+}
+
+impl From<QueryPayloadError> for AppError {
+    fn from(_: QueryPayloadError) -> Self {
+        Self::BadRequest("The address has a malformed query string.".into())
+    }
+}

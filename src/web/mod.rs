@@ -1,0 +1,10 @@
+//! Web plumbing shared by every handler: the error type, CSRF protection, the
+//! per-page context (flash messages, CSRF token) and the security headers.
+
+pub mod csrf;
+pub mod error;
+pub mod headers;
+pub mod page;
+
+pub use error::AppError;
+pub use page::Page;
