@@ -84,11 +84,7 @@ fn serve(listener: TcpListener, database: Database, settings: &Settings) -> anyh
             .wrap(security_headers())
             .wrap(Logger::new("%r %s %Dms"))
             .app_data(database.clone())
-            .app_data(
-                web::FormConfig::default()
-                    .limit(FORM_LIMIT)
-                    .error_handler(|err, _| AppError::from(err).into()),
-            )
+            .app_data(web::PayloadConfig::new(FORM_LIMIT))
             .app_data(web::PathConfig::default().error_handler(|err, _| AppError::from(err).into()))
             .app_data(
                 web::QueryConfig::default().error_handler(|err, _| AppError::from(err).into()),

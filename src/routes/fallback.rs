@@ -10,8 +10,9 @@ use crate::web::AppError;
 /// anything else is the styled 404.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
     let path = req.path();
-    // `//host` would be read by browsers as another site.
-    if !path.ends_with('/') && !path.starts_with("//") {
+    // `//host` would be read by browsers as another site; static files have
+    // no slash-terminated twins.
+    if !path.ends_with('/') && !path.starts_with("//") && !path.starts_with("/static/") {
         let with_slash = format!("{path}/");
         if req.resource_map().has_resource(&with_slash) {
             let location = match req.query_string() {

@@ -16,13 +16,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(students::new_form))
                 .route(web::post().to(students::create)),
         )
-        .service(page("/{id}/").route(web::get().to(students::show)))
+        .service(page("/{id:\\d+}/").route(web::get().to(students::show)))
         .service(
-            page("/{id}/edit/")
+            page("/{id:\\d+}/edit/")
                 .route(web::get().to(students::edit_form))
                 .route(web::post().to(students::update)),
         )
-        .service(page("/{id}/delete/").route(web::post().to(students::delete)))
+        .service(page("/{id:\\d+}/delete/").route(web::post().to(students::delete)))
         .service(page("/healthz").route(web::get().to(health::healthz)));
 }
 

@@ -14,14 +14,14 @@ use std::pin::Pin;
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::http::header::{HeaderMap, ORIGIN};
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
-use super::AppError;
+use super::{AppError, form};
 
 /// The name of the hidden form field, and of the session entry.
 pub const TOKEN_FIELD: &str = "csrf_token";
@@ -99,7 +99,7 @@ pub trait CarriesCsrfToken {
 }
 
 /// Extracts a urlencoded form only after both CSRF checks pass; a handler that
-/// takes one cannot forget them.
+/// takes one cannot forget them. The body limit is the app's `PayloadConfig`.
 pub struct ProtectedForm<T>(pub T);
 
 impl<T> FromRequest for ProtectedForm<T>
@@ -111,11 +111,16 @@ where
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let provenance = check_provenance(req.headers(), req.connection_info().host());
-        let form = web::Form::<T>::from_request(req, payload);
+        let is_form = req.content_type().eq_ignore_ascii_case(form::CONTENT_TYPE);
+        let body = web::Bytes::from_request(req, payload);
         let session = req.get_session();
         Box::pin(async move {
             provenance?;
-            let form = form.await?.into_inner();
+            if !is_form {
+                return Err(form::not_a_form().into());
+            }
+            let body = body.await.map_err(form::body_error)?;
+            let form: T = form::parse(&body)?;
             verify_token(&session, form.csrf_token())?;
             Ok(Self(form))
         })

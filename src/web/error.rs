@@ -1,7 +1,7 @@
 //! The one error type of the web layer. Each variant knows its status code and
 //! renders the styled error page; causes are logged, never shown.
 
-use actix_web::error::{PathError, QueryPayloadError, UrlencodedError};
+use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, ResponseError};
@@ -145,21 +145,6 @@ impl From<SaveError> for AppError {
 impl From<askama::Error> for AppError {
     fn from(err: askama::Error) -> Self {
         Self::unexpected(err)
-    }
-}
-
-impl From<UrlencodedError> for AppError {
-    fn from(err: UrlencodedError) -> Self {
-        match err {
-            UrlencodedError::Overflow { .. } => Self::PayloadTooLarge,
-            UrlencodedError::ContentType => {
-                Self::BadRequest("The request was not a form submission.".into())
-            }
-            UrlencodedError::Encoding | UrlencodedError::Parse(_) => Self::BadRequest(
-                "The form data could not be read. Please submit the form again.".into(),
-            ),
-            other => Self::BadRequest(format!("The form data could not be read ({other}).")),
-        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod csrf;
 pub mod error;
+pub mod form;
 pub mod headers;
 pub mod page;
 

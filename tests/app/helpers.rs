@@ -1,0 +1,186 @@
+use std::path::PathBuf;
+
+use diesel::prelude::*;
+use reqwest::redirect::Policy;
+use reqwest::{Response, StatusCode};
+use scraper::{Html, Selector};
+use student_registry::config::Settings;
+use student_registry::startup::Application;
+use student_registry::students::{Student, queries};
+use tempfile::TempDir;
+
+pub struct TestApp {
+    pub address: String,
+    /// A browser-like client: keeps cookies, does not follow redirects so
+    /// tests can see them.
+    pub client: reqwest::Client,
+    pub db_path: PathBuf,
+    _dir: TempDir,
+}
+
+/// Starts the application on a random port with a fresh database file.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_path = dir.path().join("registry.db");
+    let mut settings = Settings::from_lookup(|_| None).expect("default settings");
+    settings.port = 0;
+    settings.database.path = db_path.clone();
+    settings.secret_key = Some(
+        "test-secret-key-that-is-long-enough-for-cookies"
+            .to_owned()
+            .into(),
+    );
+    let app = Application::build(settings).await.expect("the app starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: client(),
+        db_path,
+        _dir: dir,
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("http client")
+}
+
+/// A complete, valid set of form values.
+pub fn sammy() -> Vec<(&'static str, String)> {
+    vec![
+        ("firstname", "Sammy".into()),
+        ("lastname", "Shark".into()),
+        ("email", "sammyshark@example.com".into()),
+        ("age", "20".into()),
+        ("bio", "Marine biology student".into()),
+        ("city", "Lisbon".into()),
+    ]
+}
+
+/// `fields` with `name` set to `value`.
+pub fn with(
+    mut fields: Vec<(&'static str, String)>,
+    name: &'static str,
+    value: &str,
+) -> Vec<(&'static str, String)> {
+    match fields.iter_mut().find(|(field, _)| *field == name) {
+        Some(entry) => entry.1 = value.to_owned(),
+        None => fields.push((name, value.to_owned())),
+    }
+    fields
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// GETs a page and parses it.
+    pub async fn page(&self, path: &str) -> (StatusCode, Html) {
+        let response = self.get(path).await;
+        let status = response.status();
+        (
+            status,
+            Html::parse_document(&response.text().await.expect("body")),
+        )
+    }
+
+    /// The CSRF token of this client's session, read from a form as a browser would.
+    pub async fn csrf_token(&self) -> String {
+        let (_, html) = self.page("/create/").await;
+        attr(&html, "input[name=csrf_token]", "value").expect("a CSRF token in the form")
+    }
+
+    /// POSTs form fields with this session's CSRF token added.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, String)]) -> Response {
+        let token = self.csrf_token().await;
+        let mut body: Vec<(&str, String)> = fields.to_vec();
+        body.push(("csrf_token", token));
+        self.client
+            .post(self.url(path))
+            .form(&body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// Creates a student through the form and returns its id.
+    pub async fn create(&self, fields: &[(&str, String)]) -> i32 {
+        let response = self.post_form("/create/", fields).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "create should redirect"
+        );
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        location
+            .trim_matches('/')
+            .parse()
+            .expect("redirect to /{id}/")
+    }
+
+    pub fn db(&self) -> SqliteConnection {
+        SqliteConnection::establish(self.db_path.to_str().unwrap()).expect("open the test database")
+    }
+
+    pub fn students(&self) -> Vec<Student> {
+        queries::list_all(&mut self.db()).expect("list students")
+    }
+
+    pub fn student(&self, id: i32) -> Option<Student> {
+        queries::find(&mut self.db(), id).expect("find student")
+    }
+}
+
+pub fn select(html: &Html, selector: &str) -> Vec<String> {
+    let selector = Selector::parse(selector).expect("valid selector");
+    html.select(&selector)
+        .map(|element| {
+            element
+                .text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+pub fn text(html: &Html, selector: &str) -> Option<String> {
+    select(html, selector).into_iter().next()
+}
+
+pub fn attr(html: &Html, selector: &str, name: &str) -> Option<String> {
+    let selector = Selector::parse(selector).expect("valid selector");
+    html.select(&selector)
+        .next()
+        .and_then(|element| element.value().attr(name))
+        .map(str::to_owned)
+}
+
+/// The value a browser would submit for a form control.
+pub fn field_value(html: &Html, name: &str) -> String {
+    if let Some(value) = attr(html, &format!("input[name={name}]"), "value") {
+        return value;
+    }
+    let selector = Selector::parse(&format!("textarea[name={name}]")).unwrap();
+    let textarea = html
+        .select(&selector)
+        .next()
+        .unwrap_or_else(|| panic!("no field {name}"));
+    textarea.text().collect()
+}
+
+/// The message shown beside a field, if any.
+pub fn field_error(html: &Html, name: &str) -> Option<String> {
+    text(html, &format!("#{name}-error"))
+        .map(|message| message.trim_start_matches("Error: ").to_owned())
+}

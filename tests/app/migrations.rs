@@ -1,0 +1,87 @@
+//! The tutorial's schema change: adding a column keeps every existing row.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel_migrations::MigrationHarness;
+use student_registry::database::MIGRATIONS;
+use student_registry::students::queries;
+
+#[test]
+fn migration_2_adds_city_and_keeps_every_row_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+
+    // The database as it was after migration 1 only.
+    conn.run_next_migration(MIGRATIONS).unwrap();
+    assert!(conn.has_pending_migration(MIGRATIONS).unwrap());
+    conn.batch_execute(
+        "INSERT INTO students (firstname, lastname, email, age, bio) VALUES
+            ('john', 'doe', 'jd@example.com', 23, 'Biology student'),
+            ('Sammy', 'Shark', 'sammyshark@example.com', 20, 'Marine biology student'),
+            ('Carl', 'White', 'carlwhite@example.com', NULL, NULL);",
+    )
+    .unwrap();
+
+    conn.run_pending_migrations(MIGRATIONS).unwrap();
+    assert!(!conn.has_pending_migration(MIGRATIONS).unwrap());
+
+    let students = queries::list_all(&mut conn).unwrap();
+    let rows: Vec<_> = students
+        .iter()
+        .map(|s| {
+            (
+                s.id,
+                s.firstname.as_str(),
+                s.lastname.as_str(),
+                s.email.as_str(),
+                s.age,
+                s.bio.as_deref(),
+                s.city.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                1,
+                "john",
+                "doe",
+                "jd@example.com",
+                Some(23),
+                Some("Biology student"),
+                None
+            ),
+            (
+                2,
+                "Sammy",
+                "Shark",
+                "sammyshark@example.com",
+                Some(20),
+                Some("Marine biology student"),
+                None
+            ),
+            (
+                3,
+                "Carl",
+                "White",
+                "carlwhite@example.com",
+                None,
+                None,
+                None
+            ),
+        ]
+    );
+    assert!(students.iter().all(|s| s.version == 1));
+}
+
+#[test]
+fn every_migration_can_be_reverted_and_reapplied() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = SqliteConnection::establish(dir.path().join("x.db").to_str().unwrap()).unwrap();
+    conn.run_pending_migrations(MIGRATIONS).unwrap();
+    conn.revert_all_migrations(MIGRATIONS).unwrap();
+    conn.run_pending_migrations(MIGRATIONS).unwrap();
+    assert_eq!(queries::count(&mut conn).unwrap(), 0);
+}

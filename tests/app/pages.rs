@@ -1,0 +1,457 @@
+//! The pages a person uses, in the tutorial's order.
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn an_empty_registry_invites_you_to_add_the_first_student() {
+    let app = spawn_app().await;
+    let (status, html) = app.page("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        text(&html, ".empty-state h2").as_deref(),
+        Some("No students yet")
+    );
+    assert_eq!(
+        attr(&html, ".empty-state a", "href").as_deref(),
+        Some("/create/")
+    );
+}
+
+#[tokio::test]
+async fn the_index_shows_every_student_with_their_details_and_actions() {
+    let app = spawn_app().await;
+    let sammy_id = app.create(&sammy()).await;
+    let carl = with(
+        with(with(sammy(), "firstname", "Carl"), "lastname", "White"),
+        "email",
+        "carl@example.com",
+    );
+    let carl = with(with(with(carl, "age", ""), "city", ""), "bio", "");
+    let carl_id = app.create(&carl).await;
+
+    let (status, html) = app.page("/").await;
+    assert_eq!(status, StatusCode::OK);
+    let cards = select(&html, ".student-card");
+    assert_eq!(cards.len(), 2);
+    assert!(
+        cards[0].starts_with(&format!("#{sammy_id} Sammy Shark")),
+        "{}",
+        cards[0]
+    );
+    for expected in [
+        "sammyshark@example.com",
+        "20 years old",
+        "Lisbon",
+        "Marine biology student",
+    ] {
+        assert!(
+            cards[0].contains(expected),
+            "{expected} missing from {}",
+            cards[0]
+        );
+    }
+    // The joined date is readable, not a raw timestamp.
+    let joined = text(&html, ".student-card time").unwrap();
+    assert!(
+        joined.split(' ').count() == 3 && !joined.contains(':'),
+        "{joined}"
+    );
+    assert_eq!(
+        attr(&html, ".student-name a", "href"),
+        Some(format!("/{sammy_id}/"))
+    );
+    assert_eq!(
+        attr(&html, ".actions a", "href"),
+        Some(format!("/{sammy_id}/edit/"))
+    );
+    assert_eq!(
+        attr(&html, ".actions form", "action"),
+        Some(format!("/{sammy_id}/delete/"))
+    );
+    assert_eq!(
+        attr(&html, ".actions form", "data-confirm").as_deref(),
+        Some("Delete Sammy Shark?")
+    );
+    // Unknown age and city read sensibly.
+    assert!(cards[1].starts_with(&format!("#{carl_id} Carl White")));
+    assert!(
+        cards[1].contains("Age not given") && cards[1].contains("Not given"),
+        "{}",
+        cards[1]
+    );
+}
+
+#[tokio::test]
+async fn a_students_page_shows_them_with_edit_and_delete() {
+    let app = spawn_app().await;
+    let id = app.create(&sammy()).await;
+    let (status, html) = app.page(&format!("/{id}/")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(text(&html, "h1").as_deref(), Some("Sammy Shark"));
+    assert_eq!(
+        text(&html, "title").as_deref(),
+        Some("Sammy Shark · Student Registry")
+    );
+    let details = text(&html, ".student-detail").unwrap();
+    let id_label = format!("#{id}");
+    for expected in [
+        id_label.as_str(),
+        "sammyshark@example.com",
+        "20 years old",
+        "Lisbon",
+        "Marine biology student",
+    ] {
+        assert!(
+            details.contains(expected),
+            "{expected} missing from {details}"
+        );
+    }
+    assert_eq!(
+        attr(&html, ".actions a", "href"),
+        Some(format!("/{id}/edit/"))
+    );
+    assert_eq!(
+        attr(&html, ".actions form", "method").as_deref(),
+        Some("post")
+    );
+}
+
+#[tokio::test]
+async fn the_create_form_labels_every_field() {
+    let app = spawn_app().await;
+    let (status, html) = app.page("/create/").await;
+    assert_eq!(status, StatusCode::OK);
+    for name in ["firstname", "lastname", "email", "age", "bio", "city"] {
+        let id = attr(&html, &format!("[name={name}]"), "id")
+            .unwrap_or_else(|| panic!("no field {name}"));
+        assert!(
+            text(&html, &format!("label[for={id}]")).is_some(),
+            "field {name} has no <label for>"
+        );
+    }
+    assert_eq!(
+        attr(&html, "form.student-form", "action").as_deref(),
+        Some("/create/")
+    );
+}
+
+#[tokio::test]
+async fn creating_a_student_redirects_to_their_page_with_a_flash_message_shown_once() {
+    let app = spawn_app().await;
+    let response = app.post_form("/create/", &sammy()).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+
+    let (status, html) = app.page(&location).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        text(&html, ".flash").as_deref(),
+        Some("Student Sammy Shark added")
+    );
+    assert_eq!(attr(&html, ".flashes", "role").as_deref(), Some("status"));
+    // Shown once: a reload does not repeat it.
+    let (_, html) = app.page(&location).await;
+    assert_eq!(text(&html, ".flash"), None);
+
+    let stored = app.students();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].email, "sammyshark@example.com");
+    assert_eq!(stored[0].city.as_deref(), Some("Lisbon"));
+    assert_eq!(stored[0].age, Some(20));
+}
+
+#[tokio::test]
+async fn the_edit_form_round_trips_every_value_exactly() {
+    let app = spawn_app().await;
+    let tricky = [
+        ("firstname", "Zoë  \"Zee\""),
+        ("lastname", "O'Brien & <Sons>"),
+        ("email", "zoe.obrien@example.com"),
+        ("age", "31"),
+        (
+            "bio",
+            "  Two  spaces, \"quotes\", & ampersands, <b>tags</b>\nand a second line — ünïcödé 🦈",
+        ),
+        ("city", "São Paulo"),
+    ];
+    let fields: Vec<(&str, String)> = tricky.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    let id = app.create(&fields).await;
+
+    let (status, html) = app.page(&format!("/{id}/edit/")).await;
+    assert_eq!(status, StatusCode::OK);
+    for (name, value) in tricky {
+        assert_eq!(field_value(&html, name), value, "field {name}");
+    }
+    // Submitting the untouched form changes nothing.
+    let before = app.student(id).unwrap();
+    let mut resubmitted: Vec<(&str, String)> = tricky
+        .iter()
+        .map(|(k, _)| (*k, field_value(&html, k)))
+        .collect();
+    resubmitted.push(("version", field_value(&html, "version")));
+    let response = app.post_form(&format!("/{id}/edit/"), &resubmitted).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let after = app.student(id).unwrap();
+    assert_eq!(
+        (
+            after.firstname,
+            after.lastname,
+            after.email,
+            after.age,
+            after.bio,
+            after.city
+        ),
+        (
+            before.firstname,
+            before.lastname,
+            before.email,
+            before.age,
+            before.bio,
+            before.city
+        )
+    );
+    assert_eq!(after.version, before.version + 1);
+}
+
+#[tokio::test]
+async fn editing_a_student_saves_redirects_and_flashes() {
+    let app = spawn_app().await;
+    let id = app.create(&sammy()).await;
+    let (_, html) = app.page(&format!("/{id}/edit/")).await;
+    assert_eq!(text(&html, "h1").as_deref(), Some("Edit Sammy Shark"));
+    let version = field_value(&html, "version");
+    let fields = with(
+        with(with(sammy(), "city", "Porto"), "age", ""),
+        "version",
+        &version,
+    );
+    let response = app.post_form(&format!("/{id}/edit/"), &fields).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], format!("/{id}/").as_str());
+
+    let (_, html) = app.page(&format!("/{id}/")).await;
+    assert_eq!(
+        text(&html, ".flash").as_deref(),
+        Some("Student Sammy Shark updated")
+    );
+    let student = app.student(id).unwrap();
+    assert_eq!(student.city.as_deref(), Some("Porto"));
+    assert_eq!(
+        student.age, None,
+        "a cleared field is cleared in the database"
+    );
+    assert!(student.updated_at >= student.created_at);
+}
+
+#[tokio::test]
+async fn deleting_a_student_removes_them_and_says_so() {
+    let app = spawn_app().await;
+    let id = app.create(&sammy()).await;
+    let keep = app
+        .create(&with(sammy(), "email", "other@example.com"))
+        .await;
+
+    let response = app.post_form(&format!("/{id}/delete/"), &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/");
+    let (_, html) = app.page("/").await;
+    assert_eq!(
+        text(&html, ".flash").as_deref(),
+        Some("Student Sammy Shark deleted")
+    );
+    assert!(app.student(id).is_none());
+    assert!(app.student(keep).is_some());
+    assert_eq!(
+        app.get(&format!("/{id}/")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // Deleting again: there is nothing left to delete.
+    let again = app.post_form(&format!("/{id}/delete/"), &[]).await;
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn delete_only_answers_post() {
+    let app = spawn_app().await;
+    let id = app.create(&sammy()).await;
+    let response = app.get(&format!("/{id}/delete/")).await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Method not allowed")
+    );
+    assert!(app.student(id).is_some());
+}
+
+#[tokio::test]
+async fn urls_without_their_trailing_slash_redirect() {
+    let app = spawn_app().await;
+    let id = app.create(&sammy()).await;
+    for (path, target) in [
+        ("/create", "/create/".to_owned()),
+        (&format!("/{id}") as &str, format!("/{id}/")),
+        (&format!("/{id}/edit") as &str, format!("/{id}/edit/")),
+        ("/create?x=1", "/create/?x=1".to_owned()),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), StatusCode::MOVED_PERMANENTLY, "{path}");
+        assert_eq!(response.headers()["location"], target.as_str(), "{path}");
+    }
+    // A form posted to the slash-less URL keeps its method.
+    let response = app.client.post(app.url("/create")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::PERMANENT_REDIRECT);
+    // Nothing to redirect to: a plain 404.
+    assert_eq!(app.get("/nowhere").await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn every_page_is_a_complete_document_with_the_navigation() {
+    let app = spawn_app().await;
+    let id = app.create(&sammy()).await;
+    for (path, title) in [
+        ("/", "Students · Student Registry".to_owned()),
+        (
+            &format!("/{id}/") as &str,
+            "Sammy Shark · Student Registry".to_owned(),
+        ),
+        (
+            "/create/",
+            "Add a new student · Student Registry".to_owned(),
+        ),
+        (
+            &format!("/{id}/edit/") as &str,
+            "Edit Sammy Shark · Student Registry".to_owned(),
+        ),
+        ("/404/", "Page not found · Student Registry".to_owned()),
+    ] {
+        let response = app.get(path).await;
+        let body = response.text().await.unwrap();
+        assert!(body.starts_with("<!DOCTYPE html>"), "{path}");
+        let html = scraper::Html::parse_document(&body);
+        assert_eq!(attr(&html, "html", "lang").as_deref(), Some("en"), "{path}");
+        assert_eq!(text(&html, "title"), Some(title), "{path}");
+        assert_eq!(select(&html, "main").len(), 1, "{path}");
+        assert_eq!(
+            attr(&html, "nav a.brand", "href").as_deref(),
+            Some("/"),
+            "{path}"
+        );
+        assert_eq!(
+            text(&html, "nav a[href='/create/']").as_deref(),
+            Some("Add student"),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_link_on_the_pages_leads_somewhere() {
+    let app = spawn_app().await;
+    let id = app.create(&sammy()).await;
+    for page in ["/", &format!("/{id}/"), "/create/", &format!("/{id}/edit/")] {
+        let (_, html) = app.page(page).await;
+        let selector = scraper::Selector::parse("a[href], link[href], script[src]").unwrap();
+        for element in html.select(&selector) {
+            let target = element
+                .value()
+                .attr("href")
+                .or(element.value().attr("src"))
+                .unwrap();
+            if target.starts_with('#')
+                || target.starts_with("mailto:")
+                || target.starts_with("data:")
+            {
+                continue;
+            }
+            let status = app.get(target).await.status();
+            assert_eq!(status, StatusCode::OK, "{target} linked from {page}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_health_check_answers_when_the_database_does() {
+    let app = spawn_app().await;
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.text().await.unwrap(), "ok");
+}
+
+#[tokio::test]
+async fn static_files_are_served_with_caching_headers() {
+    let app = spawn_app().await;
+    for (path, kind) in [
+        ("/static/style.css", "text/css"),
+        ("/static/app.js", "javascript"),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .contains(kind)
+        );
+        assert!(
+            response.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("max-age")
+        );
+        assert!(
+            response.headers().contains_key("etag")
+                || response.headers().contains_key("last-modified")
+        );
+    }
+    assert_eq!(
+        app.get("/static/missing.css").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn responses_carry_the_security_headers() {
+    let app = spawn_app().await;
+    for path in ["/", "/create/", "/no-such-page/"] {
+        let response = app.get(path).await;
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["x-frame-options"], "DENY");
+        assert!(headers.contains_key("referrer-policy"));
+    }
+    // No inline script anywhere, so the policy costs nothing.
+    let body = app.get("/create/").await.text().await.unwrap();
+    assert!(
+        !body.contains("<script>") && !body.contains(" onclick=") && !body.contains("style=\"")
+    );
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_and_same_site_lax() {
+    let app = spawn_app().await;
+    let response = app.get("/create/").await;
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .find(|value| value.starts_with("registry_session="))
+        .expect("a session cookie");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "not Secure unless configured: {cookie}"
+    );
+}
