@@ -92,7 +92,8 @@ pub fn generated_student(n: u64) -> StudentDetails {
             ascii_slug(lastname)
         ),
         age: (!n.is_multiple_of(9)).then(|| 16 + (n % 15) as i32),
-        bio: (!n.is_multiple_of(3)).then(|| format!("{} student, year {}", pick(SUBJECTS, 5), 1 + n % 4)),
+        bio: (!n.is_multiple_of(3))
+            .then(|| format!("{} student, year {}", pick(SUBJECTS, 5), 1 + n % 4)),
         city: (!n.is_multiple_of(5)).then(|| pick(CITIES, 3).to_owned()),
     }
 }
