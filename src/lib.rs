@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod config;
 pub mod database;
+pub mod pagination;
 pub mod routes;
 pub mod schema;
 pub mod seed;

@@ -4,6 +4,8 @@
 use askama::Template;
 use askama_web::WebTemplate;
 
+use crate::pagination::Pagination;
+use crate::students::listing::{DEFAULT_PER_PAGE, Direction, ListParams, SortKey};
 use crate::students::validation::{BIO_MAX, CITY_MAX, EMAIL_MAX, NAME_MAX};
 use crate::students::{Field, FieldErrors, Student, StudentDraft};
 use crate::web::Page;
@@ -13,6 +15,206 @@ use crate::web::Page;
 pub struct IndexPage {
     pub page: Page,
     pub students: Vec<StudentView>,
+    pub listing: ListingView,
+}
+
+/// Everything around the rows of the index: search, sorting, paging.
+pub struct ListingView {
+    pub search: Option<String>,
+    /// Hidden inputs that keep the sort and page size when searching.
+    pub kept_params: Vec<(&'static str, String)>,
+    /// "Showing 26–50 of 100,000 students" or "12 students match 'shark'".
+    pub summary: String,
+    /// Set when the requested page did not exist.
+    pub notice: Option<String>,
+    pub headers: Vec<SortHeader>,
+    pub pages: Vec<PageLink>,
+    pub clear_search_href: String,
+}
+
+pub struct SortHeader {
+    pub label: &'static str,
+    pub href: String,
+    /// `aria-sort` on the column the table is sorted by.
+    pub aria_sort: Option<&'static str>,
+    pub indicator: &'static str,
+}
+
+pub struct PageLink {
+    pub label: String,
+    /// `None` for the current page, a gap, or an end already reached.
+    pub href: Option<String>,
+    pub current: bool,
+    pub accessible_label: String,
+}
+
+impl ListingView {
+    pub fn new(params: &ListParams, pagination: &Pagination) -> Self {
+        let link = |page: i64, sort: SortKey, direction: Direction| {
+            index_url(params, page, sort, direction)
+        };
+        let noun = |n: i64| if n == 1 { "student" } else { "students" };
+        let summary = match &params.search {
+            Some(term) => format!(
+                "{} {} {} \u{2018}{term}\u{2019}{}",
+                thousands(pagination.total),
+                noun(pagination.total),
+                if pagination.total == 1 {
+                    "matches"
+                } else {
+                    "match"
+                },
+                if pagination.total > pagination.rows_on_page() {
+                    format!(
+                        ", showing {}\u{2013}{}",
+                        thousands(pagination.first_row()),
+                        thousands(pagination.last_row())
+                    )
+                } else {
+                    String::new()
+                }
+            ),
+            None => format!(
+                "Showing {}\u{2013}{} of {} {}",
+                thousands(pagination.first_row()),
+                thousands(pagination.last_row()),
+                thousands(pagination.total),
+                noun(pagination.total)
+            ),
+        };
+        let headers = SortKey::ALL
+            .into_iter()
+            .map(|key| {
+                let current = key == params.sort;
+                // Clicking the sorted column flips it; another column starts ascending.
+                let direction = if current {
+                    params.direction.reversed()
+                } else {
+                    Direction::Asc
+                };
+                SortHeader {
+                    label: match key {
+                        SortKey::Name => "Name",
+                        SortKey::Email => "Email",
+                        SortKey::Age => "Age",
+                        SortKey::City => "City",
+                        SortKey::Joined => "Joined",
+                    },
+                    href: link(1, key, direction),
+                    aria_sort: current.then_some(match params.direction {
+                        Direction::Asc => "ascending",
+                        Direction::Desc => "descending",
+                    }),
+                    indicator: match (current, params.direction) {
+                        (false, _) => "",
+                        (true, Direction::Asc) => " \u{25B2}",
+                        (true, Direction::Desc) => " \u{25BC}",
+                    },
+                }
+            })
+            .collect();
+        let page_link = |label: &str, target: i64, accessible: String| PageLink {
+            label: label.to_owned(),
+            href: (target != pagination.page).then(|| link(target, params.sort, params.direction)),
+            current: false,
+            accessible_label: accessible,
+        };
+        let last = pagination.last_page();
+        let mut pages = vec![
+            page_link("First", 1, "First page".into()),
+            page_link(
+                "Previous",
+                (pagination.page - 1).max(1),
+                "Previous page".into(),
+            ),
+        ];
+        for entry in pagination.window() {
+            pages.push(match entry {
+                Some(number) => PageLink {
+                    current: number == pagination.page,
+                    ..page_link(&thousands(number), number, format!("Page {number}"))
+                },
+                None => PageLink {
+                    label: "\u{2026}".into(),
+                    href: None,
+                    current: false,
+                    accessible_label: "More pages".into(),
+                },
+            });
+        }
+        pages.push(page_link(
+            "Next",
+            (pagination.page + 1).min(last),
+            "Next page".into(),
+        ));
+        pages.push(page_link("Last", last, format!("Last page, {last}")));
+        if last == 1 {
+            pages.clear();
+        }
+
+        let mut kept_params = Vec::new();
+        if params.sort != SortKey::default() || params.direction != Direction::default() {
+            kept_params.push(("sort", params.sort.param().to_owned()));
+            kept_params.push(("dir", params.direction.param().to_owned()));
+        }
+        if params.per_page != DEFAULT_PER_PAGE {
+            kept_params.push(("per_page", params.per_page.to_string()));
+        }
+        let without_search = ListParams {
+            search: None,
+            ..params.clone()
+        };
+        Self {
+            search: params.search.clone(),
+            kept_params,
+            summary,
+            notice: pagination.requested_past_end.map(|requested| {
+                format!("There is no page {requested}; this is the last page, {last}.")
+            }),
+            headers,
+            pages,
+            clear_search_href: index_url(&without_search, 1, params.sort, params.direction),
+        }
+    }
+}
+
+/// The index URL for a page, keeping the search, sort and page size; default
+/// values are left out so links stay short.
+fn index_url(params: &ListParams, page: i64, sort: SortKey, direction: Direction) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if let Some(term) = &params.search {
+        query.append_pair("q", term);
+    }
+    if sort != SortKey::default() || direction != Direction::default() {
+        query.append_pair("sort", sort.param());
+        query.append_pair("dir", direction.param());
+    }
+    if params.per_page != DEFAULT_PER_PAGE {
+        query.append_pair("per_page", &params.per_page.to_string());
+    }
+    if page != 1 {
+        query.append_pair("page", &page.to_string());
+    }
+    match query.finish() {
+        query if query.is_empty() => "/".to_owned(),
+        query => format!("/?{query}"),
+    }
+}
+
+/// 100000 → "100,000".
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 #[derive(Template, WebTemplate)]
@@ -193,6 +395,8 @@ pub struct StudentView {
     pub age: String,
     pub city: Option<String>,
     pub bio: Option<String>,
+    /// The start of the bio, for the index.
+    pub bio_excerpt: Option<String>,
     /// "22 November 2026".
     pub joined: String,
     /// For `<time datetime>`.
@@ -215,11 +419,68 @@ impl From<&Student> for StudentView {
             },
             city: student.city.clone(),
             bio: student.bio.clone(),
+            bio_excerpt: student.bio.as_deref().map(excerpt),
             joined: student.created_at.format("%-d %B %Y").to_string(),
             joined_iso: student.created_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             url: format!("/{}/", student.id),
             edit_url: format!("/{}/edit/", student.id),
             delete_url: format!("/{}/delete/", student.id),
         }
+    }
+}
+
+/// The first words of a long text, cut at a word boundary.
+fn excerpt(text: &str) -> String {
+    const MAX_CHARS: usize = 90;
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= MAX_CHARS {
+        return text;
+    }
+    let cut: String = text.chars().take(MAX_CHARS).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}\u{2026}", cut.trim_end_matches([',', '.', ';', ':']))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_get_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(100_000), "100,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn index_links_keep_search_sort_and_size_and_drop_defaults() {
+        let params = ListParams::parse(
+            Some("o'brien & co"),
+            Some("age"),
+            Some("desc"),
+            Some("3"),
+            Some("50"),
+        );
+        assert_eq!(
+            index_url(&params, 4, params.sort, params.direction),
+            "/?q=o%27brien+%26+co&sort=age&dir=desc&per_page=50&page=4"
+        );
+        assert_eq!(
+            index_url(&ListParams::default(), 1, SortKey::Name, Direction::Asc),
+            "/"
+        );
+    }
+
+    #[test]
+    fn long_bios_are_cut_at_a_word() {
+        assert_eq!(excerpt("Short bio"), "Short bio");
+        let long = "word ".repeat(40);
+        let cut = excerpt(&long);
+        assert!(
+            cut.ends_with("word\u{2026}") && cut.chars().count() <= 91,
+            "{cut}"
+        );
     }
 }

@@ -8,8 +8,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::database::Database;
+use crate::students::listing::ListParams;
 use crate::students::{FieldErrors, SaveError, StudentDraft, queries};
-use crate::views::{IndexPage, StudentFormPage, StudentPage, StudentView};
+use crate::views::{IndexPage, ListingView, StudentFormPage, StudentPage, StudentView};
 use crate::web::csrf::{CarriesCsrfToken, ProtectedForm};
 use crate::web::{AppError, Page};
 
@@ -44,11 +45,36 @@ impl CarriesCsrfToken for DeleteForm {
     }
 }
 
-pub async fn index(db: web::Data<Database>, page: Page) -> Result<IndexPage, AppError> {
-    let students = db.run(queries::list_all).await?;
+/// The index's query string, read leniently: nothing in it is an error.
+#[derive(Debug, Default, Deserialize)]
+pub struct IndexQuery {
+    q: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+pub async fn index(
+    db: web::Data<Database>,
+    page: Page,
+    query: web::Query<IndexQuery>,
+) -> Result<IndexPage, AppError> {
+    let params = ListParams::parse(
+        query.q.as_deref(),
+        query.sort.as_deref(),
+        query.dir.as_deref(),
+        query.page.as_deref(),
+        query.per_page.as_deref(),
+    );
+    let list = {
+        let params = params.clone();
+        db.run(move |conn| queries::list(conn, &params)).await?
+    };
     Ok(IndexPage {
         page,
-        students: students.iter().map(StudentView::from).collect(),
+        listing: ListingView::new(&params, &list.pagination),
+        students: list.students.iter().map(StudentView::from).collect(),
     })
 }
 

@@ -3,13 +3,125 @@
 //! Functions take a connection and block; handlers call them through
 //! [`crate::database::Database::run`].
 
-use diesel::dsl::now;
+use diesel::dsl::{now, sql};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::{Bool, Nullable, Text};
+use diesel::sqlite::Sqlite;
 
+use super::listing::{Direction, ListParams, SortKey};
 use super::model::{Student, StudentDetails};
 use crate::database::{DbConnection, DbError};
+use crate::pagination::{Fetch, Pagination};
 use crate::schema::students;
+
+diesel::define_sql_function! {
+    /// SQL `lower`, for case-insensitive ordering that the indexes serve.
+    fn lower(text: Text) -> Text;
+}
+
+diesel::define_sql_function! {
+    #[sql_name = "lower"]
+    fn lower_nullable(text: Nullable<Text>) -> Nullable<Text>;
+}
+
+/// One page of a listing and where it sits in the whole.
+#[derive(Debug)]
+pub struct StudentList {
+    pub students: Vec<Student>,
+    pub pagination: Pagination,
+}
+
+type StudentQuery = students::BoxedQuery<'static, Sqlite>;
+type Filter = Box<dyn BoxableExpression<students::table, Sqlite, SqlType = Bool>>;
+
+/// Two queries whatever the page size: the count, then the page.
+pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList, DbError> {
+    let search = params.search.as_deref();
+    let total: i64 = filtered(search).count().get_result(conn)?;
+    let pagination = Pagination::new(params.page, params.per_page, total);
+    let page = |direction: Direction, offset: i64, limit: i64| {
+        ordered(filtered(search), params.sort, direction)
+            .select(Student::as_select())
+            .offset(offset)
+            .limit(limit)
+    };
+    let students = match pagination.fetch() {
+        Fetch::Forward { offset, limit } => page(params.direction, offset, limit).load(conn)?,
+        Fetch::Backward { offset, limit } => {
+            let mut rows = page(params.direction.reversed(), offset, limit).load(conn)?;
+            rows.reverse();
+            rows
+        }
+    };
+    Ok(StudentList {
+        students,
+        pagination,
+    })
+}
+
+fn filtered(search: Option<&str>) -> StudentQuery {
+    let query = students::table.into_boxed();
+    match search {
+        Some(term) => query.filter(matches(term)),
+        None => query,
+    }
+}
+
+/// Students whose full name, email or city contains `term`, ignoring case.
+fn matches(term: &str) -> Filter {
+    if term.chars().count() >= 3 {
+        // The trigram index answers any substring of three or more characters.
+        let phrase = format!("\"{}\"", term.replace('"', "\"\""));
+        Box::new(
+            sql::<Bool>(
+                "students.id IN (SELECT rowid FROM students_search WHERE students_search MATCH ",
+            )
+            .bind::<Text, _>(phrase)
+            .sql(")"),
+        )
+    } else {
+        // Too short for trigrams: a scan, which one or two letters rarely need.
+        let pattern = format!(
+            "%{}%",
+            term.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        Box::new(
+            sql::<Bool>("((students.firstname || ' ' || students.lastname) LIKE ")
+                .bind::<Text, _>(pattern.clone())
+                .sql(" ESCAPE '\\' OR students.email LIKE ")
+                .bind::<Text, _>(pattern.clone())
+                .sql(" ESCAPE '\\' OR students.city LIKE ")
+                .bind::<Text, _>(pattern)
+                .sql(" ESCAPE '\\')"),
+        )
+    }
+}
+
+/// Every order ends with the id, so pages never overlap or skip rows.
+fn ordered(query: StudentQuery, sort: SortKey, direction: Direction) -> StudentQuery {
+    use crate::schema::students::dsl::*;
+    match (sort, direction) {
+        (SortKey::Name, Direction::Asc) => {
+            query.order_by((lower(lastname).asc(), lower(firstname).asc(), id.asc()))
+        }
+        (SortKey::Name, Direction::Desc) => {
+            query.order_by((lower(lastname).desc(), lower(firstname).desc(), id.desc()))
+        }
+        (SortKey::Email, Direction::Asc) => query.order_by((lower(email).asc(), id.asc())),
+        (SortKey::Email, Direction::Desc) => query.order_by((lower(email).desc(), id.desc())),
+        (SortKey::Age, Direction::Asc) => query.order_by((age.asc(), id.asc())),
+        (SortKey::Age, Direction::Desc) => query.order_by((age.desc(), id.desc())),
+        (SortKey::City, Direction::Asc) => query.order_by((lower_nullable(city).asc(), id.asc())),
+        (SortKey::City, Direction::Desc) => {
+            query.order_by((lower_nullable(city).desc(), id.desc()))
+        }
+        (SortKey::Joined, Direction::Asc) => query.order_by((created_at.asc(), id.asc())),
+        (SortKey::Joined, Direction::Desc) => query.order_by((created_at.desc(), id.desc())),
+    }
+}
 
 /// The unique index that keeps emails unique ignoring case.
 pub const EMAIL_UNIQUE_INDEX: &str = "students_email_key";

@@ -7,6 +7,7 @@ mod csrf;
 mod errors;
 mod escaping;
 mod helpers;
+mod listing;
 mod migrations;
 mod pages;
 mod stale_edit;

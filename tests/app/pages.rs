@@ -33,12 +33,12 @@ async fn the_index_shows_every_student_with_their_details_and_actions() {
 
     let (status, html) = app.page("/").await;
     assert_eq!(status, StatusCode::OK);
-    let cards = select(&html, ".student-card");
-    assert_eq!(cards.len(), 2);
+    let rows = select(&html, "table.students tbody tr");
+    assert_eq!(rows.len(), 2);
     assert!(
-        cards[0].starts_with(&format!("#{sammy_id} Sammy Shark")),
+        rows[0].starts_with(&format!("{sammy_id} Sammy Shark")),
         "{}",
-        cards[0]
+        rows[0]
     );
     for expected in [
         "sammyshark@example.com",
@@ -47,39 +47,39 @@ async fn the_index_shows_every_student_with_their_details_and_actions() {
         "Marine biology student",
     ] {
         assert!(
-            cards[0].contains(expected),
+            rows[0].contains(expected),
             "{expected} missing from {}",
-            cards[0]
+            rows[0]
         );
     }
     // The joined date is readable, not a raw timestamp.
-    let joined = text(&html, ".student-card time").unwrap();
+    let joined = text(&html, "tbody time").unwrap();
     assert!(
         joined.split(' ').count() == 3 && !joined.contains(':'),
         "{joined}"
     );
     assert_eq!(
-        attr(&html, ".student-name a", "href"),
+        attr(&html, "tbody .cell-name a", "href"),
         Some(format!("/{sammy_id}/"))
     );
     assert_eq!(
-        attr(&html, ".actions a", "href"),
+        attr(&html, "tbody .actions a", "href"),
         Some(format!("/{sammy_id}/edit/"))
     );
     assert_eq!(
-        attr(&html, ".actions form", "action"),
+        attr(&html, "tbody .actions form", "action"),
         Some(format!("/{sammy_id}/delete/"))
     );
     assert_eq!(
-        attr(&html, ".actions form", "data-confirm").as_deref(),
+        attr(&html, "tbody .actions form", "data-confirm").as_deref(),
         Some("Delete Sammy Shark?")
     );
     // Unknown age and city read sensibly.
-    assert!(cards[1].starts_with(&format!("#{carl_id} Carl White")));
+    assert!(rows[1].starts_with(&format!("{carl_id} Carl White")));
     assert!(
-        cards[1].contains("Age not given") && cards[1].contains("Not given"),
+        rows[1].contains("Age not given") && rows[1].contains("Not given"),
         "{}",
-        cards[1]
+        rows[1]
     );
 }
 

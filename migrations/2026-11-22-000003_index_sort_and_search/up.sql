@@ -1,0 +1,30 @@
+-- Indexes that serve each sort order of the index page (email's sort uses
+-- the unique index on lower(email)). Each ends in the implicit rowid, which is
+-- the tie-breaker, so every ordering is total and stable across pages.
+CREATE INDEX students_name_idx ON students (lower(lastname), lower(firstname));
+CREATE INDEX students_age_idx ON students (age);
+CREATE INDEX students_city_idx ON students (lower(city));
+CREATE INDEX students_created_at_idx ON students (created_at);
+
+-- Search: a trigram full-text index finds any substring of at least three
+-- characters, ignoring case, without scanning the table. "full_name" lets
+-- "sammy shark" match across the two name columns.
+CREATE VIRTUAL TABLE students_search USING fts5(full_name, email, city, tokenize = 'trigram');
+
+INSERT INTO students_search (rowid, full_name, email, city)
+SELECT id, firstname || ' ' || lastname, email, coalesce(city, '') FROM students;
+
+CREATE TRIGGER students_search_after_insert AFTER INSERT ON students BEGIN
+    INSERT INTO students_search (rowid, full_name, email, city)
+    VALUES (new.id, new.firstname || ' ' || new.lastname, new.email, coalesce(new.city, ''));
+END;
+
+CREATE TRIGGER students_search_after_update AFTER UPDATE OF firstname, lastname, email, city ON students BEGIN
+    UPDATE students_search
+    SET full_name = new.firstname || ' ' || new.lastname, email = new.email, city = coalesce(new.city, '')
+    WHERE rowid = old.id;
+END;
+
+CREATE TRIGGER students_search_after_delete AFTER DELETE ON students BEGIN
+    DELETE FROM students_search WHERE rowid = old.id;
+END;

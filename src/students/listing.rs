@@ -1,0 +1,189 @@
+//! What a listing of students asks for: a search, an order, a page. Parsed
+//! leniently: a listing URL someone mistyped still shows a listing.
+
+pub const DEFAULT_PER_PAGE: i64 = 25;
+pub const MAX_PER_PAGE: i64 = 100;
+/// Longer search terms are cut, so a pasted essay cannot cost a slow query.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    #[default]
+    Name,
+    Email,
+    Age,
+    City,
+    Joined,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 5] = [
+        SortKey::Name,
+        SortKey::Email,
+        SortKey::Age,
+        SortKey::City,
+        SortKey::Joined,
+    ];
+
+    /// The value of `?sort=`.
+    pub fn param(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::Email => "email",
+            SortKey::Age => "age",
+            SortKey::City => "city",
+            SortKey::Joined => "joined",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|key| key.param().eq_ignore_ascii_case(value.trim()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Direction {
+    #[default]
+    Asc,
+    Desc,
+}
+
+impl Direction {
+    pub fn param(self) -> &'static str {
+        match self {
+            Direction::Asc => "asc",
+            Direction::Desc => "desc",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "asc" => Some(Direction::Asc),
+            "desc" => Some(Direction::Desc),
+            _ => None,
+        }
+    }
+
+    pub fn reversed(self) -> Self {
+        match self {
+            Direction::Asc => Direction::Desc,
+            Direction::Desc => Direction::Asc,
+        }
+    }
+}
+
+/// A listing request, normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListParams {
+    /// Trimmed; `None` when blank.
+    pub search: Option<String>,
+    pub sort: SortKey,
+    pub direction: Direction,
+    /// At least 1; may be past the last page (the query clamps it).
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Default for ListParams {
+    fn default() -> Self {
+        Self {
+            search: None,
+            sort: SortKey::default(),
+            direction: Direction::default(),
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+        }
+    }
+}
+
+impl ListParams {
+    /// Unknown or malformed values fall back to the defaults; they are never
+    /// an error.
+    pub fn parse(
+        search: Option<&str>,
+        sort: Option<&str>,
+        direction: Option<&str>,
+        page: Option<&str>,
+        per_page: Option<&str>,
+    ) -> Self {
+        let search = search
+            .map(str::trim)
+            .filter(|term| !term.is_empty())
+            .map(|term| {
+                term.chars()
+                    .take(MAX_SEARCH_CHARS)
+                    .collect::<String>()
+                    .trim()
+                    .to_owned()
+            });
+        let number = |value: Option<&str>| value.and_then(|v| v.trim().parse::<i64>().ok());
+        Self {
+            search,
+            sort: sort.and_then(SortKey::parse).unwrap_or_default(),
+            direction: direction.and_then(Direction::parse).unwrap_or_default(),
+            page: number(page).filter(|&page| page >= 1).unwrap_or(1),
+            per_page: number(per_page)
+                .filter(|&n| n >= 1)
+                .map_or(DEFAULT_PER_PAGE, |n| n.min(MAX_PER_PAGE)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_values_fall_back_to_defaults() {
+        let params = ListParams::parse(
+            Some("   "),
+            Some("shoe-size"),
+            Some("sideways"),
+            Some("abc"),
+            Some("lots"),
+        );
+        assert_eq!(params, ListParams::default());
+        for page in ["-3", "0", "1.5", "", "99999999999999999999999"] {
+            assert_eq!(
+                ListParams::parse(None, None, None, Some(page), None).page,
+                1,
+                "{page}"
+            );
+        }
+    }
+
+    #[test]
+    fn per_page_is_bounded() {
+        let per_page = |value| ListParams::parse(None, None, None, None, Some(value)).per_page;
+        assert_eq!(per_page("10"), 10);
+        assert_eq!(per_page("100"), 100);
+        assert_eq!(per_page("101"), 100);
+        assert_eq!(per_page("0"), DEFAULT_PER_PAGE);
+        assert_eq!(per_page("-5"), DEFAULT_PER_PAGE);
+    }
+
+    #[test]
+    fn valid_values_are_kept() {
+        let params = ListParams::parse(
+            Some("  Sammy Shark "),
+            Some("AGE"),
+            Some("Desc"),
+            Some("7"),
+            Some("50"),
+        );
+        assert_eq!(params.search.as_deref(), Some("Sammy Shark"));
+        assert_eq!(
+            (params.sort, params.direction, params.page, params.per_page),
+            (SortKey::Age, Direction::Desc, 7, 50)
+        );
+    }
+
+    #[test]
+    fn search_terms_are_cut_to_a_sane_length() {
+        let long = "x".repeat(500);
+        let params = ListParams::parse(Some(&long), None, None, None, None);
+        assert_eq!(params.search.unwrap().chars().count(), MAX_SEARCH_CHARS);
+    }
+}
