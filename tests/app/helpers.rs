@@ -20,6 +20,11 @@ pub struct TestApp {
 
 /// Starts the application on a random port with a fresh database file.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with settings adjusted by `configure`.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_path = dir.path().join("registry.db");
     let mut settings = Settings::from_lookup(|_| None).expect("default settings");

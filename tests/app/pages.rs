@@ -455,3 +455,17 @@ async fn the_session_cookie_is_http_only_and_same_site_lax() {
         "not Secure unless configured: {cookie}"
     );
 }
+
+#[tokio::test]
+async fn cookies_are_secure_when_configured_for_https() {
+    let app = spawn_app_with(|settings| settings.secure_cookies = true).await;
+    let response = app.get("/create/").await;
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .find(|value| value.starts_with("registry_session="))
+        .expect("a session cookie");
+    assert!(cookie.contains("Secure") && cookie.contains("HttpOnly"), "{cookie}");
+}
