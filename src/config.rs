@@ -81,9 +81,7 @@ impl Settings {
         {
             bail!("SECRET_KEY must be at least {MIN_SECRET_KEY_LEN} characters long");
         }
-        let static_dir = get("STATIC_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/static")));
+        let static_dir = get("STATIC_DIR").map_or_else(default_static_dir, PathBuf::from);
         let shutdown_timeout = Duration::from_secs(parse_or(
             get("SHUTDOWN_TIMEOUT_SECS"),
             "SHUTDOWN_TIMEOUT_SECS",
@@ -103,6 +101,17 @@ impl Settings {
             static_dir,
             shutdown_timeout,
         })
+    }
+}
+
+/// `./static` when run from a checkout or a deployment that ships the folder;
+/// otherwise the source tree the binary was built from (`cargo run` anywhere).
+fn default_static_dir() -> PathBuf {
+    let local = PathBuf::from("static");
+    if local.is_dir() {
+        local
+    } else {
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/static"))
     }
 }
 

@@ -7,8 +7,11 @@ use student_registry::telemetry;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init();
-    match load_settings().and_then(|settings| cli::run(cli, settings)) {
+    let result = load_settings().and_then(|settings| {
+        telemetry::init(settings.database.log_sql);
+        cli::run(cli, settings)
+    });
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // One line, with its causes: what went wrong and why.

@@ -10,7 +10,7 @@ use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::middleware::{DefaultHeaders, Logger};
 use actix_web::{App, HttpServer, web};
-use actix_web_flash_messages::storage::CookieMessageStore;
+use actix_web_flash_messages::storage::SessionMessageStore;
 use actix_web_flash_messages::{FlashMessagesFramework, Level};
 use anyhow::Context;
 use secrecy::ExposeSecret;
@@ -73,10 +73,12 @@ fn serve(listener: TcpListener, database: Database, settings: &Settings) -> anyh
             .cookie_same_site(SameSite::Lax)
             .cookie_secure(secure_cookies)
             .build();
-        let flashes =
-            FlashMessagesFramework::builder(CookieMessageStore::builder(key.clone()).build())
-                .minimum_level(Level::Info)
-                .build();
+        // Flash messages ride in the session cookie, so they get its
+        // attributes (the crate's own cookie store is always `Secure`, which
+        // browsers drop on plain-HTTP addresses other than localhost).
+        let flashes = FlashMessagesFramework::builder(SessionMessageStore::default())
+            .minimum_level(Level::Info)
+            .build();
 
         App::new()
             .wrap(flashes)

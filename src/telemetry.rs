@@ -5,8 +5,12 @@ use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
-pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+/// `log_sql` makes sure SQL statements show even when `RUST_LOG` is quieter.
+pub fn init(log_sql: bool) {
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    if log_sql {
+        filter = filter.add_directive("sql=info".parse().expect("a valid directive"));
+    }
     // `try_init`: a second call (tests) keeps the first subscriber.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -397,7 +397,7 @@ pub struct StudentView {
     pub bio: Option<String>,
     /// The start of the bio, for the index.
     pub bio_excerpt: Option<String>,
-    /// "22 November 2026".
+    /// "22 Nov 2026".
     pub joined: String,
     /// For `<time datetime>`.
     pub joined_iso: String,
@@ -420,7 +420,7 @@ impl From<&Student> for StudentView {
             city: student.city.clone(),
             bio: student.bio.clone(),
             bio_excerpt: student.bio.as_deref().map(excerpt),
-            joined: student.created_at.format("%-d %B %Y").to_string(),
+            joined: student.created_at.format("%-d %b %Y").to_string(),
             joined_iso: student.created_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             url: format!("/{}/", student.id),
             edit_url: format!("/{}/edit/", student.id),
