@@ -52,8 +52,9 @@ server_pid=$!
 base="http://127.0.0.1:$port"
 for _ in $(seq 1 100); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 
-# A search term a registrar would type: one person's full name.
-term="mateo%20rossi"
+# A search term a registrar would type: one person's full name (about 150
+# matches among the generated students).
+term="ada%20rossi"
 last_page=$(( (students + 24) / 25 ))
 some_id=$(( students / 2 ))
 
@@ -63,8 +64,9 @@ token=$(curl -fs -c "$jar" "$base/create/" | sed -n 's/.*name="csrf_token" value
 cookie=$(awk '$6 == "registry_session" { print $6 "=" $7 }' "$jar")
 cat > "$work/create.lua" <<LUA
 -- Each request creates a new student with a unique email.
+-- setup() runs in the main Lua state and gives each thread its own number
+-- (a global there: a local here would shadow it).
 local counter = 0
-local thread_id = 0
 local next_id = 0
 function setup(thread) thread:set("thread_id", next_id); next_id = next_id + 1 end
 wrk.method = "POST"

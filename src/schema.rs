@@ -14,3 +14,12 @@ diesel::table! {
         city -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    students_count (id) {
+        id -> Integer,
+        total -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(students, students_count,);

@@ -76,13 +76,23 @@ pub fn tutorial_students() -> Vec<StudentDetails> {
     ]
 }
 
+/// SplitMix64: a well-mixed, deterministic hash, so generated data is varied
+/// yet the same on every run.
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
 /// A deterministic, varied student; `n` makes the email unique.
 pub fn generated_student(n: u64) -> StudentDetails {
-    let pick = |list: &[&'static str], salt: u64| {
-        list[((n.wrapping_mul(salt) + salt) % list.len() as u64) as usize]
-    };
-    let firstname = pick(FIRST_NAMES, 7);
-    let lastname = pick(LAST_NAMES, 13);
+    // Each field draws from its own stream, so they vary independently.
+    let draw = |stream: u64| mix(n ^ stream.wrapping_mul(0x0100_0000_01B3));
+    let pick =
+        |list: &[&'static str], stream: u64| list[(draw(stream) % list.len() as u64) as usize];
+    let firstname = pick(FIRST_NAMES, 1);
+    let lastname = pick(LAST_NAMES, 2);
     StudentDetails {
         firstname: firstname.into(),
         lastname: lastname.into(),
@@ -91,10 +101,10 @@ pub fn generated_student(n: u64) -> StudentDetails {
             ascii_slug(firstname),
             ascii_slug(lastname)
         ),
-        age: (!n.is_multiple_of(9)).then(|| 16 + (n % 15) as i32),
+        age: (!n.is_multiple_of(9)).then(|| 16 + (draw(4) % 15) as i32),
         bio: (!n.is_multiple_of(3))
-            .then(|| format!("{} student, year {}", pick(SUBJECTS, 5), 1 + n % 4)),
-        city: (!n.is_multiple_of(5)).then(|| pick(CITIES, 3).to_owned()),
+            .then(|| format!("{} student, year {}", pick(SUBJECTS, 3), 1 + n % 4)),
+        city: (!n.is_multiple_of(5)).then(|| pick(CITIES, 5).to_owned()),
     }
 }
 
@@ -154,6 +164,23 @@ mod tests {
                 city: student.city.clone().unwrap_or_default(),
             };
             assert_eq!(draft.validate(), Ok(student), "student {n}");
+        }
+    }
+
+    #[test]
+    fn generated_students_use_every_name_and_city() {
+        let students: Vec<_> = (0..5_000).map(generated_student).collect();
+        for name in LAST_NAMES {
+            assert!(students.iter().any(|s| s.lastname == *name), "{name}");
+        }
+        for name in FIRST_NAMES {
+            assert!(students.iter().any(|s| s.firstname == *name), "{name}");
+        }
+        for city in CITIES {
+            assert!(
+                students.iter().any(|s| s.city.as_deref() == Some(*city)),
+                "{city}"
+            );
         }
     }
 }

@@ -1,3 +1,6 @@
+DROP TRIGGER students_count_after_delete;
+DROP TRIGGER students_count_after_insert;
+DROP TABLE students_count;
 DROP TRIGGER students_search_after_delete;
 DROP TRIGGER students_search_after_update;
 DROP TRIGGER students_search_after_insert;

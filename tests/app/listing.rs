@@ -372,3 +372,19 @@ async fn column_headers_sort_and_flip_direction() {
     let headers: Vec<String> = select(&html, "thead a");
     assert_eq!(headers, ["Name", "Email", "Age ▼", "City", "Joined"]);
 }
+
+#[tokio::test]
+async fn the_total_follows_creates_deletes_and_bulk_inserts() {
+    let app = spawn_app().await;
+    let first = app.create(&sammy()).await;
+    app.create(&with(sammy(), "email", "two@example.com")).await;
+    insert_students(&app, 30);
+    app.post_form(&format!("/{first}/delete/"), &[]).await;
+    let (_, html) = app.page("/").await;
+    assert_eq!(
+        text(&html, ".summary").as_deref(),
+        Some("Showing 1–25 of 31 students")
+    );
+    let counted = student_registry::students::queries::count(&mut app.db()).unwrap();
+    assert_eq!(counted, 31);
+}
