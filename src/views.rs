@@ -3,6 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use chrono::{Datelike, NaiveDateTime, Timelike};
 
 use crate::pagination::Pagination;
 use crate::students::listing::{DEFAULT_PER_PAGE, Direction, ListParams, SortKey};
@@ -401,9 +402,6 @@ pub struct StudentView {
     pub joined: String,
     /// For `<time datetime>`.
     pub joined_iso: String,
-    pub url: String,
-    pub edit_url: String,
-    pub delete_url: String,
 }
 
 impl From<&Student> for StudentView {
@@ -420,13 +418,37 @@ impl From<&Student> for StudentView {
             city: student.city.clone(),
             bio: student.bio.clone(),
             bio_excerpt: student.bio.as_deref().map(excerpt),
-            joined: student.created_at.format("%-d %b %Y").to_string(),
-            joined_iso: student.created_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            url: format!("/{}/", student.id),
-            edit_url: format!("/{}/edit/", student.id),
-            delete_url: format!("/{}/delete/", student.id),
+            joined: readable_date(&student.created_at),
+            joined_iso: rfc3339(&student.created_at),
         }
     }
+}
+
+/// "22 Nov 2026". Written out directly: chrono's `format` re-parses its
+/// pattern on every call, which showed in the index page's profile.
+pub fn readable_date(at: &NaiveDateTime) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{} {} {}",
+        at.day(),
+        MONTHS[at.month0() as usize],
+        at.year()
+    )
+}
+
+/// "2026-11-22T06:03:00Z": the database stores UTC.
+pub fn rfc3339(at: &NaiveDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
 }
 
 /// The first words of a long text, cut at a word boundary.
@@ -444,6 +466,22 @@ fn excerpt(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_read_well_and_match_chrono() {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 1, 5)
+            .unwrap()
+            .and_hms_opt(7, 8, 9)
+            .unwrap();
+        assert_eq!(readable_date(&at), "5 Jan 2026");
+        assert_eq!(readable_date(&at), at.format("%-d %b %Y").to_string());
+        assert_eq!(rfc3339(&at), "2026-01-05T07:08:09Z");
+        assert_eq!(
+            rfc3339(&at),
+            at.and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+    }
 
     #[test]
     fn numbers_get_thousands_separators() {

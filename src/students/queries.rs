@@ -74,36 +74,48 @@ fn filtered(search: Option<&str>) -> StudentQuery {
     }
 }
 
-/// Students whose full name, email or city contains `term`, ignoring case.
+/// Students with a word starting with each word of `term`, in their name,
+/// email or city, ignoring case and accents.
 fn matches(term: &str) -> Filter {
-    if term.chars().count() >= 3 {
-        // The trigram index answers any substring of three or more characters.
-        let phrase = format!("\"{}\"", term.replace('"', "\"\""));
-        Box::new(
+    match fts_query(term) {
+        Some(query) => Box::new(
             sql::<Bool>(
                 "students.id IN (SELECT rowid FROM students_search WHERE students_search MATCH ",
             )
-            .bind::<Text, _>(phrase)
+            .bind::<Text, _>(query)
             .sql(")"),
-        )
-    } else {
-        // Too short for trigrams: a scan, which one or two letters rarely need.
-        let pattern = format!(
-            "%{}%",
-            term.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        Box::new(
-            sql::<Bool>("((students.firstname || ' ' || students.lastname) LIKE ")
-                .bind::<Text, _>(pattern.clone())
-                .sql(" ESCAPE '\\' OR students.email LIKE ")
-                .bind::<Text, _>(pattern.clone())
-                .sql(" ESCAPE '\\' OR students.city LIKE ")
-                .bind::<Text, _>(pattern)
-                .sql(" ESCAPE '\\')"),
-        )
+        ),
+        // Nothing but punctuation ("%", "@"): no words to look up, so look
+        // for the characters themselves.
+        None => {
+            let pattern = format!(
+                "%{}%",
+                term.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            Box::new(
+                sql::<Bool>("((students.firstname || ' ' || students.lastname) LIKE ")
+                    .bind::<Text, _>(pattern.clone())
+                    .sql(" ESCAPE '\\' OR students.email LIKE ")
+                    .bind::<Text, _>(pattern.clone())
+                    .sql(" ESCAPE '\\' OR students.city LIKE ")
+                    .bind::<Text, _>(pattern)
+                    .sql(" ESCAPE '\\')"),
+            )
+        }
     }
+}
+
+/// `sammy shark` → `"sammy"* "shark"*`: each word quoted, so nothing the user
+/// types is read as FTS5 syntax, and matched as a prefix.
+fn fts_query(term: &str) -> Option<String> {
+    let words: Vec<String> = term
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(|word| format!("\"{word}\"*"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
 }
 
 /// Every order ends with the id, so pages never overlap or skip rows.
@@ -237,4 +249,27 @@ pub fn insert_many(conn: &mut DbConnection, batch: &[StudentDetails]) -> Result<
 
 pub fn count(conn: &mut DbConnection) -> Result<i64, DbError> {
     Ok(students::table.count().get_result(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn search_terms_become_quoted_prefix_words() {
+        assert_eq!(
+            fts_query("Sammy Shark").as_deref(),
+            Some("\"Sammy\"* \"Shark\"*")
+        );
+        assert_eq!(
+            fts_query("sammy@example.com").as_deref(),
+            Some("\"sammy\"* \"example\"* \"com\"*")
+        );
+        assert_eq!(
+            fts_query("NEAR(\"x\" OR y)").as_deref(),
+            Some("\"NEAR\"* \"x\"* \"OR\"* \"y\"*")
+        );
+        assert_eq!(fts_query("São"), Some("\"São\"*".to_owned()));
+        assert_eq!(fts_query("% _ @"), None);
+    }
 }
