@@ -1,0 +1,101 @@
+//! Every page, at desktop and at phone width: a screenshot under
+//! `target/screenshots/`, no sideways scrolling, no serious or critical
+//! axe-core violation, and (once, the HTML being the same at any width) no
+//! error from the Nu HTML Checker.
+
+use serde_json::json;
+
+use crate::app::spawn_app;
+use crate::browser::{Browser, Viewport};
+use crate::checks::{assert_accessible, assert_valid_html};
+use crate::people::{CARL, SAMMY};
+
+#[tokio::test]
+async fn every_page_at_desktop_width_is_accessible_and_valid_html() {
+    let sources = visit_every_page(Viewport::Desktop).await;
+    assert_valid_html(sources).await;
+}
+
+#[tokio::test]
+async fn every_page_at_phone_width_is_accessible_and_fits() {
+    visit_every_page(Viewport::Phone).await;
+}
+
+/// Walks the pages a person meets, in the order they meet them, checking each.
+/// Returns each page's HTML as the server sent it.
+async fn visit_every_page(viewport: Viewport) -> Vec<(String, String)> {
+    let app = spawn_app().await;
+    let browser = Browser::start(&app.address, viewport, true).await;
+    let mut sources = Vec::new();
+
+    browser.open("/").await;
+    browser.wait_for_heading("Students").await;
+    check(&browser, "index-empty", &mut sources).await;
+
+    browser.click_link("Add student").await;
+    browser.wait_for_heading("Add a new student").await;
+    check(&browser, "create-form", &mut sources).await;
+
+    browser.fill("First name", "Sammy").await;
+    browser.fill("Email", "not-an-email").await;
+    browser.fill("Age", "twenty").await;
+    browser.click_button("Add student").await;
+    browser
+        .wait_for("the error summary", async || {
+            Ok(browser.has("[role=alert]").await.then_some(()))
+        })
+        .await;
+    check(&browser, "form-errors", &mut sources).await;
+
+    SAMMY.fill_in(&browser).await;
+    browser.click_button("Add student").await;
+    browser.wait_for_heading("Sammy Shark").await;
+    browser.flash().await;
+    check(&browser, "student", &mut sources).await;
+
+    browser.click_link("Edit").await;
+    browser.wait_for_heading("Edit Sammy Shark").await;
+    check(&browser, "edit-form", &mut sources).await;
+
+    browser.click_link("Add student").await;
+    browser.wait_for_heading("Add a new student").await;
+    CARL.fill_in(&browser).await;
+    browser.click_button("Add student").await;
+    browser.wait_for_heading("Carl White").await;
+    browser.click_link("Student Registry").await;
+    browser.wait_for_heading("Students").await;
+    check(&browser, "index", &mut sources).await;
+
+    browser.open("/no-such-page/").await;
+    browser.wait_for_heading("Page not found").await;
+    check(&browser, "not-found", &mut sources).await;
+
+    browser.quit().await;
+    sources
+}
+
+async fn check(browser: &Browser, page: &str, sources: &mut Vec<(String, String)>) {
+    browser.screenshot(page).await;
+    browser.assert_no_horizontal_scroll(page).await;
+    assert_accessible(browser, page).await;
+    let unlabelled = browser
+        .js(
+            "return [...document.querySelectorAll('input:not([type=hidden]), textarea, select')]
+                 .filter((control) => control.labels.length === 0)
+                 .map((control) => control.name || control.outerHTML);",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        unlabelled,
+        json!([]),
+        "{page}: form controls without a label"
+    );
+    let html = browser.source_as_received().await;
+    assert!(
+        html.trim_start().starts_with("<!DOCTYPE html>"),
+        "{page}: expected the HTML as sent, got: {}",
+        &html[..html.len().min(200)]
+    );
+    sources.push((page.to_owned(), html));
+}
