@@ -102,6 +102,10 @@ fn serve(listener: TcpListener, database: Database, settings: &Settings) -> anyh
             .default_service(web::to(routes::not_found))
     })
     .listen(listener)?
+    // Database work is the only blocking work, and no more of it can run at
+    // once than the pool has connections: more threads would only wait for
+    // one, each holding its own stack and allocator arena.
+    .worker_max_blocking_threads(settings.database.pool_size as usize)
     .shutdown_timeout(settings.shutdown_timeout.as_secs())
     .run();
     Ok(server)
