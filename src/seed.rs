@@ -139,6 +139,7 @@ pub fn seed(conn: &mut DbConnection, count: u64) -> Result<SeedReport, DbError> 
             attempted += batch.len();
             next = end;
         }
+        queries::compact_search_index(conn)?;
         Ok(SeedReport {
             inserted,
             skipped: attempted - inserted,

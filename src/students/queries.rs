@@ -247,6 +247,14 @@ pub fn insert_many(conn: &mut DbConnection, batch: &[StudentDetails]) -> Result<
         .execute(conn)?)
 }
 
+/// Merges the search index's segments after a bulk load: a search then
+/// reads one posting list per word instead of one per segment.
+pub fn compact_search_index(conn: &mut DbConnection) -> Result<(), DbError> {
+    diesel::sql_query("INSERT INTO students_search (students_search) VALUES ('optimize')")
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn count(conn: &mut DbConnection) -> Result<i64, DbError> {
     Ok(students::table.count().get_result(conn)?)
 }
