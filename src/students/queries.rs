@@ -46,16 +46,13 @@ pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList,
         Some(_) => filtered(search).count().get_result(conn)?,
     };
     let pagination = Pagination::new(params.page, params.per_page, total);
-    let page = |direction: Direction, offset: i64, limit: i64| {
-        ordered(filtered(search), params.sort, direction)
-            .select(Student::as_select())
-            .offset(offset)
-            .limit(limit)
-    };
     let students = match pagination.fetch() {
-        Fetch::Forward { offset, limit } => page(params.direction, offset, limit).load(conn)?,
+        Fetch::Forward { offset, limit } => {
+            load_page(conn, search, params.sort, params.direction, offset, limit)?
+        }
         Fetch::Backward { offset, limit } => {
-            let mut rows = page(params.direction.reversed(), offset, limit).load(conn)?;
+            let reversed = params.direction.reversed();
+            let mut rows = load_page(conn, search, params.sort, reversed, offset, limit)?;
             rows.reverse();
             rows
         }
@@ -64,6 +61,91 @@ pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList,
         students,
         pagination,
     })
+}
+
+/// Applies the order for `(sort, direction)` to `$query` and evaluates `$then`
+/// with the ordered query bound to `$q`. Each arm keeps its own static type:
+/// diesel caches the prepared statement of a static query, while a boxed one
+/// is parsed and planned again on every call. Every order ends with the id,
+/// so pages never overlap or skip rows.
+macro_rules! with_order {
+    ($query:expr, $sort:expr, $direction:expr, |$q:ident| $then:expr) => {{
+        use crate::schema::students::dsl as s;
+        match ($sort, $direction) {
+            (SortKey::Name, Direction::Asc) => {
+                let $q = $query.order_by((
+                    lower(s::lastname).asc(),
+                    lower(s::firstname).asc(),
+                    s::id.asc(),
+                ));
+                $then
+            }
+            (SortKey::Name, Direction::Desc) => {
+                let $q = $query.order_by((
+                    lower(s::lastname).desc(),
+                    lower(s::firstname).desc(),
+                    s::id.desc(),
+                ));
+                $then
+            }
+            (SortKey::Email, Direction::Asc) => {
+                let $q = $query.order_by((lower(s::email).asc(), s::id.asc()));
+                $then
+            }
+            (SortKey::Email, Direction::Desc) => {
+                let $q = $query.order_by((lower(s::email).desc(), s::id.desc()));
+                $then
+            }
+            (SortKey::Age, Direction::Asc) => {
+                let $q = $query.order_by((s::age.asc(), s::id.asc()));
+                $then
+            }
+            (SortKey::Age, Direction::Desc) => {
+                let $q = $query.order_by((s::age.desc(), s::id.desc()));
+                $then
+            }
+            (SortKey::City, Direction::Asc) => {
+                let $q = $query.order_by((lower_nullable(s::city).asc(), s::id.asc()));
+                $then
+            }
+            (SortKey::City, Direction::Desc) => {
+                let $q = $query.order_by((lower_nullable(s::city).desc(), s::id.desc()));
+                $then
+            }
+            (SortKey::Joined, Direction::Asc) => {
+                let $q = $query.order_by((s::created_at.asc(), s::id.asc()));
+                $then
+            }
+            (SortKey::Joined, Direction::Desc) => {
+                let $q = $query.order_by((s::created_at.desc(), s::id.desc()));
+                $then
+            }
+        }
+    }};
+}
+
+/// One page of students in the given order; the unfiltered listing, the
+/// common case, runs as a cached prepared statement.
+fn load_page(
+    conn: &mut DbConnection,
+    search: Option<&str>,
+    sort: SortKey,
+    direction: Direction,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<Student>> {
+    match search {
+        None => with_order!(students::table, sort, direction, |query| query
+            .select(Student::as_select())
+            .offset(offset)
+            .limit(limit)
+            .load(conn)),
+        Some(_) => with_order!(filtered(search), sort, direction, |query| query
+            .select(Student::as_select())
+            .offset(offset)
+            .limit(limit)
+            .load(conn)),
+    }
 }
 
 fn filtered(search: Option<&str>) -> StudentQuery {
@@ -116,29 +198,6 @@ fn fts_query(term: &str) -> Option<String> {
         .map(|word| format!("\"{word}\"*"))
         .collect();
     (!words.is_empty()).then(|| words.join(" "))
-}
-
-/// Every order ends with the id, so pages never overlap or skip rows.
-fn ordered(query: StudentQuery, sort: SortKey, direction: Direction) -> StudentQuery {
-    use crate::schema::students::dsl::*;
-    match (sort, direction) {
-        (SortKey::Name, Direction::Asc) => {
-            query.order_by((lower(lastname).asc(), lower(firstname).asc(), id.asc()))
-        }
-        (SortKey::Name, Direction::Desc) => {
-            query.order_by((lower(lastname).desc(), lower(firstname).desc(), id.desc()))
-        }
-        (SortKey::Email, Direction::Asc) => query.order_by((lower(email).asc(), id.asc())),
-        (SortKey::Email, Direction::Desc) => query.order_by((lower(email).desc(), id.desc())),
-        (SortKey::Age, Direction::Asc) => query.order_by((age.asc(), id.asc())),
-        (SortKey::Age, Direction::Desc) => query.order_by((age.desc(), id.desc())),
-        (SortKey::City, Direction::Asc) => query.order_by((lower_nullable(city).asc(), id.asc())),
-        (SortKey::City, Direction::Desc) => {
-            query.order_by((lower_nullable(city).desc(), id.desc()))
-        }
-        (SortKey::Joined, Direction::Asc) => query.order_by((created_at.asc(), id.asc())),
-        (SortKey::Joined, Direction::Desc) => query.order_by((created_at.desc(), id.desc())),
-    }
 }
 
 /// The unique index that keeps emails unique ignoring case.
