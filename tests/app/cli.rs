@@ -92,7 +92,11 @@ fn serve_logs_one_line_per_request_and_stops_cleanly_on_sigterm() {
     use std::time::{Duration, Instant};
 
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut server = Command::new(env!("CARGO_BIN_EXE_student-registry"))
         .arg("serve")
         .env("DATABASE_URL", dir.path().join("s.db"))
@@ -108,41 +112,76 @@ fn serve_logs_one_line_per_request_and_stops_cleanly_on_sigterm() {
 
     let started = Instant::now();
     let body = loop {
-        let answer = std::net::TcpStream::connect(("127.0.0.1", port)).ok().and_then(|mut stream| {
-            use std::io::Write;
-            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
-            let mut response = String::new();
-            stream.read_to_string(&mut response).ok()?;
-            Some(response)
-        });
+        let answer = std::net::TcpStream::connect(("127.0.0.1", port))
+            .ok()
+            .and_then(|mut stream| {
+                use std::io::Write;
+                stream
+                    .write_all(
+                        b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+                    )
+                    .ok()?;
+                let mut response = String::new();
+                stream.read_to_string(&mut response).ok()?;
+                Some(response)
+            });
         if let Some(response) = answer {
             break response;
         }
-        assert!(started.elapsed() < Duration::from_secs(20), "the server did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the server did not start"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(body.starts_with("HTTP/1.1 200"), "{body}");
 
-    let status = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(20);
     let exit = loop {
         if let Some(exit) = server.try_wait().unwrap() {
             break exit;
         }
-        assert!(Instant::now() < deadline, "the server did not stop after SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(exit.success(), "exit status {exit:?}");
 
     let mut log = String::new();
-    server.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    server
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
     let mut out = String::new();
-    server.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    server
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
     let log = format!("{log}{out}");
-    assert!(log.contains("SECRET_KEY is not set"), "the random key is announced: {log}");
-    let request_lines: Vec<&str> = log.lines().filter(|line| line.contains("GET /healthz")).collect();
+    assert!(
+        log.contains("SECRET_KEY is not set"),
+        "the random key is announced: {log}"
+    );
+    let request_lines: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("GET /healthz"))
+        .collect();
     assert_eq!(request_lines.len(), 1, "{log}");
-    assert!(request_lines[0].contains("GET /healthz HTTP/1.1 200") && request_lines[0].ends_with("ms"), "{}", request_lines[0]);
+    assert!(
+        request_lines[0].contains("GET /healthz HTTP/1.1 200") && request_lines[0].ends_with("ms"),
+        "{}",
+        request_lines[0]
+    );
     assert!(log.contains("stopped"), "{log}");
 }

@@ -467,5 +467,8 @@ async fn cookies_are_secure_when_configured_for_https() {
         .map(|value| value.to_str().unwrap().to_owned())
         .find(|value| value.starts_with("registry_session="))
         .expect("a session cookie");
-    assert!(cookie.contains("Secure") && cookie.contains("HttpOnly"), "{cookie}");
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
 }
