@@ -72,14 +72,6 @@ impl ApiError {
 
     pub const NO_SUCH_STUDENT: Self = Self::NotFound("no student has this id");
 
-    /// One message about one query parameter.
-    pub fn bad_param(name: &str, message: impl Into<String>) -> Self {
-        Self::BadRequest {
-            message: "invalid query parameters".into(),
-            fields: BTreeMap::from([(name.to_owned(), message.into())]),
-        }
-    }
-
     fn body(&self) -> ErrorBody {
         let (error, fields): (String, BTreeMap<String, String>) = match self {
             Self::Invalid(errors) => ("validation failed".into(), field_map(errors)),
@@ -219,6 +211,23 @@ impl From<JsonPayloadError> for ApiError {
             // Serialize errors come from responses, not from what a client sent.
             other => Self::Unexpected(anyhow::anyhow!("{other}")),
         }
+    }
+}
+
+/// A body that is JSON but does not fit the request: the field at fault, when
+/// there is one, is named in `fields`.
+impl From<serde_path_to_error::Error<serde_json::Error>> for ApiError {
+    fn from(err: serde_path_to_error::Error<serde_json::Error>) -> Self {
+        let path = err.path().to_string();
+        let problem = err.inner().to_string();
+        let mut fields = BTreeMap::new();
+        let message = if path == "." {
+            format!("the JSON does not fit this request: {problem}")
+        } else {
+            fields.insert(path, problem);
+            "the JSON does not fit this request".to_owned()
+        };
+        Self::BadRequest { message, fields }
     }
 }
 

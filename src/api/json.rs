@@ -10,10 +10,18 @@
 //! left blank: a 422 "is required", like an empty form field.
 
 use chrono::{NaiveDateTime, SecondsFormat};
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
 use utoipa::{IntoParams, ToSchema};
 
+use super::error::ApiError;
 use crate::students::listing::MAX_PER_PAGE;
 use crate::students::validation::{
     AGE_MAX, AGE_MIN, BIO_MAX, CITY_MAX, EMAIL_MAX, NAME_MAX, TRIMMED_CHARS_CLASS,
@@ -115,6 +123,29 @@ impl From<StudentInput> for StudentDraft {
             bio: input.bio.unwrap_or_default(),
             city: input.city.unwrap_or_default(),
         }
+    }
+}
+
+/// A request body: a JSON object read into `T`. It is read as a map first,
+/// because serde's derived impls also read a struct from an array, by
+/// position (`["Sammy"]` would set the first name, `[]` be an empty patch);
+/// then into `T`, noting where it failed so the 400 can name the field.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // The scope's JsonConfig applies: size limit, content type, error shape.
+        let object = web::Json::<serde_json::Map<String, Value>>::from_request(req, payload);
+        Box::pin(async move {
+            let object = object.await?.into_inner();
+            serde_path_to_error::deserialize(Value::Object(object))
+                .map(Self)
+                .map_err(|err| ApiError::from(err).into())
+        })
     }
 }
 
@@ -416,6 +447,13 @@ mod tests {
         for bad in ["20.5", "\"20\"", "true", "null", "[]"] {
             assert!(read(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn null_is_kept_apart_from_absent() {
+        let patch: StudentPatch = serde_json::from_str(r#"{"city": null}"#).unwrap();
+        assert_eq!(patch.city, Some(None));
+        assert_eq!(patch.bio, None);
     }
 
     #[test]

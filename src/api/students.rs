@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 
 use super::conditional;
 use super::error::{ApiError, ErrorBody};
-use super::json::{ListQuery, StudentInput, StudentPage, StudentPatch, StudentRecord};
+use super::json::{JsonBody, ListQuery, StudentInput, StudentPage, StudentPatch, StudentRecord};
 use crate::database::Database;
 use crate::students::listing::{DEFAULT_PER_PAGE, Direction, ListParams, MAX_PER_PAGE, SortKey};
 use crate::students::{Student, StudentDraft, queries};
@@ -210,8 +210,8 @@ pub async fn show(
             )),
         (status = 400, description = "The body is not JSON, or not a JSON object with the \
             fields described (a wrong type or an unknown field).", body = ErrorBody,
-            example = json!({"error": "the JSON does not fit this request: invalid type: \
-                string \"twenty\", expected i64 at line 1 column 81", "fields": {}})),
+            example = json!({"error": "the JSON does not fit this request",
+                             "fields": {"age": "invalid type: string \"twenty\", expected a JSON number"}})),
         (status = 409, description = "Another student has this email address.",
             body = ErrorBody,
             example = json!({"error": "another student already uses this email address",
@@ -231,9 +231,9 @@ pub async fn show(
 )]
 pub async fn create(
     db: web::Data<Database>,
-    body: web::Json<StudentInput>,
+    body: JsonBody<StudentInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let details = StudentDraft::from(body.into_inner())
+    let details = StudentDraft::from(body.0)
         .validate()
         .map_err(ApiError::Invalid)?;
     let student = db.run(move |conn| queries::create(conn, &details)).await?;
@@ -263,9 +263,9 @@ pub async fn create(
             headers(("ETag" = String, description = "The student's new version, quoted."))),
         (status = 400, description = "The body is not JSON, or not a JSON object with the \
             fields described; or `If-Match` is malformed.", body = ErrorBody,
-            example = json!({"error": "the JSON does not fit this request: unknown field \
-                `frist_name`, expected one of `firstname`, `lastname`, `email`, `age`, `bio`, \
-                `city` at line 1 column 13", "fields": {}})),
+            example = json!({"error": "the JSON does not fit this request",
+                             "fields": {"frist_name": "unknown field `frist_name`, expected one of \
+                                `firstname`, `lastname`, `email`, `age`, `bio`, `city`"}})),
         (status = 404, description = "No student has this id.", body = ErrorBody,
             example = json!({"error": "no student has this id", "fields": {}})),
         (status = 409, description = "Another student has this email address.",
@@ -293,11 +293,11 @@ pub async fn replace(
     db: web::Data<Database>,
     req: HttpRequest,
     id: web::Path<String>,
-    body: web::Json<StudentInput>,
+    body: JsonBody<StudentInput>,
 ) -> Result<HttpResponse, ApiError> {
     let id = student_id(&id)?;
     let expected = conditional::if_match(&req)?;
-    let draft = StudentDraft::from(body.into_inner());
+    let draft = StudentDraft::from(body.0);
     let student = db
         .run(move |conn| queries::modify(conn, id, expected.as_deref(), |_| draft.validate()))
         .await?;
@@ -326,8 +326,8 @@ pub async fn replace(
             headers(("ETag" = String, description = "The student's new version, quoted."))),
         (status = 400, description = "The body is not JSON, or not a JSON object with the \
             fields described; or `If-Match` is malformed.", body = ErrorBody,
-            example = json!({"error": "the JSON does not fit this request: invalid type: \
-                string \"twenty\", expected i64 at line 1 column 16", "fields": {}})),
+            example = json!({"error": "the JSON does not fit this request",
+                             "fields": {"age": "invalid type: string \"twenty\", expected a JSON number"}})),
         (status = 404, description = "No student has this id.", body = ErrorBody,
             example = json!({"error": "no student has this id", "fields": {}})),
         (status = 409, description = "Another student has this email address.",
@@ -355,11 +355,11 @@ pub async fn update(
     db: web::Data<Database>,
     req: HttpRequest,
     id: web::Path<String>,
-    body: web::Json<StudentPatch>,
+    body: JsonBody<StudentPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = student_id(&id)?;
     let expected = conditional::if_match(&req)?;
-    let patch = body.into_inner();
+    let patch = body.0;
     let student = db
         .run(move |conn| {
             queries::modify(conn, id, expected.as_deref(), |current| {

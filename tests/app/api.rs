@@ -554,6 +554,10 @@ async fn malformed_json_and_wrong_types_are_a_400_and_nothing_is_stored() {
         ("not JSON", b"{\"firstname\": ".to_vec()),
         ("empty", Vec::new()),
         ("an array", b"[]".to_vec()),
+        (
+            "an array of values",
+            br#"["Sammy", "Shark", "s@example.com"]"#.to_vec(),
+        ),
         ("a wrong type", wrong_type.to_string().into_bytes()),
         ("a fraction", fractional.to_string().into_bytes()),
         ("an unknown field", unknown.to_string().into_bytes()),
@@ -575,6 +579,15 @@ async fn malformed_json_and_wrong_types_are_a_400_and_nothing_is_stored() {
             reply.body
         );
         reply.error();
+        let named = match case {
+            "a wrong type" | "a fraction" => Some("age"),
+            "an unknown field" => Some("frist_name"),
+            "a number for text" => Some("firstname"),
+            _ => None,
+        };
+        if let Some(field) = named {
+            assert!(reply.field(field).is_some(), "{case}: {}", reply.body);
+        }
     }
     assert!(app.students().is_empty());
 
@@ -588,7 +601,23 @@ async fn malformed_json_and_wrong_types_are_a_400_and_nothing_is_stored() {
     )
     .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply.error().contains("twenty"), "{}", reply.body);
+    reply.error();
+    assert!(
+        reply.field("age").unwrap().contains("twenty"),
+        "{}",
+        reply.body
+    );
+    // Not an empty patch: not a patch at all.
+    let array = call(
+        &app,
+        Method::PATCH,
+        &format!("/api/students/{id}"),
+        Some(&json!([])),
+        &[],
+    )
+    .await;
+    assert_eq!(array.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.student(id as i32).unwrap().version, 1);
 }
 
 #[tokio::test]
