@@ -24,7 +24,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-venv=target/schemathesis-venv
+# Wherever cargo builds (CARGO_TARGET_DIR, or target/ by default).
+target_dir=$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+venv="$target_dir/schemathesis-venv"
 if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VERSION"; then
   echo "installing schemathesis $SCHEMATHESIS_VERSION into $venv" >&2
   python3 -m venv "$venv"
@@ -32,7 +35,7 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VE
 fi
 
 cargo build --locked --quiet --bin student-registry
-bin=target/debug/student-registry
+bin="$target_dir/debug/student-registry"
 
 work=$(mktemp -d)
 server_pid=""
@@ -73,8 +76,7 @@ healthy || { cat "$work/server.log" >&2; echo "the server did not become healthy
 # Run from the temporary folder: schemathesis keeps a crash cache in the
 # working directory, which must not land in the source tree.
 status=0
-root=$(pwd)
-(cd "$work" && "$root/$venv/bin/schemathesis" --no-color run "$base/api/openapi.json" \
+(cd "$work" && "$venv/bin/schemathesis" --no-color run "$base/api/openapi.json" \
   --checks all \
   --max-examples "$max_examples" \
   --seed "$seed" \
