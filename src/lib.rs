@@ -5,9 +5,11 @@
 //! - [`database`]: pool, pragmas, embedded migrations, off-worker execution;
 //! - [`students`]: the domain (record, validation, queries);
 //! - [`routes`]: HTTP handlers; [`views`]: templates and view models;
+//! - [`api`]: the JSON API under `/api`, with its OpenAPI document;
 //! - [`web`]: plumbing shared by handlers (errors, CSRF, page context, headers);
 //! - [`startup`]: builds the server, for `main` and the tests alike.
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod database;

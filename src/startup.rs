@@ -15,6 +15,7 @@ use actix_web_flash_messages::{FlashMessagesFramework, Level};
 use anyhow::Context;
 use secrecy::ExposeSecret;
 
+use crate::api;
 use crate::config::Settings;
 use crate::database::Database;
 use crate::routes;
@@ -98,6 +99,7 @@ fn serve(listener: TcpListener, database: Database, settings: &Settings) -> anyh
                         Files::new("", &static_dir).default_handler(web::to(routes::not_found)),
                     ),
             )
+            .configure(api::configure)
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
     })

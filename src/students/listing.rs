@@ -108,16 +108,19 @@ impl ListParams {
         page: Option<&str>,
         per_page: Option<&str>,
     ) -> Self {
+        // NUL ends a string for SQLite's full-text query parser ("unterminated
+        // string"), and no stored field may contain one, so it is dropped.
         let search = search
-            .map(str::trim)
-            .filter(|term| !term.is_empty())
+            .map(|term| term.replace('\0', ""))
             .map(|term| {
-                term.chars()
+                term.trim()
+                    .chars()
                     .take(MAX_SEARCH_CHARS)
                     .collect::<String>()
                     .trim()
                     .to_owned()
-            });
+            })
+            .filter(|term| !term.is_empty());
         let number = |value: Option<&str>| value.and_then(|v| v.trim().parse::<i64>().ok());
         Self {
             search,
@@ -178,6 +181,13 @@ mod tests {
             (params.sort, params.direction, params.page, params.per_page),
             (SortKey::Age, Direction::Desc, 7, 50)
         );
+    }
+
+    #[test]
+    fn nul_characters_are_dropped_from_search_terms() {
+        let search = |term| ListParams::parse(Some(term), None, None, None, None).search;
+        assert_eq!(search("ab\0c").as_deref(), Some("abc"));
+        assert_eq!(search(" \0 "), None);
     }
 
     #[test]

@@ -44,3 +44,16 @@ pub struct StudentDetails {
     pub bio: Option<String>,
     pub city: Option<String>,
 }
+
+impl From<&Student> for StudentDetails {
+    fn from(student: &Student) -> Self {
+        Self {
+            firstname: student.firstname.clone(),
+            lastname: student.lastname.clone(),
+            email: student.email.clone(),
+            age: student.age,
+            bio: student.bio.clone(),
+            city: student.city.clone(),
+        }
+    }
+}

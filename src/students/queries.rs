@@ -11,6 +11,7 @@ use diesel::sqlite::Sqlite;
 
 use super::listing::{Direction, ListParams, SortKey};
 use super::model::{Student, StudentDetails};
+use super::validation::FieldErrors;
 use crate::database::{DbConnection, DbError};
 use crate::pagination::{Fetch, Pagination};
 use crate::schema::{students, students_count};
@@ -213,6 +214,9 @@ pub enum SaveError {
     /// The edit was based on an older version than the one stored.
     #[error("the student changed since the edit began")]
     Stale { current: Box<Student> },
+    /// The details that [`modify`] was asked to store break a rule.
+    #[error("the details break a rule")]
+    Invalid(FieldErrors),
     #[error(transparent)]
     Database(#[from] DbError),
 }
@@ -288,6 +292,61 @@ pub fn update(
             },
         }
     })
+}
+
+/// Reads the student, lets `change` turn it into the details to store, and
+/// stores them, all in one write transaction: nothing can change in between,
+/// so a merge of a few fields onto the stored ones never loses another edit.
+///
+/// `expected_versions`, when given, lists the versions the edit may replace;
+/// any other is [`SaveError::Stale`]. Details equal to the stored ones are not
+/// written, so a change that changes nothing keeps the version.
+pub fn modify(
+    conn: &mut DbConnection,
+    id: i32,
+    expected_versions: Option<&[i32]>,
+    change: impl FnOnce(&Student) -> Result<StudentDetails, FieldErrors>,
+) -> Result<Student, SaveError> {
+    conn.immediate_transaction(|conn| {
+        let current = find(conn, id)?.ok_or(SaveError::NotFound)?;
+        check_version(&current, expected_versions)?;
+        let details = change(&current).map_err(SaveError::Invalid)?;
+        if details == StudentDetails::from(&current) {
+            return Ok(current);
+        }
+        Ok(diesel::update(students::table.find(id))
+            .set((
+                &details,
+                students::version.eq(students::version + 1),
+                students::updated_at.eq(now),
+            ))
+            .returning(Student::as_returning())
+            .get_result(conn)?)
+    })
+}
+
+/// Deletes a student if it is at one of `expected_versions` (any version when
+/// `None`), and returns what was deleted.
+pub fn delete_expecting(
+    conn: &mut DbConnection,
+    id: i32,
+    expected_versions: Option<&[i32]>,
+) -> Result<Student, SaveError> {
+    conn.immediate_transaction(|conn| {
+        let current = find(conn, id)?.ok_or(SaveError::NotFound)?;
+        check_version(&current, expected_versions)?;
+        diesel::delete(students::table.find(id)).execute(conn)?;
+        Ok(current)
+    })
+}
+
+fn check_version(current: &Student, expected_versions: Option<&[i32]>) -> Result<(), SaveError> {
+    match expected_versions {
+        Some(versions) if !versions.contains(&current.version) => Err(SaveError::Stale {
+            current: Box::new(current.clone()),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Deletes a student and returns it, or `None` if there was none.

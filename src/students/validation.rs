@@ -151,6 +151,16 @@ impl StudentDraft {
     /// each field that is wrong.
     pub fn validate(&self) -> Result<StudentDetails, FieldErrors> {
         let mut errors = FieldErrors::default();
+        // SQLite's length() stops at a NUL, so a name starting with one would
+        // fail the table's CHECK; no one types one, so it is refused outright.
+        for field in Field::ALL {
+            if self.text(field).contains('\0') {
+                errors.add(
+                    field,
+                    format!("{} must not contain NUL characters", field.label()),
+                );
+            }
+        }
         let age = match self.age.trim() {
             "" => None,
             typed => match typed.parse::<i64>() {
@@ -202,6 +212,26 @@ impl StudentDraft {
         })
     }
 }
+
+impl StudentDraft {
+    /// The value typed into `field`.
+    fn text(&self, field: Field) -> &str {
+        match field {
+            Field::Firstname => &self.firstname,
+            Field::Lastname => &self.lastname,
+            Field::Email => &self.email,
+            Field::Age => &self.age,
+            Field::Bio => &self.bio,
+            Field::City => &self.city,
+        }
+    }
+}
+
+/// The characters `str::trim` removes (Unicode White_Space), as the body of a
+/// regular-expression character class. The JSON API's schema uses it to
+/// describe the trimming rules exactly; a test checks it against `trim`.
+pub const TRIMMED_CHARS_CLASS: &str =
+    r"\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
 
 /// Blank optional text is stored as "not given", not as an empty string.
 fn optional_text(value: &str) -> Option<String> {
@@ -404,6 +434,45 @@ mod tests {
                 Some("Age must be a whole number, like 23"),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn nul_characters_are_refused_in_every_text_field() {
+        let errors = errors_of(StudentDraft {
+            firstname: "\0Sammy".into(),
+            bio: "a\0b".into(),
+            ..draft()
+        });
+        assert_eq!(
+            errors.get(Field::Firstname),
+            Some("First name must not contain NUL characters")
+        );
+        assert_eq!(
+            errors.get(Field::Bio),
+            Some("Bio must not contain NUL characters")
+        );
+        assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
+    fn the_trimmed_characters_class_names_exactly_what_trim_removes() {
+        // `\uXXXX` escapes, a `-` between two of them making a range.
+        let mut named = vec![false; 0x11_0000];
+        let mut range_start = None;
+        for escape in TRIMMED_CHARS_CLASS.split(r"\u").skip(1) {
+            let (code, dash) = escape.split_at(4);
+            let code = usize::from_str_radix(code, 16).unwrap();
+            if dash == "-" {
+                range_start = Some(code);
+            } else {
+                assert!(dash.is_empty(), "{escape}");
+                named[range_start.take().unwrap_or(code)..=code].fill(true);
+            }
+        }
+        for c in (0..=0x10_FFFF).filter_map(char::from_u32) {
+            let trimmed = c.to_string().trim().is_empty();
+            assert_eq!(named[c as usize], trimmed, "U+{:04X}", c as u32);
         }
     }
 

@@ -141,3 +141,15 @@ async fn an_unexpected_failure_is_a_500_page_that_reveals_nothing() {
         assert!(!body.contains(secret), "the page mentions {secret}");
     }
 }
+
+#[tokio::test]
+async fn a_nul_character_in_a_search_is_dropped_not_a_server_error() {
+    // SQLite's full-text query parser reads a NUL as the end of the string.
+    let app = spawn_app().await;
+    app.create(&sammy()).await;
+    for path in ["/?q=sha%00rk", "/?q=%00", "/api/students?q=sha%00rk"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert!(response.text().await.unwrap().contains("Sammy"), "{path}");
+    }
+}

@@ -231,3 +231,26 @@ async fn fields_missing_from_the_form_are_treated_as_empty() {
         Some("Email is required")
     );
 }
+
+#[tokio::test]
+async fn a_nul_character_is_a_message_not_a_server_error() {
+    // SQLite's length() stops at the first NUL, so a name starting with one
+    // would break the table's CHECK; the rule refuses it first.
+    let app = spawn_app().await;
+    for (field, value) in [
+        ("firstname", "\0Sammy"),
+        ("lastname", "Sh\0ark"),
+        ("city", "\0"),
+        ("bio", "a\0b"),
+    ] {
+        let (status, html) = submit_create(&app, &with(sammy(), field, value)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert!(
+            field_error(&html, field)
+                .unwrap_or_default()
+                .contains("must not contain NUL characters"),
+            "{field}"
+        );
+    }
+    assert!(app.students().is_empty());
+}

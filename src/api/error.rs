@@ -1,0 +1,257 @@
+//! The API's one error type. Every failure under `/api`, whoever detects it
+//! (a handler, an extractor, the router), answers with the same JSON shape,
+//! [`ErrorBody`]; causes of server-side failures are logged, never sent.
+
+use std::collections::BTreeMap;
+
+use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{ALLOW, ETAG};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::conditional;
+use crate::database::DbError;
+use crate::students::{FieldErrors, SaveError};
+
+/// The largest request body accepted, as for the pages' forms.
+pub const BODY_LIMIT: usize = crate::startup::FORM_LIMIT;
+
+/// What every error response carries.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "error": "validation failed",
+    "fields": {"email": "Enter an email address like name@example.com"}
+}))]
+pub struct ErrorBody {
+    /// What went wrong, in one sentence.
+    pub error: String,
+    /// One message per field or query parameter that was wrong, keyed by its
+    /// name; empty when the error is not about particular fields.
+    pub fields: BTreeMap<String, String>,
+}
+
+#[derive(thiserror::Error)]
+pub enum ApiError {
+    /// Some fields break the rules the pages' forms apply.
+    #[error("validation failed")]
+    Invalid(FieldErrors),
+    #[error("another student already uses this email address")]
+    EmailTaken,
+    #[error("not found: {0}")]
+    NotFound(&'static str),
+    /// `allow` lists the methods the resource answers, for the `Allow` header.
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: &'static str },
+    /// `If-Match` named none of the stored versions; `current` is the stored one.
+    #[error("precondition failed")]
+    PreconditionFailed { current: i32 },
+    #[error("bad request: {message}")]
+    BadRequest {
+        message: String,
+        fields: BTreeMap<String, String>,
+    },
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("the database is unavailable")]
+    Unavailable(#[source] DbError),
+    #[error("unexpected error")]
+    Unexpected(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            message: message.into(),
+            fields: BTreeMap::new(),
+        }
+    }
+
+    pub const NO_SUCH_STUDENT: Self = Self::NotFound("no student has this id");
+
+    fn body(&self) -> ErrorBody {
+        let (error, fields): (String, BTreeMap<String, String>) = match self {
+            Self::Invalid(errors) => ("validation failed".into(), field_map(errors)),
+            Self::EmailTaken => (
+                "another student already uses this email address".into(),
+                field_map(&FieldErrors::email_taken()),
+            ),
+            Self::NotFound(what) => ((*what).into(), BTreeMap::new()),
+            Self::MethodNotAllowed { allow } => (
+                format!("this URL does not answer this method; it answers {allow}"),
+                BTreeMap::new(),
+            ),
+            Self::PreconditionFailed { current } => (
+                format!(
+                    "the student has changed since the version If-Match names; \
+                     it is now at ETag {}",
+                    conditional::etag(*current)
+                ),
+                BTreeMap::new(),
+            ),
+            Self::BadRequest { message, fields } => (message.clone(), fields.clone()),
+            Self::UnsupportedMediaType => (
+                "the request body must be JSON, sent with Content-Type: application/json".into(),
+                BTreeMap::new(),
+            ),
+            Self::PayloadTooLarge => (
+                format!(
+                    "the request body is larger than this API accepts ({} KB)",
+                    BODY_LIMIT / 1024
+                ),
+                BTreeMap::new(),
+            ),
+            Self::Unavailable(_) => (
+                "the database is not answering right now; please try again in a moment".into(),
+                BTreeMap::new(),
+            ),
+            Self::Unexpected(_) => (
+                "an unexpected error occurred; it has been logged".into(),
+                BTreeMap::new(),
+            ),
+        };
+        ErrorBody { error, fields }
+    }
+}
+
+fn field_map(errors: &FieldErrors) -> BTreeMap<String, String> {
+    errors
+        .iter()
+        .map(|(field, message)| (field.name().to_owned(), message.to_owned()))
+        .collect()
+}
+
+/// Prints the whole cause chain, so the log line says what really failed.
+impl std::fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self}")?;
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::EmailTaken => StatusCode::CONFLICT,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if matches!(self, Self::Unexpected(_) | Self::Unavailable(_)) {
+            tracing::error!("{self:?}");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        match self {
+            Self::MethodNotAllowed { allow } => {
+                response.insert_header((ALLOW, *allow));
+            }
+            Self::PreconditionFailed { current } => {
+                response.insert_header((ETAG, conditional::etag(*current)));
+            }
+            _ => {}
+        }
+        response.json(self.body())
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::Unavailable(_) => Self::Unavailable(err),
+            other => Self::Unexpected(other.into()),
+        }
+    }
+}
+
+impl From<SaveError> for ApiError {
+    fn from(err: SaveError) -> Self {
+        match err {
+            SaveError::EmailTaken => Self::EmailTaken,
+            SaveError::NotFound => Self::NO_SUCH_STUDENT,
+            SaveError::Stale { current } => Self::PreconditionFailed {
+                current: current.version,
+            },
+            SaveError::Invalid(errors) => Self::Invalid(errors),
+            SaveError::Database(err) => err.into(),
+        }
+    }
+}
+
+impl From<JsonPayloadError> for ApiError {
+    fn from(err: JsonPayloadError) -> Self {
+        match err {
+            JsonPayloadError::OverflowKnownLength { .. }
+            | JsonPayloadError::Overflow { .. }
+            | JsonPayloadError::Payload(PayloadError::Overflow) => Self::PayloadTooLarge,
+            JsonPayloadError::ContentType => Self::UnsupportedMediaType,
+            JsonPayloadError::Deserialize(err) if err.is_data() => {
+                Self::bad_request(format!("the JSON does not fit this request: {err}"))
+            }
+            JsonPayloadError::Deserialize(err) => {
+                Self::bad_request(format!("the body is not valid JSON: {err}"))
+            }
+            JsonPayloadError::Payload(_) => Self::bad_request("the request body could not be read"),
+            // Serialize errors come from responses, not from what a client sent.
+            other => Self::Unexpected(anyhow::anyhow!("{other}")),
+        }
+    }
+}
+
+/// A body that is JSON but does not fit the request: the field at fault, when
+/// there is one, is named in `fields`.
+impl From<serde_path_to_error::Error<serde_json::Error>> for ApiError {
+    fn from(err: serde_path_to_error::Error<serde_json::Error>) -> Self {
+        let path = err.path().to_string();
+        let problem = err.inner().to_string();
+        let mut fields = BTreeMap::new();
+        let message = if path == "." {
+            format!("the JSON does not fit this request: {problem}")
+        } else {
+            fields.insert(path, problem);
+            "the JSON does not fit this request".to_owned()
+        };
+        Self::BadRequest { message, fields }
+    }
+}
+
+/// JSON bodies: at most [`BODY_LIMIT`], `application/json` or a `+json` type
+/// (actix's default check), errors in the API's shape.
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(BODY_LIMIT)
+        .content_type_required(true)
+        .error_handler(|err, _| ApiError::from(err).into())
+}
+
+/// A path that does not parse names no student.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_: PathError, _| ApiError::NO_SUCH_STUDENT.into())
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|_: QueryPayloadError, _| {
+        ApiError::bad_request("the query string is malformed").into()
+    })
+}
+
+/// Unknown URLs under `/api`.
+pub async fn not_found(_: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound("there is no API endpoint at this URL"))
+}

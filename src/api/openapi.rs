@@ -1,0 +1,56 @@
+//! The OpenAPI document, generated from the handlers' `#[utoipa::path]`
+//! attributes and the wire types' schemas, and served at
+//! `/api/openapi.json`.
+
+use std::sync::LazyLock;
+
+use actix_web::HttpResponse;
+use actix_web::http::header::{CACHE_CONTROL, ContentType};
+use utoipa::OpenApi;
+
+use super::error::ErrorBody;
+use super::json::{DirParam, SortParam, StudentInput, StudentPage, StudentPatch, StudentRecord};
+use super::students;
+
+pub const PATH: &str = "/api/openapi.json";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Student Registry API",
+        description = "The school's student records as JSON: the same records, rules and \
+            messages as the web pages. Request bodies must be JSON (`Content-Type: \
+            application/json`). Every error has the same shape, `{\"error\": \"...\", \
+            \"fields\": {...}}`, whatever its status, including 404 for an unknown URL \
+            under `/api` and 405 (with `Allow`) for a method a URL does not answer.\n\n\
+            Responses that carry a student also carry its version as `ETag`; send it back \
+            in `If-Match` with `PUT`, `PATCH` or `DELETE` to change the student only if \
+            nobody else has since (412 otherwise). Without `If-Match`, or with `*`, \
+            changes are unconditional."
+    ),
+    paths(
+        students::list,
+        students::create,
+        students::show,
+        students::replace,
+        students::update,
+        students::delete
+    ),
+    components(schemas(StudentRecord, StudentInput, StudentPatch, StudentPage, ErrorBody, SortParam, DirParam)),
+    tags((name = "students", description = "Student records"))
+)]
+pub struct ApiDoc;
+
+/// Built once: it never changes while the server runs.
+static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|err| panic!("the OpenAPI document does not serialize: {err}"))
+});
+
+pub async fn serve() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .insert_header((CACHE_CONTROL, "no-cache"))
+        .body(DOCUMENT.as_str())
+}
