@@ -1,8 +1,10 @@
--- The student record of the Flask tutorial, plus the columns a real registry needs:
+-- The student record of the Flask tutorial, plus the columns a real registry needs.
+-- AUTOINCREMENT: an id is never reused after a delete, so an edit form or an
+-- ETag for a deleted student can never match a new one at version 1.
 -- `version` drives optimistic concurrency (a stale edit form is detected, never
 -- silently applied) and `updated_at` records the last change.
 CREATE TABLE students (
-    id INTEGER PRIMARY KEY NOT NULL,
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     firstname TEXT NOT NULL CHECK (length(firstname) BETWEEN 1 AND 100),
     lastname TEXT NOT NULL CHECK (length(lastname) BETWEEN 1 AND 100),
     email TEXT NOT NULL CHECK (length(email) BETWEEN 3 AND 80),

@@ -75,3 +75,30 @@ async fn a_stale_edit_is_refused_shows_the_current_values_and_can_be_reapplied()
     let stored = app.student(id).unwrap();
     assert_eq!(stored.bio.as_deref(), Some("Second editor's bio"));
 }
+
+#[tokio::test]
+async fn an_edit_form_for_a_deleted_student_never_lands_on_a_newcomer() {
+    let app = spawn_app().await;
+    let id = app.create(&sammy()).await;
+    let (_, form) = app.page(&format!("/{id}/edit/")).await;
+    let version = field_value(&form, "version");
+    app.post_form(&format!("/{id}/delete/"), &[]).await;
+
+    // The newest student was deleted; a new one must not take its id.
+    let newcomer = app
+        .create(&with(sammy(), "email", "newcomer@example.com"))
+        .await;
+    assert_ne!(newcomer, id, "ids are never reused");
+
+    let stale = app
+        .post_form(
+            &format!("/{id}/edit/"),
+            &with(with(sammy(), "city", "Stale"), "version", &version),
+        )
+        .await;
+    assert_eq!(stale.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.student(newcomer).unwrap().city.as_deref(),
+        Some("Lisbon")
+    );
+}
