@@ -85,3 +85,44 @@ fn every_migration_can_be_reverted_and_reapplied() {
     conn.run_pending_migrations(MIGRATIONS).unwrap();
     assert_eq!(queries::count(&mut conn).unwrap(), 0);
 }
+
+#[test]
+fn migration_3_indexes_existing_students_for_search_and_counting() {
+    use student_registry::students::listing::ListParams;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn =
+        SqliteConnection::establish(dir.path().join("old.db").to_str().unwrap()).unwrap();
+    conn.run_next_migration(MIGRATIONS).unwrap();
+    conn.run_next_migration(MIGRATIONS).unwrap();
+    conn.batch_execute(
+        "INSERT INTO students (firstname, lastname, email, age, bio, city) VALUES
+            ('Sammy', 'Shark', 'sammyshark@example.com', 20, 'Marine biology student', 'Lisbon'),
+            ('Zoë', 'Ng', 'zoe@example.com', NULL, NULL, 'São Paulo');",
+    )
+    .unwrap();
+    let before = queries::list_all(&mut conn).unwrap();
+
+    conn.run_pending_migrations(MIGRATIONS).unwrap();
+    assert_eq!(
+        queries::list_all(&mut conn).unwrap(),
+        before,
+        "existing rows are intact"
+    );
+
+    let search = |conn: &mut SqliteConnection, term: &str| {
+        let params = ListParams::parse(Some(term), None, None, None, None);
+        let list = queries::list(conn, &params).unwrap();
+        list.students
+            .iter()
+            .map(|s| s.full_name())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(search(&mut conn, "shark"), ["Sammy Shark"]);
+    assert_eq!(search(&mut conn, "sao paulo"), ["Zoë Ng"]);
+    let all = queries::list(&mut conn, &ListParams::default()).unwrap();
+    assert_eq!(
+        all.pagination.total, 2,
+        "the kept count starts from the existing rows"
+    );
+}
