@@ -236,7 +236,9 @@ pub async fn create(
     let details = StudentDraft::from(body.0)
         .validate()
         .map_err(ApiError::Invalid)?;
-    let student = db.run(move |conn| queries::create(conn, &details)).await?;
+    let student = db
+        .write(move |conn| queries::create(conn, &details))
+        .await?;
     Ok(record(
         HttpResponse::Created().insert_header((LOCATION, format!("{COLLECTION}/{}", student.id))),
         &student,
@@ -299,7 +301,7 @@ pub async fn replace(
     let expected = conditional::if_match(&req)?;
     let draft = StudentDraft::from(body.0);
     let student = db
-        .run(move |conn| queries::modify(conn, id, expected.as_deref(), |_| draft.validate()))
+        .write(move |conn| queries::modify(conn, id, expected.as_deref(), |_| draft.validate()))
         .await?;
     Ok(record(&mut HttpResponse::Ok(), &student))
 }
@@ -361,7 +363,7 @@ pub async fn update(
     let expected = conditional::if_match(&req)?;
     let patch = body.0;
     let student = db
-        .run(move |conn| {
+        .write(move |conn| {
             queries::modify(conn, id, expected.as_deref(), |current| {
                 patch.apply(StudentDraft::from(current)).validate()
             })
@@ -401,7 +403,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let id = student_id(&id)?;
     let expected = conditional::if_match(&req)?;
-    db.run(move |conn| queries::delete_expecting(conn, id, expected.as_deref()))
+    db.write(move |conn| queries::delete_expecting(conn, id, expected.as_deref()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,6 +5,7 @@
 mod pool;
 
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::web;
 use anyhow::Context;
@@ -36,6 +37,12 @@ pub enum DbError {
 #[derive(Clone)]
 pub struct Database {
     pool: DbPool,
+    /// SQLite has one writer at a time. Writers that find the database locked
+    /// poll with growing sleeps (the busy handler), so under many concurrent
+    /// writes a few waited seconds and risked "database is locked". Queuing
+    /// this process's writers here, before they take a connection, makes them
+    /// wait their turn in order without holding a connection readers need.
+    write_turn: Arc<Mutex<()>>,
 }
 
 impl Database {
@@ -49,7 +56,10 @@ impl Database {
         let url = database_url(&settings.path)?;
         let pool = pool::build(&url, settings)
             .with_context(|| format!("cannot open database {}", settings.path.display()))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            write_turn: Arc::default(),
+        })
     }
 
     /// Runs `work` with a pooled connection on actix's blocking thread pool, so
@@ -62,6 +72,27 @@ impl Database {
     {
         let pool = self.pool.clone();
         web::block(move || {
+            let mut conn = pool.get().map_err(DbError::Unavailable)?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|_| E::from(DbError::Cancelled))?
+    }
+
+    /// Like [`Database::run`], for work that writes: it waits for this
+    /// process's other writers first.
+    pub async fn write<F, T, E>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let write_turn = Arc::clone(&self.write_turn);
+        web::block(move || {
+            // A writer that panicked leaves no half-done state behind the
+            // lock (its transaction rolled back), so a poisoned lock is fine.
+            let _turn = write_turn.lock().unwrap_or_else(PoisonError::into_inner);
             let mut conn = pool.get().map_err(DbError::Unavailable)?;
             work(&mut conn)
         })

@@ -114,7 +114,7 @@ pub async fn create(
             );
         }
     };
-    match db.run(move |conn| queries::create(conn, &details)).await {
+    match db.write(move |conn| queries::create(conn, &details)).await {
         Ok(student) => {
             FlashMessage::success(format!("Student {} added", student.full_name())).send();
             Ok(see_other(&format!("/{}/", student.id)))
@@ -168,7 +168,7 @@ pub async fn update(
         }
     };
     match db
-        .run(move |conn| queries::update(conn, id, version, &details))
+        .write(move |conn| queries::update(conn, id, version, &details))
         .await
     {
         Ok(student) => {
@@ -198,7 +198,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let student = db
-        .run(move |conn| queries::delete(conn, id))
+        .write(move |conn| queries::delete(conn, id))
         .await?
         .ok_or(AppError::NotFound)?;
     FlashMessage::success(format!("Student {} deleted", student.full_name())).send();
