@@ -127,13 +127,7 @@ fn field_map(errors: &FieldErrors) -> BTreeMap<String, String> {
 /// Prints the whole cause chain, so the log line says what really failed.
 impl std::fmt::Debug for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self}")?;
-        let mut source = std::error::Error::source(self);
-        while let Some(cause) = source {
-            write!(f, ": {cause}")?;
-            source = cause.source();
-        }
-        Ok(())
+        crate::web::error::write_cause_chain(f, self)
     }
 }
 

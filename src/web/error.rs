@@ -71,14 +71,23 @@ impl AppError {
 /// Prints the whole cause chain, so the log line says what really failed.
 impl std::fmt::Debug for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self}")?;
-        let mut source = std::error::Error::source(self);
-        while let Some(cause) = source {
-            write!(f, ": {cause}")?;
-            source = cause.source();
-        }
-        Ok(())
+        write_cause_chain(f, self)
     }
+}
+
+/// `error: cause: cause of the cause…`, for `Debug` impls of error types that
+/// end up in the log.
+pub fn write_cause_chain(
+    f: &mut std::fmt::Formatter<'_>,
+    error: &dyn std::error::Error,
+) -> std::fmt::Result {
+    write!(f, "{error}")?;
+    let mut source = error.source();
+    while let Some(cause) = source {
+        write!(f, ": {cause}")?;
+        source = cause.source();
+    }
+    Ok(())
 }
 
 impl ResponseError for AppError {
