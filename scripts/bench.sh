@@ -1,13 +1,36 @@
 #!/usr/bin/env bash
-# Benchmark Student Registry at 100,000 students with wrk, all on 127.0.0.1.
+# Benchmark Student Registry at 100,000 students with wrk, all on 127.0.0.1,
+# on SQLite, PostgreSQL, or both side by side in one run.
 #
-#   scripts/bench.sh [--students N] [--duration SECONDS] [--connections N] [--out FILE]
+#   scripts/bench.sh [--backend sqlite|postgres|both] [--students N]
+#                    [--duration SECONDS] [--connections N] [--out FILE]
+#                    [--bin PATH]
 #
-# Builds in release mode, seeds a fresh database with the `seed` command,
-# starts the server, measures each endpoint for a fixed time with the same
-# number of connections, and prints requests/s, p50/p99 latency, the ratio to
-# /healthz measured in the same run, non-2xx/3xx counts and the server's peak
-# memory. With --out, the table is also written to FILE (markdown).
+#   --backend      sqlite (default), postgres, or both. With both, each endpoint
+#                  is measured on SQLite and then on PostgreSQL before the next
+#                  endpoint, so the two rows of an endpoint see the same machine.
+#   --students N   students in each database (default 100000).
+#   --duration S   seconds of load per endpoint and backend (default 10).
+#   --connections  wrk connections (default 32; 2 wrk threads).
+#   --out FILE     also write the table to FILE (markdown).
+#   --bin PATH     use this binary instead of `cargo build --release`.
+#
+# Environment:
+#   BENCH_POSTGRES_URL  the PostgreSQL server (default
+#                       postgres://postgres@127.0.0.1:5432); any database name
+#                       in it is ignored. The user must be allowed to create
+#                       databases.
+#   BENCH_PORT          first port for the app (default 18080; PostgreSQL's
+#                       instance uses the next one).
+#
+# Builds in release mode, makes a fresh database per backend (SQLite: a file in
+# a temporary folder; PostgreSQL: a uniquely named database, dropped on exit
+# whatever happens), runs `migrate` and `seed`, starts one server per backend,
+# measures each endpoint for a fixed time with the same number of
+# connections, and prints, per backend, requests/s, p50/p99 latency, the
+# ratio to that backend's /healthz measured in the same run, non-2xx/3xx
+# counts and the server's peak memory (the app's process only: PostgreSQL's
+# own processes are not counted).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,16 +39,27 @@ duration=10
 connections=32
 threads=2
 out=""
+bin=""
+backend=sqlite
 port=${BENCH_PORT:-18080}
+pg_server=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}
 while [ $# -gt 0 ]; do
   case "$1" in
+    --backend) backend=$2; shift 2 ;;
     --students) students=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
+    --bin) bin=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
+case "$backend" in
+  sqlite) backends=(sqlite) ;;
+  postgres | postgresql | pg) backends=(postgres) ;;
+  both) backends=(sqlite postgres) ;;
+  *) echo "--backend must be sqlite, postgres or both, not $backend" >&2; exit 2 ;;
+esac
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (Debian package)" >&2
@@ -33,36 +67,85 @@ if ! command -v wrk >/dev/null; then
   apt-get -o DPkg::Lock::Timeout=300 install -y -qq wrk curl >/dev/null
 fi
 
-cargo build --release --quiet
-bin=target/release/student-registry
+# The server part of BENCH_POSTGRES_URL (scheme, user, host, port), without a
+# database name or parameters: the bench database's URL is built from it.
+pg_server=$(printf '%s' "$pg_server" | sed -E 's#^(postgres(ql)?://[^/?]*).*$#\1#')
+pg_db="bench_$(date +%Y%m%d%H%M%S)_$$"
+pg_created=""
+# -w: never prompt for a password (a script must not hang on one); -X: no ~/.psqlrc.
+pg() { psql -w -X -qAt -v ON_ERROR_STOP=1 "$@"; }
+if [[ " ${backends[*]} " == *" postgres "* ]]; then
+  case "$pg_server" in
+    postgres://* | postgresql://*) ;;
+    *) echo "BENCH_POSTGRES_URL must be a postgres:// URL" >&2; exit 2 ;;
+  esac
+  if ! command -v psql >/dev/null; then
+    echo "psql is needed for --backend postgres (Debian: apt-get install postgresql-client)" >&2
+    exit 2
+  fi
+  if ! pg "$pg_server/postgres" -c 'SELECT 1' >/dev/null; then
+    echo "cannot reach PostgreSQL at $pg_server (set BENCH_POSTGRES_URL)" >&2
+    exit 2
+  fi
+fi
+
+if [ -z "$bin" ]; then
+  cargo build --release --quiet
+  bin=target/release/student-registry
+fi
 work=$(mktemp -d)
-server_pid=""
+declare -A base pid lua
 cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  local b
+  for b in "${!pid[@]}"; do
+    kill "${pid[$b]}" 2>/dev/null && wait "${pid[$b]}" 2>/dev/null || true
+  done
+  if [ -n "$pg_created" ]; then
+    pg "$pg_server/postgres" -c "DROP DATABASE IF EXISTS \"$pg_db\" WITH (FORCE)" >/dev/null ||
+      echo "could not drop PostgreSQL database $pg_db; drop it by hand" >&2
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-export DATABASE_URL="$work/bench.db" PORT=$port HOST=127.0.0.1 RUST_LOG=warn
+export HOST=127.0.0.1 RUST_LOG=warn
 export SECRET_KEY=benchmark-secret-key-benchmark-secret-key
-echo "seeding $students students..." >&2
-"$bin" seed --count $((students - 3)) >&2
-"$bin" serve &
-server_pid=$!
-base="http://127.0.0.1:$port"
-for _ in $(seq 1 100); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 
-# A search term a registrar would type: one person's full name (about 150
-# matches among the generated students).
-term="ada%20rossi"
-last_page=$(( (students + 24) / 25 ))
-some_id=$(( students / 2 ))
+# Makes backend $1's database, seeds it and starts its server on port $2.
+start() {
+  local b=$1 p=$2 url
+  case "$b" in
+    sqlite) url="$work/bench.db" ;;
+    postgres)
+      pg "$pg_server/postgres" -c "CREATE DATABASE \"$pg_db\"" >/dev/null
+      pg_created=1
+      url="$pg_server/$pg_db"
+      ;;
+  esac
+  echo "$b: migrating and seeding $students students..." >&2
+  DATABASE_URL=$url "$bin" migrate >&2
+  DATABASE_URL=$url "$bin" seed --count $((students - 3)) >&2
+  DATABASE_URL=$url PORT=$p "$bin" serve > "$work/$b-server.log" 2>&1 &
+  pid[$b]=$!
+  base[$b]="http://127.0.0.1:$p"
+  local up=""
+  for _ in $(seq 1 100); do
+    if curl -fs "${base[$b]}/healthz" >/dev/null 2>&1; then up=1; break; fi
+    sleep 0.1
+  done
+  if [ -z "$up" ]; then
+    echo "$b: the server did not become healthy; its log:" >&2
+    cat "$work/$b-server.log" >&2
+    exit 1
+  fi
 
-# The create form's CSRF token and session cookie, as a browser would hold them.
-jar="$work/cookies"
-token=$(curl -fs -c "$jar" "$base/create/" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n1)
-cookie=$(awk '$6 == "registry_session" { print $6 "=" $7 }' "$jar")
-cat > "$work/create.lua" <<LUA
+  # The create form's CSRF token and session cookie, as a browser would hold them.
+  local jar="$work/$b-cookies" token cookie
+  token=$(curl -fs -c "$jar" "${base[$b]}/create/" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n1)
+  cookie=$(awk '$6 == "registry_session" { print $6 "=" $7 }' "$jar")
+  lua[$b]="$work/$b-create.lua"
+  cat > "${lua[$b]}" <<LUA
 -- Each request creates a new student with a unique email.
 -- setup() runs in the main Lua state and gives each thread its own number
 -- (a global there: a local here would shadow it).
@@ -79,19 +162,34 @@ request = function()
   return wrk.format(nil, "/create/", nil, body)
 end
 LUA
+}
 
-run() { # name path [lua]
-  local name=$1 path=$2 script=${3:-}
-  local args=(-t "$threads" -c "$connections" -d "${duration}s" --latency)
-  [ -n "$script" ] && args+=(-s "$script")
-  wrk "${args[@]}" "$base$path" > "$work/$name.txt" 2>&1
-  local rps p50 p99 bad
-  rps=$(awk '/^Requests\/sec/ { print $2 }' "$work/$name.txt")
-  p50=$(awk '$1 == "50%" { print $2 }' "$work/$name.txt")
-  p99=$(awk '$1 == "99%" { print $2 }' "$work/$name.txt")
-  bad=$(awk -F': *' '/Non-2xx or 3xx/ { print $2 }' "$work/$name.txt")
-  errors=$(awk '/Socket errors/ { print $0 }' "$work/$name.txt")
-  echo "$name|$path|$rps|$p50|$p99|${bad:-0}|${errors:-}" >> "$work/results"
+i=0
+for b in "${backends[@]}"; do
+  start "$b" $((port + i))
+  i=$((i + 1))
+done
+
+# A search term a registrar would type: one person's full name (about 150
+# matches among the generated students).
+term="ada%20rossi"
+last_page=$(( (students + 24) / 25 ))
+some_id=$(( students / 2 ))
+
+run() { # name path [create]: measures the endpoint on every backend in turn
+  local name=$1 path=$2 create=${3:-} b
+  for b in "${backends[@]}"; do
+    local args=(-t "$threads" -c "$connections" -d "${duration}s" --latency)
+    [ -n "$create" ] && args+=(-s "${lua[$b]}")
+    wrk "${args[@]}" "${base[$b]}$path" > "$work/$name-$b.txt" 2>&1
+    local rps p50 p99 bad errors
+    rps=$(awk '/^Requests\/sec/ { print $2 }' "$work/$name-$b.txt")
+    p50=$(awk '$1 == "50%" { print $2 }' "$work/$name-$b.txt")
+    p99=$(awk '$1 == "99%" { print $2 }' "$work/$name-$b.txt")
+    bad=$(awk -F': *' '/Non-2xx or 3xx/ { print $2 }' "$work/$name-$b.txt")
+    errors=$(awk '/Socket errors/ { print $0 }' "$work/$name-$b.txt")
+    echo "$name|$b|$path|$rps|$p50|$p99|${bad:-0}|${errors:-}" >> "$work/results"
+  done
 }
 
 : > "$work/results"
@@ -102,25 +200,40 @@ run index_middle "/?page=$(( last_page / 2 ))"
 run search "/?q=$term"
 run student "/$some_id/"
 run create_form /create/
-run create_post /create/ "$work/create.lua"
+run create_post /create/ create
 
-peak_kb=$(awk '/VmHWM/ { print $2 }' "/proc/$server_pid/status")
-healthz_rps=$(awk -F'|' '$1 == "healthz" { print $3 }' "$work/results")
-created=$(curl -fs "$base/?q=bench" | sed -n 's/.*<p class="summary"[^>]*>\([0-9,]*\) students match.*/\1/p' | head -n1)
+declare -A peak_kb created healthz_rps
+for b in "${backends[@]}"; do
+  peak_kb[$b]=$(awk '/VmHWM/ { print $2 }' "/proc/${pid[$b]}/status")
+  created[$b]=$(curl -fs "${base[$b]}/api/students?q=bench&per_page=1" |
+    sed -n 's/.*"total":\([0-9]*\).*/\1/p' | head -n1)
+  healthz_rps[$b]=$(awk -F'|' -v b="$b" '$1 == "healthz" && $2 == b { print $4 }' "$work/results")
+done
+describe() { # backend: what its data lives in
+  case "$1" in
+    sqlite) echo "SQLite, WAL" ;;
+    postgres) echo "PostgreSQL $(pg "$pg_server/$pg_db" -c 'SHOW server_version' | cut -d' ' -f1) at ${pg_server#*@}, same machine" ;;
+  esac
+}
 
 {
   echo "Student Registry benchmark — $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr); $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
-  echo "Load: wrk, $threads threads, $connections connections, ${duration}s per endpoint, server and wrk on the same machine (127.0.0.1)"
-  echo "Data: $students students (SQLite, WAL), release build"
+  echo "Load: wrk, $threads threads, $connections connections, ${duration}s per endpoint and backend, server and wrk on the same machine (127.0.0.1)"
+  for b in "${backends[@]}"; do
+    echo "Data ($b): $students students ($(describe "$b")), release build, DATABASE_POOL_SIZE ${DATABASE_POOL_SIZE:-default}"
+  done
+  [ ${#backends[@]} -gt 1 ] && echo "Backends side by side: each endpoint is measured on ${backends[*]} in turn before the next endpoint; vs /healthz is against the same backend's /healthz"
   echo
-  echo "| endpoint | path | req/s | vs /healthz | p50 | p99 | non-2xx/3xx |"
-  echo "|---|---|---:|---:|---:|---:|---:|"
-  while IFS='|' read -r name path rps p50 p99 bad errors; do
-    ratio=$(awk -v a="$rps" -v b="$healthz_rps" 'BEGIN { printf "%.0f%%", 100 * a / b }')
-    echo "| $name | \`$path\` | $rps | $ratio | $p50 | $p99 | $bad${errors:+ ($errors)} |"
+  echo "| endpoint | backend | path | req/s | vs /healthz | p50 | p99 | non-2xx/3xx |"
+  echo "|---|---|---|---:|---:|---:|---:|---:|"
+  while IFS='|' read -r name b path rps p50 p99 bad errors; do
+    ratio=$(awk -v a="$rps" -v b="${healthz_rps[$b]}" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "n/a" }')
+    echo "| $name | $b | \`$path\` | $rps | $ratio | $p50 | $p99 | $bad${errors:+ ($errors)} |"
   done < "$work/results"
   echo
-  echo "Server peak memory (VmHWM): $(( peak_kb / 1024 )) MiB; students created by create_post: ${created:-unknown}"
+  for b in "${backends[@]}"; do
+    echo "Server peak memory ($b, VmHWM of the app process): $(( ${peak_kb[$b]:-0} / 1024 )) MiB; students created by create_post: ${created[$b]:-unknown}"
+  done
 } | tee "${out:-/dev/null}"

@@ -39,7 +39,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 "Student Registry listening on http://{}:{} (database {})",
                 settings.host,
                 app.port(),
-                settings.database.path.display()
+                settings.database.location
             );
             app.run_until_stopped().await?;
             tracing::info!("stopped");
@@ -48,14 +48,11 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Migrate => {
             let applied = migrate(&settings.database)?;
             match applied.as_slice() {
-                [] => println!(
-                    "database {} is up to date",
-                    settings.database.path.display()
-                ),
+                [] => println!("database {} is up to date", settings.database.location),
                 versions => println!(
                     "applied {} migrations to {}: {}",
                     versions.len(),
-                    settings.database.path.display(),
+                    settings.database.location,
                     versions.join(", ")
                 ),
             }

@@ -25,21 +25,67 @@ pub struct Settings {
 
 #[derive(Debug, Clone)]
 pub struct DatabaseSettings {
-    /// Path of the SQLite file.
-    pub path: PathBuf,
+    pub location: DatabaseLocation,
     pub pool_size: u32,
     /// Log every SQL statement (Flask-SQLAlchemy's `SQLALCHEMY_ECHO`).
     pub log_sql: bool,
 }
 
 impl DatabaseSettings {
-    /// Settings for a database file, with the defaults used in production.
-    pub fn for_path(path: impl Into<PathBuf>) -> Self {
+    /// Settings for a database, with the defaults used in production.
+    pub fn new(location: DatabaseLocation) -> Self {
         Self {
-            path: path.into(),
+            location,
             pool_size: 8,
             log_sql: false,
         }
+    }
+}
+
+/// Where the data lives; `DATABASE_URL` picks it, so one build serves both.
+#[derive(Debug, Clone)]
+pub enum DatabaseLocation {
+    /// A SQLite file, created if missing.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection URL. Secret: it may hold a password.
+    Postgres(SecretString),
+}
+
+impl DatabaseLocation {
+    /// `postgres://` and `postgresql://` URLs name a PostgreSQL database;
+    /// anything else is a SQLite file path or `sqlite://` URL.
+    pub fn from_url(url: &str) -> anyhow::Result<Self> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            url::Url::parse(url).with_context(|| {
+                format!("DATABASE_URL is not a valid URL: {}", redact_password(url))
+            })?;
+            Ok(Self::Postgres(SecretString::from(url)))
+        } else {
+            sqlite_path_from_url(url).map(Self::Sqlite)
+        }
+    }
+}
+
+/// For logs and messages: the file, or the URL without its password.
+impl std::fmt::Display for DatabaseLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "{}", path.display()),
+            Self::Postgres(url) => f.write_str(&redact_password(url.expose_secret())),
+        }
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // Only fails for URLs that cannot have a password at all.
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "(unparsable URL)".to_owned(),
     }
 }
 
@@ -65,9 +111,9 @@ impl Settings {
             None => IpAddr::from([127, 0, 0, 1]),
         };
         let port = parse_or(get("PORT"), "PORT", 8000)?;
-        let path = match get("DATABASE_URL") {
-            Some(url) => sqlite_path_from_url(&url)?,
-            None => PathBuf::from("students.db"),
+        let location = match get("DATABASE_URL") {
+            Some(url) => DatabaseLocation::from_url(&url)?,
+            None => DatabaseLocation::Sqlite(PathBuf::from("students.db")),
         };
         let pool_size: u32 = parse_or(get("DATABASE_POOL_SIZE"), "DATABASE_POOL_SIZE", 8)?;
         if pool_size == 0 {
@@ -92,7 +138,7 @@ impl Settings {
             host,
             port,
             database: DatabaseSettings {
-                path,
+                location,
                 pool_size,
                 log_sql,
             },
@@ -178,7 +224,9 @@ mod tests {
         let settings = settings(&[]).unwrap();
         assert_eq!(settings.port, 8000);
         assert_eq!(settings.host.to_string(), "127.0.0.1");
-        assert_eq!(settings.database.path, PathBuf::from("students.db"));
+        assert!(
+            matches!(&settings.database.location, DatabaseLocation::Sqlite(path) if path == &PathBuf::from("students.db"))
+        );
         assert!(settings.secret_key.is_none());
         assert!(!settings.database.log_sql);
     }
@@ -198,7 +246,24 @@ mod tests {
             );
         }
         assert!(sqlite_path_from_url("mysql://x/y").is_err());
+        assert!(sqlite_path_from_url("postgres://x/y").is_err());
         assert!(sqlite_path_from_url("sqlite://").is_err());
+    }
+
+    #[test]
+    fn postgres_urls_select_postgres_and_never_print_the_password() {
+        for url in [
+            "postgres://app:hunter2@db:5432/registry",
+            "postgresql://app:hunter2@db/registry",
+        ] {
+            let settings = settings(&[("DATABASE_URL", url)]).unwrap();
+            let location = &settings.database.location;
+            assert!(matches!(location, DatabaseLocation::Postgres(_)), "{url}");
+            assert!(!location.to_string().contains("hunter2"), "{location}");
+            assert!(location.to_string().contains("registry"), "{location}");
+            assert!(!format!("{settings:?}").contains("hunter2"));
+        }
+        assert!(settings(&[("DATABASE_URL", "postgres://[bad")]).is_err());
     }
 
     #[test]

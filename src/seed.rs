@@ -125,7 +125,7 @@ fn ascii_slug(name: &str) -> String {
 /// Inserts the tutorial's students (unless present) and `count` generated
 /// ones, all in one transaction: 100,000 rows take a few seconds.
 pub fn seed(conn: &mut DbConnection, count: u64) -> Result<SeedReport, DbError> {
-    conn.immediate_transaction(|conn| {
+    conn.write_transaction(|conn| {
         // Numbering continues after what is there, so seeding twice adds more
         // students instead of colliding with the first run's emails.
         let start = queries::count(conn)? as u64;
@@ -139,7 +139,7 @@ pub fn seed(conn: &mut DbConnection, count: u64) -> Result<SeedReport, DbError> 
             attempted += batch.len();
             next = end;
         }
-        queries::compact_search_index(conn)?;
+        queries::tidy_after_bulk_load(conn)?;
         Ok(SeedReport {
             inserted,
             skipped: attempted - inserted,

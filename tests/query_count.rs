@@ -5,6 +5,12 @@
 #[allow(dead_code)]
 #[path = "app/helpers.rs"]
 mod helpers;
+#[allow(dead_code)]
+#[path = "app/test_database.rs"]
+mod test_database;
+
+/// On SQLite: PostgreSQL's pool adds a health check to each checkout.
+const BACKEND: test_database::Backend = test_database::Backend::Sqlite;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -167,9 +167,10 @@ impl ResponseError for ApiError {
 
 impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
-        match err {
-            DbError::Unavailable(_) => Self::Unavailable(err),
-            other => Self::Unexpected(other.into()),
+        if err.is_unavailable() {
+            Self::Unavailable(err)
+        } else {
+            Self::Unexpected(err.into())
         }
     }
 }

@@ -1,65 +1,101 @@
-//! Database setup: the connection pool, the pragmas every connection gets, the
-//! embedded migrations, and [`Database::run`], the one way request handlers
-//! reach the database (always off the async workers).
+//! Database setup: the connection pool, the settings every connection gets,
+//! the embedded migrations, and [`Database::run`], the one way request
+//! handlers reach the database (always off the async workers).
+//!
+//! SQLite (a file, the default) and PostgreSQL (for several app instances on
+//! one database) are both built in; `DATABASE_URL` picks one at start-up.
 
+mod connection;
+mod migrations;
 mod pool;
 
-use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::web;
-use anyhow::Context;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
-use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use diesel::r2d2::{Pool, PooledConnection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use crate::config::DatabaseSettings;
-pub use pool::{BUSY_TIMEOUT, POOL_TIMEOUT};
+use crate::config::{DatabaseLocation, DatabaseSettings};
+pub(crate) use connection::on_backend;
+pub use connection::{AnyConnection, Backend, ConnectionManager};
+pub use migrations::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, migrate};
+pub use pool::{BUSY_TIMEOUT, POOL_TIMEOUT, POSTGRES_POOL_TIMEOUT};
 
-/// The migrations in `migrations/`, compiled into the binary.
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
-
-pub type DbConnection = SqliteConnection;
-pub type DbPool = Pool<ConnectionManager<DbConnection>>;
+pub type DbConnection = AnyConnection;
+pub type DbPool = Pool<ConnectionManager>;
 
 /// Failures of the database plumbing itself, as opposed to what a query found.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("no database connection became available")]
     Unavailable(#[source] diesel::r2d2::PoolError),
+    /// The server went away under a query (PostgreSQL restarting, say). The
+    /// pool replaces the connection; the request cannot be answered.
+    #[error("the connection to the database was lost")]
+    ConnectionLost(#[source] DieselError),
     #[error("database query failed")]
-    Query(#[from] diesel::result::Error),
+    Query(#[source] DieselError),
     #[error("the blocking database task was cancelled")]
     Cancelled,
+}
+
+impl From<DieselError> for DbError {
+    fn from(err: DieselError) -> Self {
+        match err {
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => Self::ConnectionLost(err),
+            err => Self::Query(err),
+        }
+    }
+}
+
+impl DbError {
+    /// The database is down or unreachable, as opposed to a query that failed:
+    /// worth a "try again shortly" rather than an error report.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Unavailable(_) | Self::ConnectionLost(_))
+    }
 }
 
 /// A cloneable handle on the pool.
 #[derive(Clone)]
 pub struct Database {
     pool: DbPool,
+    backend: Backend,
     /// SQLite has one writer at a time. Writers that find the database locked
     /// poll with growing sleeps (the busy handler), so under many concurrent
     /// writes a few waited seconds and risked "database is locked". Queuing
     /// this process's writers here, before they take a connection, makes them
     /// wait their turn in order without holding a connection readers need.
-    write_turn: Arc<Mutex<()>>,
+    /// PostgreSQL locks rows, not the database, and needs no such queue.
+    write_turn: Option<Arc<Mutex<()>>>,
 }
 
 impl Database {
-    /// Opens (creating if needed) the SQLite file, switches it to WAL, applies
-    /// pending migrations and builds the pool. Blocking: call it at start-up.
+    /// Opens (creating if needed) the database, applies pending migrations
+    /// and builds the pool. Blocking: call it at start-up.
     pub fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
         let applied = migrate(settings)?;
         if !applied.is_empty() {
             tracing::info!("applied migrations: {}", applied.join(", "));
         }
-        let url = database_url(&settings.path)?;
-        let pool = pool::build(&url, settings)
-            .with_context(|| format!("cannot open database {}", settings.path.display()))?;
+        let pool = pool::build(settings)?;
+        let backend = match settings.location {
+            DatabaseLocation::Sqlite(_) => Backend::Sqlite,
+            DatabaseLocation::Postgres(_) => Backend::Postgres,
+        };
         Ok(Self {
             pool,
-            write_turn: Arc::default(),
+            backend,
+            write_turn: (backend == Backend::Sqlite).then(Arc::default),
         })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// Runs `work` with a pooled connection on actix's blocking thread pool, so
@@ -79,8 +115,8 @@ impl Database {
         .map_err(|_| E::from(DbError::Cancelled))?
     }
 
-    /// Like [`Database::run`], for work that writes: it waits for this
-    /// process's other writers first.
+    /// Like [`Database::run`], for work that writes: on SQLite it waits for
+    /// this process's other writers first.
     pub async fn write<F, T, E>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
@@ -88,11 +124,13 @@ impl Database {
         E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
-        let write_turn = Arc::clone(&self.write_turn);
+        let write_turn = self.write_turn.clone();
         web::block(move || {
             // A writer that panicked leaves no half-done state behind the
             // lock (its transaction rolled back), so a poisoned lock is fine.
-            let _turn = write_turn.lock().unwrap_or_else(PoisonError::into_inner);
+            let _turn = write_turn
+                .as_ref()
+                .map(|turn| turn.lock().unwrap_or_else(PoisonError::into_inner));
             let mut conn = pool.get().map_err(DbError::Unavailable)?;
             work(&mut conn)
         })
@@ -101,7 +139,7 @@ impl Database {
     }
 
     /// A connection for blocking code outside request handling (CLI commands).
-    pub fn connection(&self) -> Result<PooledConnection<ConnectionManager<DbConnection>>, DbError> {
+    pub fn connection(&self) -> Result<PooledConnection<ConnectionManager>, DbError> {
         self.pool.get().map_err(DbError::Unavailable)
     }
 
@@ -113,47 +151,4 @@ impl Database {
         })
         .await
     }
-}
-
-/// Opens (creating if needed) the SQLite file, switches it to WAL and applies
-/// every pending migration. Returns the versions applied.
-pub fn migrate(settings: &DatabaseSettings) -> anyhow::Result<Vec<String>> {
-    let url = database_url(&settings.path)?;
-    let mut conn = SqliteConnection::establish(&url)
-        .with_context(|| format!("cannot open database {}", settings.path.display()))?;
-    // WAL is a property of the file, so it is set once here rather than per
-    // connection; it lets readers work while a writer commits.
-    let mode: JournalMode = diesel::sql_query("PRAGMA journal_mode = WAL")
-        .get_result(&mut conn)
-        .with_context(|| format!("cannot use database {}", settings.path.display()))?;
-    if !mode.journal_mode.eq_ignore_ascii_case("wal") {
-        anyhow::bail!(
-            "database {} refused WAL mode (it is in {} mode)",
-            settings.path.display(),
-            mode.journal_mode
-        );
-    }
-    let applied = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map_err(|err| anyhow::anyhow!(err))
-        .with_context(|| format!("cannot migrate database {}", settings.path.display()))?;
-    Ok(applied.iter().map(ToString::to_string).collect())
-}
-
-/// Makes sure the folder exists, so a fresh checkout can point DATABASE_URL at
-/// `data/students.db` without preparing anything.
-fn database_url(path: &Path) -> anyhow::Result<String> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create database folder {}", parent.display()))?;
-    }
-    path.to_str()
-        .map(str::to_owned)
-        .with_context(|| format!("database path {} is not valid UTF-8", path.display()))
-}
-
-#[derive(QueryableByName)]
-struct JournalMode {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    journal_mode: String,
 }

@@ -2,30 +2,47 @@
 
 use std::time::Duration;
 
+use anyhow::Context;
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::r2d2::{CustomizeConnection, Pool};
 
-use super::{DbConnection, DbPool};
-use crate::config::DatabaseSettings;
+use super::{AnyConnection, ConnectionManager, DbPool};
+use crate::config::{DatabaseLocation, DatabaseSettings};
 
-/// How long a connection waits for another writer's lock before giving up.
+/// How long a SQLite connection waits for another writer's lock before
+/// giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Longer than [`BUSY_TIMEOUT`], so a request waiting for a connection is not
 /// failed while the connection it waits for is still legitimately busy.
 pub const POOL_TIMEOUT: Duration = Duration::from_secs(15);
+/// PostgreSQL has no busy wait; when no connection comes within this, the
+/// server is down or restarting, and the request gets a 503 page soon.
+pub const POSTGRES_POOL_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub(super) fn build(url: &str, settings: &DatabaseSettings) -> Result<DbPool, r2d2::Error> {
-    Pool::builder()
+pub(super) fn build(settings: &DatabaseSettings) -> anyhow::Result<DbPool> {
+    let location = &settings.location;
+    let builder = Pool::builder()
         .max_size(settings.pool_size)
-        .connection_timeout(POOL_TIMEOUT)
-        // A file database does not drop connections; checking each checkout
-        // would add a `SELECT 1` to every request.
-        .test_on_check_out(false)
         .connection_customizer(Box::new(ConnectionSetup {
             log_sql: settings.log_sql,
-        }))
-        .build(ConnectionManager::new(url))
+        }));
+    let builder = match location {
+        // A file does not drop connections; checking each checkout would add
+        // a `SELECT 1` to every request.
+        DatabaseLocation::Sqlite(_) => builder
+            .connection_timeout(POOL_TIMEOUT)
+            .test_on_check_out(false),
+        // A server restart kills every pooled connection, and diesel does not
+        // always notice on reads; checking on checkout replaces dead ones, so
+        // the app recovers by itself once the server is back.
+        DatabaseLocation::Postgres(_) => builder
+            .connection_timeout(POSTGRES_POOL_TIMEOUT)
+            .test_on_check_out(true),
+    };
+    builder
+        .build(ConnectionManager::new(location.clone()))
+        .with_context(|| format!("cannot open database {location}"))
 }
 
 #[derive(Debug)]
@@ -33,14 +50,21 @@ struct ConnectionSetup {
     log_sql: bool,
 }
 
-impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSetup {
-    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
-        // busy_timeout goes first: the pragmas after it may already need a lock.
-        conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-            BUSY_TIMEOUT.as_millis()
-        ))
-        .map_err(diesel::r2d2::Error::QueryError)?;
+impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for ConnectionSetup {
+    fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
+        let setup = match conn {
+            // busy_timeout goes first: the pragmas after it may already need
+            // a lock.
+            AnyConnection::Sqlite(_) => format!(
+                "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                BUSY_TIMEOUT.as_millis()
+            ),
+            // Timestamps are stored without a zone and mean UTC; `now()` is
+            // converted to the session's zone when stored, so that must be UTC.
+            AnyConnection::Postgresql(_) => "SET TIME ZONE 'UTC';".to_owned(),
+        };
+        conn.batch_execute(&setup)
+            .map_err(diesel::r2d2::Error::QueryError)?;
         if self.log_sql {
             conn.set_instrumentation(SqlLogger);
         }

@@ -7,7 +7,7 @@ use crate::schema::students;
 
 /// A stored student.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = students, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = students, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Student {
     pub id: i32,
     pub firstname: String,

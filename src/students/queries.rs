@@ -4,15 +4,17 @@
 //! [`crate::database::Database::run`].
 
 use diesel::dsl::{now, sql};
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Bool, Nullable, Text};
 use diesel::sqlite::Sqlite;
+use diesel::{PgConnection, SqliteConnection};
 
 use super::listing::{Direction, ListParams, SortKey};
 use super::model::{Student, StudentDetails};
 use super::validation::FieldErrors;
-use crate::database::{DbConnection, DbError};
+use crate::database::{DbConnection, DbError, on_backend};
 use crate::pagination::{Fetch, Pagination};
 use crate::schema::{students, students_count};
 
@@ -26,6 +28,19 @@ diesel::define_sql_function! {
     fn lower_nullable(text: Nullable<Text>) -> Nullable<Text>;
 }
 
+// SQLite sorts NULL first and PostgreSQL last; saying it keeps both in step
+// (and both backends' indexes are built in this order).
+diesel::postfix_operator!(
+    NullsFirst,
+    " NULLS FIRST",
+    diesel::expression::expression_types::NotSelectable
+);
+diesel::postfix_operator!(
+    NullsLast,
+    " NULLS LAST",
+    diesel::expression::expression_types::NotSelectable
+);
+
 /// One page of a listing and where it sits in the whole.
 #[derive(Debug)]
 pub struct StudentList {
@@ -33,18 +48,15 @@ pub struct StudentList {
     pub pagination: Pagination,
 }
 
-type StudentQuery = students::BoxedQuery<'static, Sqlite>;
-type Filter = Box<dyn BoxableExpression<students::table, Sqlite, SqlType = Bool>>;
-
 /// Two queries whatever the page size: the count, then the page.
 pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList, DbError> {
     let search = params.search.as_deref();
     let total: i64 = match search {
         // Kept by triggers: O(1) instead of a scan of every row.
-        None => students_count::table
+        None => on_backend!(conn, |c| students_count::table
             .select(students_count::total)
-            .first(conn)?,
-        Some(_) => filtered(search).count().get_result(conn)?,
+            .first(c))?,
+        Some(term) => on_backend!(conn, |c| c.students_matching(term).count().get_result(c))?,
     };
     let pagination = Pagination::new(params.page, params.per_page, total);
     let students = match pagination.fetch() {
@@ -67,8 +79,9 @@ pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList,
 /// Applies the order for `(sort, direction)` to `$query` and evaluates `$then`
 /// with the ordered query bound to `$q`. Each arm keeps its own static type:
 /// diesel caches the prepared statement of a static query, while a boxed one
-/// is parsed and planned again on every call. Every order ends with the id,
-/// so pages never overlap or skip rows.
+/// is parsed and planned again on every call. Every order is total (it ends
+/// with the id, or is by the unique email), so pages never overlap or skip
+/// rows.
 macro_rules! with_order {
     ($query:expr, $sort:expr, $direction:expr, |$q:ident| $then:expr) => {{
         use crate::schema::students::dsl as s;
@@ -89,28 +102,32 @@ macro_rules! with_order {
                 ));
                 $then
             }
+            // Emails are unique ignoring case, so they need no tie-breaker,
+            // and the unique index serves the order on its own.
             (SortKey::Email, Direction::Asc) => {
-                let $q = $query.order_by((lower(s::email).asc(), s::id.asc()));
+                let $q = $query.order_by(lower(s::email).asc());
                 $then
             }
             (SortKey::Email, Direction::Desc) => {
-                let $q = $query.order_by((lower(s::email).desc(), s::id.desc()));
+                let $q = $query.order_by(lower(s::email).desc());
                 $then
             }
             (SortKey::Age, Direction::Asc) => {
-                let $q = $query.order_by((s::age.asc(), s::id.asc()));
+                let $q = $query.order_by((NullsFirst::new(s::age.asc()), s::id.asc()));
                 $then
             }
             (SortKey::Age, Direction::Desc) => {
-                let $q = $query.order_by((s::age.desc(), s::id.desc()));
+                let $q = $query.order_by((NullsLast::new(s::age.desc()), s::id.desc()));
                 $then
             }
             (SortKey::City, Direction::Asc) => {
-                let $q = $query.order_by((lower_nullable(s::city).asc(), s::id.asc()));
+                let $q =
+                    $query.order_by((NullsFirst::new(lower_nullable(s::city).asc()), s::id.asc()));
                 $then
             }
             (SortKey::City, Direction::Desc) => {
-                let $q = $query.order_by((lower_nullable(s::city).desc(), s::id.desc()));
+                let $q =
+                    $query.order_by((NullsLast::new(lower_nullable(s::city).desc()), s::id.desc()));
                 $then
             }
             (SortKey::Joined, Direction::Asc) => {
@@ -136,69 +153,121 @@ fn load_page(
     limit: i64,
 ) -> QueryResult<Vec<Student>> {
     match search {
-        None => with_order!(students::table, sort, direction, |query| query
-            .select(Student::as_select())
-            .offset(offset)
-            .limit(limit)
-            .load(conn)),
-        Some(_) => with_order!(filtered(search), sort, direction, |query| query
-            .select(Student::as_select())
-            .offset(offset)
-            .limit(limit)
-            .load(conn)),
+        None => on_backend!(conn, |c| with_order!(
+            students::table,
+            sort,
+            direction,
+            |query| query
+                .select(Student::as_select())
+                .offset(offset)
+                .limit(limit)
+                .load(c)
+        )),
+        Some(term) => on_backend!(conn, |c| with_order!(
+            c.students_matching(term),
+            sort,
+            direction,
+            |query| query
+                .select(Student::as_select())
+                .offset(offset)
+                .limit(limit)
+                .load(c)
+        )),
     }
 }
 
-fn filtered(search: Option<&str>) -> StudentQuery {
-    let query = students::table.into_boxed();
-    match search {
-        Some(term) => query.filter(matches(term)),
-        None => query,
+/// For a term of nothing but punctuation ("%", "@"): no words to look up, so
+/// look for the characters themselves. (A macro, because the expression's
+/// type names its backend.)
+macro_rules! contains_characters {
+    ($term:expr) => {{
+        let pattern = like_pattern($term);
+        sql::<Bool>("((students.firstname || ' ' || students.lastname) LIKE ")
+            .bind::<Text, _>(pattern.clone())
+            .sql(" ESCAPE '\\' OR students.email LIKE ")
+            .bind::<Text, _>(pattern.clone())
+            .sql(" ESCAPE '\\' OR students.city LIKE ")
+            .bind::<Text, _>(pattern)
+            .sql(" ESCAPE '\\')")
+    }};
+}
+
+/// `50%` → `%50\%%`: the term anywhere, its wildcards taken literally.
+fn like_pattern(term: &str) -> String {
+    let escaped = term
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+type Filter<DB> = Box<dyn BoxableExpression<students::table, DB, SqlType = Bool>>;
+
+/// Search is the one query each backend writes its own way: each has its own
+/// full-text index. Students match when a word of their name, email or city
+/// starts with each word of the term, ignoring case and accents.
+trait FullTextSearch: Connection {
+    fn students_matching(&self, term: &str) -> students::BoxedQuery<'static, Self::Backend>;
+}
+
+impl FullTextSearch for SqliteConnection {
+    fn students_matching(&self, term: &str) -> students::BoxedQuery<'static, Sqlite> {
+        let filter: Filter<Sqlite> = match search_words(term) {
+            Some(words) => Box::new(
+                sql::<Bool>(
+                    "students.id IN (SELECT rowid FROM students_search WHERE students_search MATCH ",
+                )
+                .bind::<Text, _>(fts5_query(&words))
+                .sql(")"),
+            ),
+            None => Box::new(contains_characters!(term)),
+        };
+        students::table.into_boxed().filter(filter)
     }
 }
 
-/// Students with a word starting with each word of `term`, in their name,
-/// email or city, ignoring case and accents.
-fn matches(term: &str) -> Filter {
-    match fts_query(term) {
-        Some(query) => Box::new(
-            sql::<Bool>(
-                "students.id IN (SELECT rowid FROM students_search WHERE students_search MATCH ",
-            )
-            .bind::<Text, _>(query)
-            .sql(")"),
-        ),
-        // Nothing but punctuation ("%", "@"): no words to look up, so look
-        // for the characters themselves.
-        None => {
-            let pattern = format!(
-                "%{}%",
-                term.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
-            Box::new(
-                sql::<Bool>("((students.firstname || ' ' || students.lastname) LIKE ")
-                    .bind::<Text, _>(pattern.clone())
-                    .sql(" ESCAPE '\\' OR students.email LIKE ")
-                    .bind::<Text, _>(pattern.clone())
-                    .sql(" ESCAPE '\\' OR students.city LIKE ")
-                    .bind::<Text, _>(pattern)
-                    .sql(" ESCAPE '\\')"),
-            )
-        }
+impl FullTextSearch for PgConnection {
+    fn students_matching(&self, term: &str) -> students::BoxedQuery<'static, Pg> {
+        let filter: Filter<Pg> = match search_words(term) {
+            // The matching ids are collected first (one GIN index scan) and
+            // the page is then taken from them: left to itself, the planner
+            // may walk a sort index and test every row instead.
+            Some(words) => Box::new(
+                sql::<Bool>(
+                    "students.id = ANY(ARRAY(SELECT s.id FROM students s \
+                     WHERE students_search_document(s.firstname, s.lastname, s.email, s.city) \
+                     @@ to_tsquery('simple'::regconfig, students_unaccent(",
+                )
+                .bind::<Text, _>(tsquery(&words))
+                .sql("))))"),
+            ),
+            None => Box::new(contains_characters!(term)),
+        };
+        students::table.into_boxed().filter(filter)
     }
+}
+
+/// The words of a search term: runs of letters and digits.
+fn search_words(term: &str) -> Option<Vec<&str>> {
+    let words: Vec<&str> = term
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect();
+    (!words.is_empty()).then_some(words)
 }
 
 /// `sammy shark` → `"sammy"* "shark"*`: each word quoted, so nothing the user
 /// types is read as FTS5 syntax, and matched as a prefix.
-fn fts_query(term: &str) -> Option<String> {
-    let words: Vec<String> = term
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .map(|word| format!("\"{word}\"*"))
-        .collect();
-    (!words.is_empty()).then(|| words.join(" "))
+fn fts5_query(words: &[&str]) -> String {
+    let quoted: Vec<String> = words.iter().map(|word| format!("\"{word}\"*")).collect();
+    quoted.join(" ")
+}
+
+/// `sammy shark` → `'sammy':* & 'shark':*`. The words hold letters and digits
+/// only, so none can be read as tsquery syntax.
+fn tsquery(words: &[&str]) -> String {
+    let quoted: Vec<String> = words.iter().map(|word| format!("'{word}':*")).collect();
+    quoted.join(" & ")
 }
 
 /// The unique index that keeps emails unique ignoring case.
@@ -232,31 +301,31 @@ impl From<DieselError> for SaveError {
             {
                 SaveError::EmailTaken
             }
-            _ => SaveError::Database(DbError::Query(err)),
+            _ => SaveError::Database(DbError::from(err)),
         }
     }
 }
 
 pub fn list_all(conn: &mut DbConnection) -> Result<Vec<Student>, DbError> {
-    Ok(students::table
+    Ok(on_backend!(conn, |c| students::table
         .select(Student::as_select())
         .order(students::id.asc())
-        .load(conn)?)
+        .load(c))?)
 }
 
 pub fn find(conn: &mut DbConnection, id: i32) -> Result<Option<Student>, DbError> {
-    Ok(students::table
+    Ok(on_backend!(conn, |c| students::table
         .find(id)
         .select(Student::as_select())
-        .first(conn)
-        .optional()?)
+        .first(c)
+        .optional())?)
 }
 
 pub fn create(conn: &mut DbConnection, details: &StudentDetails) -> Result<Student, SaveError> {
-    Ok(diesel::insert_into(students::table)
+    Ok(on_backend!(conn, |c| diesel::insert_into(students::table)
         .values(details)
         .returning(Student::as_returning())
-        .get_result(conn)?)
+        .get_result(c))?)
 }
 
 /// Stores `details` if the student is still at `expected_version`.
@@ -266,10 +335,10 @@ pub fn update(
     expected_version: i32,
     details: &StudentDetails,
 ) -> Result<Student, SaveError> {
-    // IMMEDIATE takes the write lock up front, so the follow-up read that
-    // explains a miss sees the same state the update saw.
-    conn.immediate_transaction(|conn| {
-        let updated = diesel::update(
+    // The follow-up read that explains a miss must see the state the update
+    // saw, so both run in one write transaction.
+    conn.write_transaction(|conn| {
+        let updated = on_backend!(conn, |c| diesel::update(
             students::table
                 .find(id)
                 .filter(students::version.eq(expected_version)),
@@ -280,8 +349,8 @@ pub fn update(
             students::updated_at.eq(now),
         ))
         .returning(Student::as_returning())
-        .get_result(conn)
-        .optional()?;
+        .get_result(c)
+        .optional())?;
         match updated {
             Some(student) => Ok(student),
             None => match find(conn, id)? {
@@ -307,21 +376,23 @@ pub fn modify(
     expected_versions: Option<&[i32]>,
     change: impl FnOnce(&Student) -> Result<StudentDetails, FieldErrors>,
 ) -> Result<Student, SaveError> {
-    conn.immediate_transaction(|conn| {
-        let current = find(conn, id)?.ok_or(SaveError::NotFound)?;
+    conn.write_transaction(|conn| {
+        let current = find_for_update(conn, id)?.ok_or(SaveError::NotFound)?;
         check_version(&current, expected_versions)?;
         let details = change(&current).map_err(SaveError::Invalid)?;
         if details == StudentDetails::from(&current) {
             return Ok(current);
         }
-        Ok(diesel::update(students::table.find(id))
-            .set((
-                &details,
-                students::version.eq(students::version + 1),
-                students::updated_at.eq(now),
-            ))
-            .returning(Student::as_returning())
-            .get_result(conn)?)
+        Ok(on_backend!(conn, |c| diesel::update(
+            students::table.find(id)
+        )
+        .set((
+            &details,
+            students::version.eq(students::version + 1),
+            students::updated_at.eq(now),
+        ))
+        .returning(Student::as_returning())
+        .get_result(c))?)
     })
 }
 
@@ -332,12 +403,28 @@ pub fn delete_expecting(
     id: i32,
     expected_versions: Option<&[i32]>,
 ) -> Result<Student, SaveError> {
-    conn.immediate_transaction(|conn| {
-        let current = find(conn, id)?.ok_or(SaveError::NotFound)?;
+    conn.write_transaction(|conn| {
+        let current = find_for_update(conn, id)?.ok_or(SaveError::NotFound)?;
         check_version(&current, expected_versions)?;
-        diesel::delete(students::table.find(id)).execute(conn)?;
+        on_backend!(conn, |c| diesel::delete(students::table.find(id))
+            .execute(c))?;
         Ok(current)
     })
+}
+
+/// Reads a student inside a write transaction, keeping others from changing
+/// it until the transaction ends. SQLite's write transaction already excludes
+/// every other writer; PostgreSQL locks just this row.
+fn find_for_update(conn: &mut DbConnection, id: i32) -> Result<Option<Student>, DbError> {
+    match conn {
+        DbConnection::Sqlite(_) => find(conn, id),
+        DbConnection::Postgresql(c) => Ok(students::table
+            .find(id)
+            .select(Student::as_select())
+            .for_update()
+            .first(c)
+            .optional()?),
+    }
 }
 
 fn check_version(current: &Student, expected_versions: Option<&[i32]>) -> Result<(), SaveError> {
@@ -351,51 +438,81 @@ fn check_version(current: &Student, expected_versions: Option<&[i32]>) -> Result
 
 /// Deletes a student and returns it, or `None` if there was none.
 pub fn delete(conn: &mut DbConnection, id: i32) -> Result<Option<Student>, DbError> {
-    Ok(diesel::delete(students::table.find(id))
-        .returning(Student::as_returning())
-        .get_result(conn)
-        .optional()?)
+    Ok(on_backend!(conn, |c| diesel::delete(
+        students::table.find(id)
+    )
+    .returning(Student::as_returning())
+    .get_result(c)
+    .optional())?)
 }
 
 /// Inserts many students in one statement, skipping emails already taken.
 /// Returns how many rows were inserted.
 pub fn insert_many(conn: &mut DbConnection, batch: &[StudentDetails]) -> Result<usize, DbError> {
-    Ok(diesel::insert_or_ignore_into(students::table)
-        .values(batch)
-        .execute(conn)?)
+    let inserted = match conn {
+        DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(students::table)
+            .values(batch)
+            .execute(c)?,
+        // Without a target, DO NOTHING covers the unique index on lower(email).
+        DbConnection::Postgresql(c) => diesel::insert_into(students::table)
+            .values(batch)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+    };
+    Ok(inserted)
 }
 
-/// Merges the search index's segments after a bulk load: a search then
-/// reads one posting list per word instead of one per segment.
-pub fn compact_search_index(conn: &mut DbConnection) -> Result<(), DbError> {
-    diesel::sql_query("INSERT INTO students_search (students_search) VALUES ('optimize')")
-        .execute(conn)?;
+/// Tidies up after a bulk load. SQLite: merges the search index's segments,
+/// so a search reads one posting list per word instead of one per segment.
+/// PostgreSQL: refreshes the planner's statistics, which otherwise lag until
+/// autovacuum gets round to the table.
+pub fn tidy_after_bulk_load(conn: &mut DbConnection) -> Result<(), DbError> {
+    let statement = match conn {
+        DbConnection::Sqlite(_) => {
+            "INSERT INTO students_search (students_search) VALUES ('optimize')"
+        }
+        DbConnection::Postgresql(_) => "ANALYZE students",
+    };
+    diesel::sql_query(statement).execute(conn)?;
     Ok(())
 }
 
 pub fn count(conn: &mut DbConnection) -> Result<i64, DbError> {
-    Ok(students::table.count().get_result(conn)?)
+    Ok(on_backend!(conn, |c| students::table
+        .count()
+        .get_result(c))?)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::fts_query;
+    use super::{fts5_query, search_words, tsquery};
+
+    fn words(term: &str) -> Vec<&str> {
+        search_words(term).expect("words")
+    }
 
     #[test]
     fn search_terms_become_quoted_prefix_words() {
+        assert_eq!(fts5_query(&words("Sammy Shark")), "\"Sammy\"* \"Shark\"*");
         assert_eq!(
-            fts_query("Sammy Shark").as_deref(),
-            Some("\"Sammy\"* \"Shark\"*")
+            fts5_query(&words("sammy@example.com")),
+            "\"sammy\"* \"example\"* \"com\"*"
         );
         assert_eq!(
-            fts_query("sammy@example.com").as_deref(),
-            Some("\"sammy\"* \"example\"* \"com\"*")
+            fts5_query(&words("NEAR(\"x\" OR y)")),
+            "\"NEAR\"* \"x\"* \"OR\"* \"y\"*"
         );
+        assert_eq!(fts5_query(&words("São")), "\"São\"*");
+        assert_eq!(search_words("% _ @"), None);
+    }
+
+    #[test]
+    fn postgres_search_terms_become_prefix_tsqueries() {
+        assert_eq!(tsquery(&words("Sammy Shark")), "'Sammy':* & 'Shark':*");
         assert_eq!(
-            fts_query("NEAR(\"x\" OR y)").as_deref(),
-            Some("\"NEAR\"* \"x\"* \"OR\"* \"y\"*")
+            tsquery(&words("o'brien & !x | y:*")),
+            "'o':* & 'brien':* & 'x':* & 'y':*"
         );
-        assert_eq!(fts_query("São"), Some("\"São\"*".to_owned()));
-        assert_eq!(fts_query("% _ @"), None);
+        assert_eq!(tsquery(&words("Chloé")), "'Chloé':*");
     }
 }

@@ -133,9 +133,10 @@ impl ResponseError for AppError {
 
 impl From<DbError> for AppError {
     fn from(err: DbError) -> Self {
-        match err {
-            DbError::Unavailable(_) => Self::Unavailable(err),
-            other => Self::unexpected(other),
+        if err.is_unavailable() {
+            Self::Unavailable(err)
+        } else {
+            Self::unexpected(err)
         }
     }
 }

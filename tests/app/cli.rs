@@ -2,11 +2,13 @@
 
 use std::process::Command;
 
-fn registry(db: &std::path::Path, args: &[&str]) -> std::process::Output {
+use crate::helpers::TestDatabase;
+
+fn registry(database_url: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> std::process::Output {
     let cwd = tempfile::tempdir().unwrap();
     Command::new(env!("CARGO_BIN_EXE_student-registry"))
         .args(args)
-        .env("DATABASE_URL", db)
+        .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "warn")
         .env_remove("SECRET_KEY")
         .current_dir(cwd.path())
@@ -16,20 +18,18 @@ fn registry(db: &std::path::Path, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn migrate_then_seed_loads_the_tutorials_students_and_generated_ones() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("nested/folder/students.db");
-
-    let migrate = registry(&db, &["migrate"]);
+    let db = TestDatabase::new();
+    let migrate = registry(db.url(), &["migrate"]);
     assert!(
         migrate.status.success(),
         "{}",
         String::from_utf8_lossy(&migrate.stderr)
     );
     assert!(String::from_utf8_lossy(&migrate.stdout).contains("applied 3 migrations"));
-    let again = registry(&db, &["migrate"]);
+    let again = registry(db.url(), &["migrate"]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("up to date"));
 
-    let seed = registry(&db, &["seed", "--count", "2500"]);
+    let seed = registry(db.url(), &["seed", "--count", "2500"]);
     assert!(
         seed.status.success(),
         "{}",
@@ -37,7 +37,7 @@ fn migrate_then_seed_loads_the_tutorials_students_and_generated_ones() {
     );
     assert!(String::from_utf8_lossy(&seed.stdout).contains("added 2503 students"));
     // Seeding again adds new students and skips the tutorial's three.
-    let seed = registry(&db, &["seed", "--count", "10"]);
+    let seed = registry(db.url(), &["seed", "--count", "10"]);
     let out = String::from_utf8_lossy(&seed.stdout).to_string();
     assert!(
         out.contains("added 10 students")
@@ -46,11 +46,41 @@ fn migrate_then_seed_loads_the_tutorials_students_and_generated_ones() {
         "{out}"
     );
 
-    use diesel::prelude::*;
-    let mut conn = SqliteConnection::establish(db.to_str().unwrap()).unwrap();
-    let students = student_registry::students::queries::list_all(&mut conn).unwrap();
+    let students = student_registry::students::queries::list_all(&mut db.connect()).unwrap();
     let names: Vec<String> = students.iter().take(3).map(|s| s.full_name()).collect();
     assert_eq!(names, ["john doe", "Sammy Shark", "Carl White"]);
+}
+
+#[test]
+fn a_missing_folder_for_the_sqlite_file_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nested/folder/students.db");
+    let migrate = registry(&db, &["migrate"]);
+    assert!(
+        migrate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrate.stderr)
+    );
+    assert!(db.is_file());
+}
+
+#[test]
+fn an_unreachable_postgres_server_is_a_one_line_error_without_the_password() {
+    // Port 1 on loopback: nothing listens there.
+    let output = registry(
+        "postgres://registry:hunter2@127.0.0.1:1/registry",
+        &["migrate"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with(
+            "error: cannot open database postgres://registry:***@127.0.0.1:1/registry"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 #[test]
@@ -58,7 +88,7 @@ fn an_unusable_database_location_is_a_one_line_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let blocker = dir.path().join("a-file");
     std::fs::write(&blocker, "not a folder").unwrap();
-    let output = registry(&blocker.join("students.db"), &["migrate"]);
+    let output = registry(blocker.join("students.db"), &["migrate"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
@@ -92,6 +122,7 @@ fn serve_logs_one_line_per_request_and_stops_cleanly_on_sigterm() {
     use std::time::{Duration, Instant};
 
     let dir = tempfile::tempdir().unwrap();
+    let db = TestDatabase::new();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -99,7 +130,7 @@ fn serve_logs_one_line_per_request_and_stops_cleanly_on_sigterm() {
         .port();
     let mut server = Command::new(env!("CARGO_BIN_EXE_student-registry"))
         .arg("serve")
-        .env("DATABASE_URL", dir.path().join("s.db"))
+        .env("DATABASE_URL", db.url())
         .env("PORT", port.to_string())
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")

@@ -1,21 +1,19 @@
-use std::path::PathBuf;
-
-use diesel::prelude::*;
 use reqwest::redirect::Policy;
 use reqwest::{Response, StatusCode};
 use scraper::{Html, Selector};
 use student_registry::config::Settings;
+use student_registry::database::AnyConnection;
 use student_registry::startup::Application;
 use student_registry::students::{Student, queries};
-use tempfile::TempDir;
+
+pub use crate::test_database::TestDatabase;
 
 pub struct TestApp {
     pub address: String,
     /// A browser-like client: keeps cookies, does not follow redirects so
     /// tests can see them.
     pub client: reqwest::Client,
-    pub db_path: PathBuf,
-    _dir: TempDir,
+    pub database: TestDatabase,
 }
 
 /// Starts the application on a random port with a fresh database file.
@@ -25,11 +23,10 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with settings adjusted by `configure`.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db_path = dir.path().join("registry.db");
+    let database = TestDatabase::new();
     let mut settings = Settings::from_lookup(|_| None).expect("default settings");
     settings.port = 0;
-    settings.database.path = db_path.clone();
+    settings.database.location = database.location();
     settings.secret_key = Some(
         "test-secret-key-that-is-long-enough-for-cookies"
             .to_owned()
@@ -42,8 +39,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp {
         address,
         client: client(),
-        db_path,
-        _dir: dir,
+        database,
     }
 }
 
@@ -133,8 +129,9 @@ impl TestApp {
             .expect("redirect to /{id}/")
     }
 
-    pub fn db(&self) -> SqliteConnection {
-        SqliteConnection::establish(self.db_path.to_str().unwrap()).expect("open the test database")
+    /// A connection of its own to the app's database, outside the app.
+    pub fn db(&self) -> AnyConnection {
+        self.database.connect()
     }
 
     pub fn students(&self) -> Vec<Student> {

@@ -1,5 +1,9 @@
 //! Integration tests: the real application, built by the same function `main`
 //! uses, on a real SQLite file in a temporary folder, driven over HTTP.
+//! `tests/postgres` runs these same tests on PostgreSQL.
+
+/// The database every test here runs on.
+const BACKEND: test_database::Backend = test_database::Backend::Sqlite;
 
 mod api;
 mod cli;
@@ -12,4 +16,5 @@ mod listing;
 mod migrations;
 mod pages;
 mod stale_edit;
+mod test_database;
 mod validation;

@@ -1,20 +1,20 @@
 //! The tutorial's schema change: adding a column keeps every existing row.
 
 use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
 use diesel_migrations::MigrationHarness;
-use student_registry::database::MIGRATIONS;
+use student_registry::database::AnyConnection;
 use student_registry::students::queries;
+
+use crate::helpers::TestDatabase;
 
 #[test]
 fn migration_2_adds_city_and_keeps_every_row_intact() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("old.db");
-    let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    let db = TestDatabase::new();
+    let mut conn = db.connect();
 
     // The database as it was after migration 1 only.
-    conn.run_next_migration(MIGRATIONS).unwrap();
-    assert!(conn.has_pending_migration(MIGRATIONS).unwrap());
+    conn.run_next_migration(db.migrations()).unwrap();
+    assert!(conn.has_pending_migration(db.migrations()).unwrap());
     conn.batch_execute(
         "INSERT INTO students (firstname, lastname, email, age, bio) VALUES
             ('john', 'doe', 'jd@example.com', 23, 'Biology student'),
@@ -23,8 +23,8 @@ fn migration_2_adds_city_and_keeps_every_row_intact() {
     )
     .unwrap();
 
-    conn.run_pending_migrations(MIGRATIONS).unwrap();
-    assert!(!conn.has_pending_migration(MIGRATIONS).unwrap());
+    conn.run_pending_migrations(db.migrations()).unwrap();
+    assert!(!conn.has_pending_migration(db.migrations()).unwrap());
 
     let students = queries::list_all(&mut conn).unwrap();
     let rows: Vec<_> = students
@@ -78,11 +78,11 @@ fn migration_2_adds_city_and_keeps_every_row_intact() {
 
 #[test]
 fn every_migration_can_be_reverted_and_reapplied() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = SqliteConnection::establish(dir.path().join("x.db").to_str().unwrap()).unwrap();
-    conn.run_pending_migrations(MIGRATIONS).unwrap();
-    conn.revert_all_migrations(MIGRATIONS).unwrap();
-    conn.run_pending_migrations(MIGRATIONS).unwrap();
+    let db = TestDatabase::new();
+    let mut conn = db.connect();
+    conn.run_pending_migrations(db.migrations()).unwrap();
+    conn.revert_all_migrations(db.migrations()).unwrap();
+    conn.run_pending_migrations(db.migrations()).unwrap();
     assert_eq!(queries::count(&mut conn).unwrap(), 0);
 }
 
@@ -90,11 +90,10 @@ fn every_migration_can_be_reverted_and_reapplied() {
 fn migration_3_indexes_existing_students_for_search_and_counting() {
     use student_registry::students::listing::ListParams;
 
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn =
-        SqliteConnection::establish(dir.path().join("old.db").to_str().unwrap()).unwrap();
-    conn.run_next_migration(MIGRATIONS).unwrap();
-    conn.run_next_migration(MIGRATIONS).unwrap();
+    let db = TestDatabase::new();
+    let mut conn = db.connect();
+    conn.run_next_migration(db.migrations()).unwrap();
+    conn.run_next_migration(db.migrations()).unwrap();
     conn.batch_execute(
         "INSERT INTO students (firstname, lastname, email, age, bio, city) VALUES
             ('Sammy', 'Shark', 'sammyshark@example.com', 20, 'Marine biology student', 'Lisbon'),
@@ -103,14 +102,14 @@ fn migration_3_indexes_existing_students_for_search_and_counting() {
     .unwrap();
     let before = queries::list_all(&mut conn).unwrap();
 
-    conn.run_pending_migrations(MIGRATIONS).unwrap();
+    conn.run_pending_migrations(db.migrations()).unwrap();
     assert_eq!(
         queries::list_all(&mut conn).unwrap(),
         before,
         "existing rows are intact"
     );
 
-    let search = |conn: &mut SqliteConnection, term: &str| {
+    let search = |conn: &mut AnyConnection, term: &str| {
         let params = ListParams::parse(Some(term), None, None, None, None);
         let list = queries::list(conn, &params).unwrap();
         list.students

@@ -1,7 +1,7 @@
 //! The real application, built as `main` builds it, on a random loopback port
 //! with a fresh SQLite file (the same start-up as `tests/app/helpers.rs`).
 
-use student_registry::config::Settings;
+use student_registry::config::{DatabaseLocation, Settings};
 use student_registry::startup::Application;
 use tempfile::TempDir;
 
@@ -15,7 +15,7 @@ pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::from_lookup(|_| None).expect("default settings");
     settings.port = 0;
-    settings.database.path = dir.path().join("registry.db");
+    settings.database.location = DatabaseLocation::Sqlite(dir.path().join("registry.db"));
     settings.secret_key = Some(
         "browser-test-secret-key-that-is-long-enough"
             .to_owned()

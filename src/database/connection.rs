@@ -1,0 +1,126 @@
+//! One connection type for both backends, so one pool, one set of handlers
+//! and one set of queries serve SQLite and PostgreSQL alike.
+
+use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager};
+use diesel::r2d2::R2D2Connection;
+use diesel::result::Error as DieselError;
+use diesel::{PgConnection, SqliteConnection};
+use secrecy::ExposeSecret;
+
+use crate::config::DatabaseLocation;
+
+/// A connection to whichever database `DATABASE_URL` names.
+///
+/// The derive makes it a diesel `Connection` (transactions, raw SQL,
+/// instrumentation, r2d2 health checks). Queries go through [`on_backend!`]
+/// instead of its generic backend, so each runs as the native statement of
+/// its backend, with that backend's prepared-statement cache.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Runs `$body` with `$c` bound to the concrete connection inside `$conn`.
+///
+/// The body is written once and compiled once per backend: the query source
+/// stays single while each backend gets its own statically typed query.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::database::AnyConnection::Sqlite($c) => $body,
+            $crate::database::AnyConnection::Postgresql($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
+/// Which kind of database a connection talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl AnyConnection {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgresql(_) => Backend::Postgres,
+        }
+    }
+
+    /// Runs `work` in a transaction that holds the right to write from its
+    /// start, so what it reads cannot change before it writes: `BEGIN
+    /// IMMEDIATE` on SQLite (a plain `BEGIN` would fail with "database is
+    /// locked" when a read upgrades to a write), a plain `BEGIN` on
+    /// PostgreSQL, whose row locks and re-checked `WHERE` clauses give the
+    /// same guarantee for our single-row writes.
+    pub fn write_transaction<T, E, F>(&mut self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Self) -> Result<T, E>,
+        E: From<DieselError>,
+    {
+        // Begun on the inner connection, whose transaction state is the one
+        // the enum's commit and rollback use.
+        match self {
+            Self::Sqlite(conn) => {
+                AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN IMMEDIATE")?
+            }
+            Self::Postgresql(conn) => AnsiTransactionManager::begin_transaction(conn)?,
+        }
+        match work(self) {
+            Ok(value) => {
+                Self::commit_transaction(self)?;
+                Ok(value)
+            }
+            Err(err) => match Self::rollback_transaction(self) {
+                // A connection that broke mid-transaction has nothing left to
+                // roll back; the original error says what happened.
+                Ok(()) | Err(DieselError::BrokenTransactionManager) => Err(err),
+                Err(rollback) => Err(rollback.into()),
+            },
+        }
+    }
+}
+
+/// Opens connections of the backend the location names. (diesel's own
+/// manager for a multi-connection tries every backend in turn and reports
+/// only "invalid connection url", hiding why PostgreSQL refused.)
+#[derive(Debug)]
+pub struct ConnectionManager {
+    location: DatabaseLocation,
+}
+
+impl ConnectionManager {
+    pub fn new(location: DatabaseLocation) -> Self {
+        Self { location }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = AnyConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, Self::Error> {
+        let connection = match &self.location {
+            DatabaseLocation::Sqlite(path) => AnyConnection::Sqlite(
+                SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(diesel::r2d2::Error::ConnectionError)?,
+            ),
+            DatabaseLocation::Postgres(url) => AnyConnection::Postgresql(
+                PgConnection::establish(url.expose_secret())
+                    .map_err(diesel::r2d2::Error::ConnectionError)?,
+            ),
+        };
+        Ok(connection)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}

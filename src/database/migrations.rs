@@ -1,0 +1,85 @@
+//! The schema, as embedded migrations: one folder per backend, with the same
+//! version names, producing the same logical schema (`src/schema.rs`).
+
+use std::path::Path;
+
+use anyhow::Context;
+use diesel::prelude::*;
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use secrecy::ExposeSecret;
+
+use crate::config::{DatabaseLocation, DatabaseSettings};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Any constant shared by every instance of the app: instances starting
+/// together on one PostgreSQL database take turns to migrate it.
+const MIGRATION_LOCK_KEY: i64 = 0x5374_7564_656e_7473; // "Students"
+
+/// Opens (creating if needed) the database and applies every pending
+/// migration. Returns the versions applied.
+pub fn migrate(settings: &DatabaseSettings) -> anyhow::Result<Vec<String>> {
+    let location = &settings.location;
+    let applied = match location {
+        DatabaseLocation::Sqlite(path) => {
+            let file = sqlite_file(path)?;
+            migrate_sqlite(&file)
+        }
+        DatabaseLocation::Postgres(url) => migrate_postgres(url.expose_secret()),
+    };
+    applied.with_context(|| format!("cannot open database {location}"))
+}
+
+fn migrate_sqlite(file: &str) -> anyhow::Result<Vec<String>> {
+    let mut conn = SqliteConnection::establish(file)?;
+    // WAL is a property of the file, so it is set once here rather than per
+    // connection; it lets readers work while a writer commits.
+    let mode: JournalMode = diesel::sql_query("PRAGMA journal_mode = WAL").get_result(&mut conn)?;
+    if !mode.journal_mode.eq_ignore_ascii_case("wal") {
+        anyhow::bail!(
+            "the database refused WAL mode (it is in {} mode)",
+            mode.journal_mode
+        );
+    }
+    run(&mut conn, SQLITE_MIGRATIONS)
+}
+
+fn migrate_postgres(url: &str) -> anyhow::Result<Vec<String>> {
+    let mut conn = PgConnection::establish(url)?;
+    // Session-level, so it also covers the migrations' own transactions; it
+    // ends with the connection even if a migration fails.
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK_KEY)
+        .execute(&mut conn)?;
+    run(&mut conn, POSTGRES_MIGRATIONS)
+}
+
+fn run<C>(conn: &mut C, migrations: EmbeddedMigrations) -> anyhow::Result<Vec<String>>
+where
+    C: MigrationHarness<C::Backend> + Connection,
+{
+    let applied = conn
+        .run_pending_migrations(migrations)
+        .map_err(|err| anyhow::anyhow!(err))?;
+    Ok(applied.iter().map(ToString::to_string).collect())
+}
+
+/// Makes sure the folder exists, so a fresh checkout can point DATABASE_URL at
+/// `data/students.db` without preparing anything.
+fn sqlite_file(path: &Path) -> anyhow::Result<String> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create database folder {}", parent.display()))?;
+    }
+    path.to_str()
+        .map(str::to_owned)
+        .with_context(|| format!("database path {} is not valid UTF-8", path.display()))
+}
+
+#[derive(QueryableByName)]
+struct JournalMode {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    journal_mode: String,
+}

@@ -1,0 +1,35 @@
+//! The integration suite of `tests/app`, test for test, on PostgreSQL: each
+//! test gets a database of its own on the server at `TEST_POSTGRES_URL`
+//! (default `postgres://postgres@127.0.0.1:5432`), dropped when it ends.
+//! Without a reachable server the suite says so and is not run, unless
+//! `REQUIRE_POSTGRES=1` (as in CI) makes that a failure.
+
+/// The database every test here runs on.
+const BACKEND: test_database::Backend = test_database::Backend::Postgres;
+
+#[path = "../app/api.rs"]
+mod api;
+#[path = "../app/cli.rs"]
+mod cli;
+#[path = "../app/concurrency.rs"]
+mod concurrency;
+#[path = "../app/csrf.rs"]
+mod csrf;
+#[path = "../app/errors.rs"]
+mod errors;
+#[path = "../app/escaping.rs"]
+mod escaping;
+#[path = "../app/helpers.rs"]
+mod helpers;
+#[path = "../app/listing.rs"]
+mod listing;
+#[path = "../app/migrations.rs"]
+mod migrations;
+#[path = "../app/pages.rs"]
+mod pages;
+#[path = "../app/stale_edit.rs"]
+mod stale_edit;
+#[path = "../app/test_database.rs"]
+mod test_database;
+#[path = "../app/validation.rs"]
+mod validation;
