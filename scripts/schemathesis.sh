@@ -2,11 +2,13 @@
 # Fuzzes the JSON API against its own OpenAPI document with schemathesis,
 # every check on, and fails on any finding.
 #
-#   scripts/schemathesis.sh [--max-examples N] [--seed N]
+#   scripts/schemathesis.sh [--backend sqlite|postgres] [--max-examples N] [--seed N]
 #
 # Installs schemathesis (pinned, from PyPI) into a venv under target/, builds
 # the debug binary (`cargo test` has usually built it already), starts it on
-# a free port with a fresh database, waits for /healthz, runs every phase
+# a free port with a fresh database (a temporary SQLite file, or a database of
+# its own on the PostgreSQL server at TEST_POSTGRES_URL, default
+# postgres://postgres@127.0.0.1:5432, dropped afterwards), waits for /healthz, runs every phase
 # (examples, coverage, fuzzing, stateful) with every check, and stops the
 # server. The seed is fixed so a CI run is reproducible; pass --seed to
 # explore other cases. Also fails if the server panicked.
@@ -16,8 +18,10 @@ cd "$(dirname "$0")/.."
 SCHEMATHESIS_VERSION=4.32.5
 max_examples=300
 seed=20261122
+backend=sqlite
 while [ $# -gt 0 ]; do
   case "$1" in
+    --backend) backend=$2; shift 2 ;;
     --max-examples) max_examples=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -39,18 +43,34 @@ bin="$target_dir/debug/student-registry"
 
 work=$(mktemp -d)
 server_pid=""
+pg_server=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}
+pg_database=""
 cleanup() {
   if [ -n "$server_pid" ]; then
     kill "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
+  if [ -n "$pg_database" ]; then
+    psql -q "$pg_server/postgres" -c "DROP DATABASE IF EXISTS $pg_database WITH (FORCE)" || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 
+case "$backend" in
+  sqlite) database_url="$work/schemathesis.db" ;;
+  postgres)
+    pg_database="schemathesis_$$"
+    psql -q "$pg_server/postgres" -c "CREATE DATABASE $pg_database"
+    database_url="$pg_server/$pg_database"
+    ;;
+  *) echo "unknown backend $backend (sqlite or postgres)" >&2; exit 2 ;;
+esac
+echo "schemathesis: the API on $backend" >&2
+
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
-DATABASE_URL="$work/schemathesis.db" HOST=127.0.0.1 PORT=$port RUST_LOG=warn \
+DATABASE_URL="$database_url" HOST=127.0.0.1 PORT=$port RUST_LOG=warn \
   SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))') \
   "$bin" serve > "$work/server.log" 2>&1 &
 server_pid=$!

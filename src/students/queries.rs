@@ -204,9 +204,10 @@ fn like_pattern(term: &str) -> String {
 type Filter<DB> = Box<dyn BoxableExpression<students::table, DB, SqlType = Bool>>;
 
 /// Search is the one query each backend writes its own way: each has its own
-/// full-text index. Students match when a word of their name, email or city
-/// starts with each word of the term, ignoring case and accents.
-trait FullTextSearch: Connection {
+/// full-text index.
+pub trait FullTextSearch: Connection {
+    /// Students with a word of their name, email or city starting with each
+    /// word of `term`, ignoring case and accents.
     fn students_matching(&self, term: &str) -> students::BoxedQuery<'static, Self::Backend>;
 }
 

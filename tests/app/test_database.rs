@@ -79,6 +79,23 @@ impl TestDatabase {
         }
     }
 
+    /// The PostgreSQL database's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Sqlite { .. } => panic!("a SQLite database has no name"),
+            Self::Postgres { name, .. } => name,
+        }
+    }
+
+    /// A connection to the PostgreSQL server's maintenance database, for
+    /// what a test does to the server rather than to its database.
+    pub fn admin(&self) -> PgConnection {
+        match self {
+            Self::Sqlite { .. } => panic!("a SQLite database has no server"),
+            Self::Postgres { server, .. } => admin_connection(server),
+        }
+    }
+
     /// The migrations the app applies to this database.
     pub fn migrations(&self) -> EmbeddedMigrations {
         match self {

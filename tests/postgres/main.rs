@@ -7,6 +7,8 @@
 /// The database every test here runs on.
 const BACKEND: test_database::Backend = test_database::Backend::Postgres;
 
+mod postgres_only;
+
 #[path = "../app/api.rs"]
 mod api;
 #[path = "../app/cli.rs"]

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Makes sure the PostgreSQL side of the build and the tests has what it needs:
+# libpq (every build links it) and a PostgreSQL server reachable at
+# TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432), started if it
+# is installed but not running. Fails, rather than skipping, when the server
+# cannot be reached: CI runs the PostgreSQL suite with REQUIRE_POSTGRES=1.
+set -euo pipefail
+
+SERVER_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    echo "ensure-postgres: need root (or sudo) to run: $*" >&2
+    exit 1
+  fi
+}
+
+missing=()
+[ -e /usr/include/postgresql/libpq-fe.h ] || missing+=(libpq-dev)
+command -v pg_isready >/dev/null 2>&1 || missing+=(postgresql-client)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "ensure-postgres: installing ${missing[*]} with apt-get"
+  as_root apt-get -o DPkg::Lock::Timeout=300 update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${missing[@]}"
+fi
+
+ready() { pg_isready -q -d "$SERVER_URL/postgres"; }
+
+if ! ready; then
+  echo "ensure-postgres: no server answers at $SERVER_URL; starting the local one"
+  if command -v pg_ctlcluster >/dev/null 2>&1; then
+    # Every local cluster that is down (Debian's layout: version and name).
+    pg_lsclusters --no-header 2>/dev/null | while read -r version name _port status _rest; do
+      if [ "$status" != online ]; then
+        as_root pg_ctlcluster "$version" "$name" start || true
+      fi
+    done
+  else
+    as_root service postgresql start || true
+  fi
+  for _ in $(seq 1 30); do
+    ready && break
+    sleep 1
+  done
+fi
+
+if ! ready; then
+  echo "ensure-postgres: PostgreSQL is not reachable at $SERVER_URL" >&2
+  exit 1
+fi
+echo "ensure-postgres: PostgreSQL answers at $SERVER_URL ($(psql "$SERVER_URL/postgres" -Atc 'SHOW server_version'))"

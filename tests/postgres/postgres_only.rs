@@ -1,0 +1,177 @@
+//! What only PostgreSQL has to prove: its schema matches SQLite's, its
+//! search uses its index, and the app survives the server going away.
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{Bool, Text};
+use diesel_migrations::MigrationHarness;
+use reqwest::StatusCode;
+use student_registry::database::{AnyConnection, SQLITE_MIGRATIONS};
+use student_registry::schema::students;
+use student_registry::seed;
+use student_registry::students::queries::FullTextSearch;
+
+use crate::helpers::*;
+
+#[derive(QueryableByName, Debug, PartialEq)]
+struct Column {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+    #[diesel(sql_type = Text)]
+    data_type: String,
+    #[diesel(sql_type = Bool)]
+    not_null: bool,
+}
+
+/// The columns of both backends' migrated schemas, in order, agree: the one
+/// `src/schema.rs` (printed from SQLite) describes PostgreSQL's too.
+#[test]
+fn the_postgres_schema_has_the_same_columns_as_sqlites() {
+    let postgres = TestDatabase::new();
+    postgres
+        .connect()
+        .run_pending_migrations(postgres.migrations())
+        .unwrap();
+    let postgres_columns: Vec<Column> = diesel::sql_query(
+        "SELECT table_name::text AS table_name, column_name::text AS column_name,
+                CASE data_type WHEN 'integer' THEN 'integer' WHEN 'bigint' THEN 'bigint'
+                     WHEN 'text' THEN 'text' WHEN 'timestamp without time zone' THEN 'timestamp'
+                     ELSE data_type END AS data_type,
+                is_nullable = 'NO' AS not_null
+         FROM information_schema.columns
+         WHERE table_schema = 'public' AND table_name IN ('students', 'students_count')
+         ORDER BY table_name, ordinal_position",
+    )
+    .load(&mut postgres.connect())
+    .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut sqlite =
+        SqliteConnection::establish(dir.path().join("s.db").to_str().unwrap()).unwrap();
+    sqlite.run_pending_migrations(SQLITE_MIGRATIONS).unwrap();
+    let sqlite_columns: Vec<Column> = diesel::sql_query(
+        "SELECT m.name AS table_name, c.name AS column_name, lower(c.type) AS data_type,
+                (c.\"notnull\" OR c.pk) AS not_null
+         FROM sqlite_schema m JOIN pragma_table_info(m.name) c
+         WHERE m.name IN ('students', 'students_count')
+         ORDER BY m.name, c.cid",
+    )
+    .load(&mut sqlite)
+    .unwrap();
+
+    assert_eq!(postgres_columns.len(), 12);
+    assert_eq!(postgres_columns, sqlite_columns);
+}
+
+/// `EXPLAIN` of a query, as a query.
+struct Explain<Q>(Q);
+
+impl<Q> QueryId for Explain<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q> Query for Explain<Q> {
+    type SqlType = Text;
+}
+
+impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Explain<Q> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("EXPLAIN ");
+        self.0.walk_ast(out.reborrow())
+    }
+}
+
+impl<Q> RunQueryDsl<PgConnection> for Explain<Q> {}
+
+#[tokio::test]
+async fn search_is_answered_from_the_full_text_index() {
+    let app = spawn_app().await;
+    let mut conn = app.db();
+    seed::seed(&mut conn, 5_000).unwrap();
+    let AnyConnection::Postgresql(conn) = &mut conn else {
+        panic!("a PostgreSQL connection")
+    };
+    for term in ["ada", "chloé mont", "ross"] {
+        let page = conn
+            .students_matching(term)
+            .select(students::id)
+            .order(students::id)
+            .limit(25);
+        let plan: Vec<String> = Explain(page).load(conn).unwrap();
+        let plan = plan.join("\n");
+        assert!(
+            plan.contains("Bitmap Index Scan on students_search_idx"),
+            "{term}: {plan}"
+        );
+        let count = conn.students_matching(term).count();
+        let plan: Vec<String> = Explain(count).load(conn).unwrap();
+        assert!(
+            plan.join("\n").contains("students_search_idx"),
+            "{term}: {plan:?}"
+        );
+    }
+}
+
+/// A restart, as the app sees it: every connection dies and new ones are
+/// refused for a while. Requests in that window get a 503 page; once the
+/// database takes connections again, requests succeed without restarting
+/// the app.
+#[tokio::test]
+async fn the_app_answers_503_while_postgres_is_away_and_recovers_by_itself() {
+    let app = spawn_app().await;
+    let id = app.create(&sammy()).await;
+    assert_eq!(app.get("/").await.status(), StatusCode::OK);
+
+    let name = app.database.name().to_owned();
+    let mut admin = app.database.admin();
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS false;
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = '{name}' AND pid <> pg_backend_pid();"
+        ))
+        .unwrap();
+
+    let (status, html) = app.page(&format!("/{id}/")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        text(&html, "h1").as_deref(),
+        Some("Temporarily unavailable")
+    );
+    let api = app.get("/api/students").await;
+    assert_eq!(api.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        app.get("/healthz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+
+    admin
+        .batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (status, html) = app.page(&format!("/{id}/")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(text(&html, "h1").as_deref(), Some("Sammy Shark"));
+    // Enough requests, some at once, to go through every pooled connection:
+    // none of the dead ones is handed out again.
+    for _ in 0..6 {
+        let statuses = futures::future::join_all(
+            ["/", "/api/students", &format!("/{id}/"), "/healthz"].map(|path| app.get(path)),
+        )
+        .await;
+        for response in statuses {
+            assert_eq!(response.status(), StatusCode::OK, "{}", response.url());
+        }
+    }
+    let created = app
+        .create(&with(sammy(), "email", "after@example.com"))
+        .await;
+    assert!(app.student(created).is_some());
+}
