@@ -80,6 +80,7 @@ impl TestDatabase {
     }
 
     /// The PostgreSQL database's name.
+    #[allow(dead_code)] // for tests/postgres/postgres_only.rs
     pub fn name(&self) -> &str {
         match self {
             Self::Sqlite { .. } => panic!("a SQLite database has no name"),
@@ -89,6 +90,7 @@ impl TestDatabase {
 
     /// A connection to the PostgreSQL server's maintenance database, for
     /// what a test does to the server rather than to its database.
+    #[allow(dead_code)] // for tests/postgres/postgres_only.rs
     pub fn admin(&self) -> PgConnection {
         match self {
             Self::Sqlite { .. } => panic!("a SQLite database has no server"),
