@@ -71,7 +71,7 @@ fi
 
 if [ -z "$bin" ]; then
   cargo build --release --quiet
-  bin=target/release/student-registry
+  bin=${CARGO_TARGET_DIR:-target}/release/student-registry
 fi
 
 work=$(mktemp -d -t scale-out.XXXXXX)
