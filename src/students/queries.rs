@@ -465,16 +465,22 @@ pub fn insert_many(conn: &mut DbConnection, batch: &[StudentDetails]) -> Result<
 
 /// Tidies up after a bulk load. SQLite: merges the search index's segments,
 /// so a search reads one posting list per word instead of one per segment.
-/// PostgreSQL: refreshes the planner's statistics, which otherwise lag until
-/// autovacuum gets round to the table.
+/// PostgreSQL: merges the search index's pending list into the index (every
+/// search would read it in full) and refreshes the planner's statistics; both
+/// otherwise wait for autovacuum, which may be off.
 pub fn tidy_after_bulk_load(conn: &mut DbConnection) -> Result<(), DbError> {
-    let statement = match conn {
+    let statements: &[&str] = match conn {
         DbConnection::Sqlite(_) => {
-            "INSERT INTO students_search (students_search) VALUES ('optimize')"
+            &["INSERT INTO students_search (students_search) VALUES ('optimize')"]
         }
-        DbConnection::Postgresql(_) => "ANALYZE students",
+        DbConnection::Postgresql(_) => &[
+            "SELECT gin_clean_pending_list('students_search_idx'::regclass)",
+            "ANALYZE students",
+        ],
     };
-    diesel::sql_query(statement).execute(conn)?;
+    for statement in statements {
+        diesel::sql_query(*statement).execute(conn)?;
+    }
     Ok(())
 }
 
