@@ -1,4 +1,4 @@
-//! Every page, at desktop and at phone width: a screenshot under
+//! Every page (the edit form's conflict page included), at desktop and at phone width: a screenshot under
 //! `target/screenshots/`, no sideways scrolling, no serious or critical
 //! axe-core violation, and (once, the HTML being the same at any width) no
 //! error from the Nu HTML Checker.
@@ -56,6 +56,25 @@ async fn visit_every_page(viewport: Viewport) -> Vec<(String, String)> {
     browser.click_link("Edit").await;
     browser.wait_for_heading("Edit Sammy Shark").await;
     check(&browser, "edit-form", &mut sources).await;
+
+    // Someone else saves a change while this form is open, so saving it shows
+    // the conflict page: the stored values beside the ones typed here.
+    let id = browser.path().await.trim_matches('/').replace("/edit", "");
+    reqwest::Client::new()
+        .patch(format!("{}/api/students/{id}", app.address))
+        .json(&json!({"city": "Porto"}))
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .expect("the other person's edit is saved");
+    browser.fill("Bio", "Typed while someone else saved").await;
+    browser.click_button("Save changes").await;
+    browser
+        .wait_for("the conflict notice", async || {
+            Ok(browser.has(".conflict").await.then_some(()))
+        })
+        .await;
+    check(&browser, "edit-conflict", &mut sources).await;
 
     browser.click_link("Add student").await;
     browser.wait_for_heading("Add a new student").await;
