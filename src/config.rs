@@ -57,9 +57,9 @@ impl DatabaseLocation {
     pub fn from_url(url: &str) -> anyhow::Result<Self> {
         let url = url.trim();
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            url::Url::parse(url).with_context(|| {
-                format!("DATABASE_URL is not a valid URL: {}", redact_password(url))
-            })?;
+            // Not parsed here: libpq accepts more than a generic URL parser
+            // (several hosts, `host=` parameters), and reports a bad one at
+            // connection time, in the same one-line start-up error.
             Ok(Self::Postgres(SecretString::from(url)))
         } else {
             sqlite_path_from_url(url).map(Self::Sqlite)
@@ -77,16 +77,40 @@ impl std::fmt::Display for DatabaseLocation {
     }
 }
 
+/// `url` with the password masked wherever libpq takes one: in the user
+/// info (`user:secret@host`) and as a `password=` parameter.
 fn redact_password(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            // Only fails for URLs that cannot have a password at all.
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        Ok(parsed) => parsed.to_string(),
-        Err(_) => "(unparsable URL)".to_owned(),
+    let (address, query) = match url.split_once('?') {
+        Some((address, query)) => (address, Some(query)),
+        None => (url, None),
+    };
+    let mut redacted = match address.split_once("://") {
+        // The last `@`: a password may hold `/` or `@` (unencoded), and
+        // masking too much is better than too little.
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((user_info, hosts_and_path)) => {
+                let user = match user_info.split_once(':') {
+                    Some((user, _password)) => format!("{user}:***"),
+                    None => user_info.to_owned(),
+                };
+                format!("{scheme}://{user}@{hosts_and_path}")
+            }
+            None => address.to_owned(),
+        },
+        None => address.to_owned(),
+    };
+    if let Some(query) = query {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|param| match param.split_once('=') {
+                Some(("password", _)) => "password=***".to_owned(),
+                _ => param.to_owned(),
+            })
+            .collect();
+        redacted.push('?');
+        redacted.push_str(&params.join("&"));
     }
+    redacted
 }
 
 /// The secret must be long enough to derive cookie keys from.
@@ -263,7 +287,32 @@ mod tests {
             assert!(location.to_string().contains("registry"), "{location}");
             assert!(!format!("{settings:?}").contains("hunter2"));
         }
-        assert!(settings(&[("DATABASE_URL", "postgres://[bad")]).is_err());
+    }
+
+    #[test]
+    fn passwords_are_masked_wherever_libpq_takes_them() {
+        for (url, shown) in [
+            (
+                "postgres://app:hunter2@db:5432/registry",
+                "postgres://app:***@db:5432/registry",
+            ),
+            (
+                "postgres://app@db/registry?sslmode=require&password=hunter2",
+                "postgres://app@db/registry?sslmode=require&password=***",
+            ),
+            (
+                "postgresql://app:hunter2@h1:5432,h2:5433/registry?password=hunter2",
+                "postgresql://app:***@h1:5432,h2:5433/registry?password=***",
+            ),
+            (
+                "postgres://app:hun/t@r2@db/registry",
+                "postgres://app:***@db/registry",
+            ),
+            ("postgres://db/registry", "postgres://db/registry"),
+        ] {
+            let location = DatabaseLocation::from_url(url).unwrap();
+            assert_eq!(location.to_string(), shown);
+        }
     }
 
     #[test]
