@@ -67,9 +67,7 @@ if ! command -v wrk >/dev/null; then
   apt-get -o DPkg::Lock::Timeout=300 install -y -qq wrk curl >/dev/null
 fi
 
-# The server part of BENCH_POSTGRES_URL (scheme, user, host, port), without a
-# database name or parameters: the bench database's URL is built from it.
-pg_server=$(printf '%s' "$pg_server" | sed -E 's#^(postgres(ql)?://[^/?]*).*$#\1#')
+. scripts/lib/postgres-url.sh
 pg_db="bench_$(date +%Y%m%d%H%M%S)_$$"
 pg_created=""
 # -w: never prompt for a password (a script must not hang on one); -X: no ~/.psqlrc.
@@ -83,8 +81,8 @@ if [[ " ${backends[*]} " == *" postgres "* ]]; then
     echo "psql is needed for --backend postgres (Debian: apt-get install postgresql-client)" >&2
     exit 2
   fi
-  if ! pg "$pg_server/postgres" -c 'SELECT 1' >/dev/null; then
-    echo "cannot reach PostgreSQL at $pg_server (set BENCH_POSTGRES_URL)" >&2
+  if ! pg "$(pg_url "$pg_server" postgres)" -c 'SELECT 1' >/dev/null; then
+    echo "cannot reach PostgreSQL at $(pg_url_shown "$pg_server") (set BENCH_POSTGRES_URL)" >&2
     exit 2
   fi
 fi
@@ -101,7 +99,7 @@ cleanup() {
     kill "${pid[$b]}" 2>/dev/null && wait "${pid[$b]}" 2>/dev/null || true
   done
   if [ -n "$pg_created" ]; then
-    pg "$pg_server/postgres" -c "DROP DATABASE IF EXISTS \"$pg_db\" WITH (FORCE)" >/dev/null ||
+    pg "$(pg_url "$pg_server" postgres)" -c "DROP DATABASE IF EXISTS \"$pg_db\" WITH (FORCE)" >/dev/null ||
       echo "could not drop PostgreSQL database $pg_db; drop it by hand" >&2
   fi
   rm -rf "$work"
@@ -118,9 +116,9 @@ start() {
   case "$b" in
     sqlite) url="$work/bench.db" ;;
     postgres)
-      pg "$pg_server/postgres" -c "CREATE DATABASE \"$pg_db\"" >/dev/null
+      pg "$(pg_url "$pg_server" postgres)" -c "CREATE DATABASE \"$pg_db\"" >/dev/null
       pg_created=1
-      url="$pg_server/$pg_db"
+      url=$(pg_url "$pg_server" "$pg_db")
       ;;
   esac
   echo "$b: migrating and seeding $students students..." >&2
@@ -212,7 +210,7 @@ done
 describe() { # backend: what its data lives in
   case "$1" in
     sqlite) echo "SQLite, WAL" ;;
-    postgres) echo "PostgreSQL $(pg "$pg_server/$pg_db" -c 'SHOW server_version' | cut -d' ' -f1) at ${pg_server#*@}, same machine" ;;
+    postgres) echo "PostgreSQL $(pg "$(pg_url "$pg_server" "$pg_db")" -c 'SHOW server_version' | cut -d' ' -f1) at $(pg_url_shown "$pg_server"), same machine" ;;
   esac
 }
 

@@ -7,6 +7,9 @@
 set -euo pipefail
 
 SERVER_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}
+. "$(dirname "${BASH_SOURCE[0]}")/lib/postgres-url.sh"
+ADMIN_URL=$(pg_url "$SERVER_URL" postgres)
+SHOWN_URL=$(pg_url_shown "$SERVER_URL")
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then
@@ -28,10 +31,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${missing[@]}"
 fi
 
-ready() { pg_isready -q -d "$SERVER_URL/postgres"; }
+ready() { pg_isready -q -d "$ADMIN_URL"; }
 
 if ! ready; then
-  echo "ensure-postgres: no server answers at $SERVER_URL; starting the local one"
+  echo "ensure-postgres: no server answers at $SHOWN_URL; starting the local one"
   if command -v pg_ctlcluster >/dev/null 2>&1; then
     # Every local cluster that is down (Debian's layout: version and name).
     pg_lsclusters --no-header 2>/dev/null | while read -r version name _port status _rest; do
@@ -49,7 +52,7 @@ if ! ready; then
 fi
 
 if ! ready; then
-  echo "ensure-postgres: PostgreSQL is not reachable at $SERVER_URL" >&2
+  echo "ensure-postgres: PostgreSQL is not reachable at $SHOWN_URL" >&2
   exit 1
 fi
-echo "ensure-postgres: PostgreSQL answers at $SERVER_URL ($(psql "$SERVER_URL/postgres" -Atc 'SHOW server_version'))"
+echo "ensure-postgres: PostgreSQL answers at $SHOWN_URL ($(psql "$ADMIN_URL" -Atc 'SHOW server_version'))"

@@ -56,16 +56,15 @@ done
 for tool in psql python3 curl; do
   command -v "$tool" >/dev/null || { echo "$tool is needed" >&2; exit 2; }
 done
-# Only the server part of the URL: scheme, user, host, port.
-pg_server=$(printf '%s' "$pg_server" | sed -E 's#^(postgres(ql)?://[^/?]*).*$#\1#')
+. scripts/lib/postgres-url.sh
 case "$pg_server" in
   postgres://* | postgresql://*) ;;
   *) echo "SCALE_OUT_POSTGRES_URL must be a postgres:// URL" >&2; exit 2 ;;
 esac
 # -w: never prompt for a password; -X: no ~/.psqlrc.
 pg() { psql -w -X -qAt -v ON_ERROR_STOP=1 "$@"; }
-if ! pg "$pg_server/postgres" -c 'SELECT 1' >/dev/null; then
-  echo "cannot reach PostgreSQL at $pg_server (set SCALE_OUT_POSTGRES_URL)" >&2
+if ! pg "$(pg_url "$pg_server" postgres)" -c 'SELECT 1' >/dev/null; then
+  echo "cannot reach PostgreSQL at $(pg_url_shown "$pg_server") (set SCALE_OUT_POSTGRES_URL)" >&2
   exit 2
 fi
 
@@ -76,7 +75,7 @@ fi
 
 work=$(mktemp -d -t scale-out.XXXXXX)
 db="scale_out_$(date +%Y%m%d%H%M%S)_$$"
-db_url="$pg_server/$db"
+db_url=$(pg_url "$pg_server" "$db")
 db_created=""
 pid_a=""
 pid_b=""
@@ -90,7 +89,7 @@ cleanup() {
     if [ -n "$keep" ]; then
       echo "kept database: $db_url" >&2
     else
-      pg "$pg_server/postgres" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null ||
+      pg "$(pg_url "$pg_server" postgres)" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null ||
         echo "could not drop database $db; drop it by hand" >&2
     fi
   fi
@@ -108,7 +107,7 @@ free_port() {
 }
 
 echo "creating database $db" >&2
-pg "$pg_server/postgres" -c "CREATE DATABASE \"$db\"" >/dev/null
+pg "$(pg_url "$pg_server" postgres)" -c "CREATE DATABASE \"$db\"" >/dev/null
 db_created=1
 DATABASE_URL=$db_url "$bin" migrate >&2
 

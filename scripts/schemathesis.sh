@@ -44,6 +44,7 @@ bin="$target_dir/debug/student-registry"
 work=$(mktemp -d)
 server_pid=""
 pg_server=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}
+. scripts/lib/postgres-url.sh
 pg_database=""
 cleanup() {
   if [ -n "$server_pid" ]; then
@@ -51,7 +52,7 @@ cleanup() {
     wait "$server_pid" 2>/dev/null || true
   fi
   if [ -n "$pg_database" ]; then
-    psql -q "$pg_server/postgres" -c "DROP DATABASE IF EXISTS $pg_database WITH (FORCE)" || true
+    psql -q "$(pg_url "$pg_server" postgres)" -c "DROP DATABASE IF EXISTS $pg_database WITH (FORCE)" || true
   fi
   rm -rf "$work"
 }
@@ -61,8 +62,8 @@ case "$backend" in
   sqlite) database_url="$work/schemathesis.db" ;;
   postgres)
     pg_database="schemathesis_$$"
-    psql -q "$pg_server/postgres" -c "CREATE DATABASE $pg_database"
-    database_url="$pg_server/$pg_database"
+    psql -q "$(pg_url "$pg_server" postgres)" -c "CREATE DATABASE $pg_database"
+    database_url=$(pg_url "$pg_server" "$pg_database")
     ;;
   *) echo "unknown backend $backend (sqlite or postgres)" >&2; exit 2 ;;
 esac

@@ -60,7 +60,7 @@ impl TestDatabase {
     pub fn url(&self) -> String {
         match self {
             Self::Sqlite { path, .. } => path.to_str().expect("UTF-8 temp path").to_owned(),
-            Self::Postgres { server, name } => format!("{server}/{name}"),
+            Self::Postgres { server, name } => database_url(server, name),
         }
     }
 
@@ -111,7 +111,7 @@ impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Self::Postgres { server, name } = self {
             // FORCE: the app under test may still hold pooled connections.
-            let dropped = PgConnection::establish(&format!("{server}/postgres"))
+            let dropped = PgConnection::establish(&database_url(server, "postgres"))
                 .map_err(|err| err.to_string())
                 .and_then(|mut conn| {
                     conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -138,7 +138,19 @@ fn unique_database_name() -> String {
 }
 
 fn admin_connection(server: &str) -> PgConnection {
-    PgConnection::establish(&format!("{server}/postgres")).expect("connect to PostgreSQL")
+    PgConnection::establish(&database_url(server, "postgres")).expect("connect to PostgreSQL")
+}
+
+/// `server` (a `TEST_POSTGRES_URL`) with its database, if it names one,
+/// replaced by `name`, and its parameters (`?sslmode=disable`, …) kept.
+fn database_url(server: &str, name: &str) -> String {
+    let (address, query) = match server.split_once('?') {
+        Some((address, query)) => (address, format!("?{query}")),
+        None => (server, String::new()),
+    };
+    let (scheme, rest) = address.split_once("://").unwrap_or(("postgres", address));
+    let hosts = rest.split('/').next().unwrap_or_default();
+    format!("{scheme}://{hosts}/{name}{query}")
 }
 
 /// The server from `TEST_POSTGRES_URL` (default [`DEFAULT_POSTGRES_SERVER`]),
@@ -150,8 +162,7 @@ fn postgres_server() -> &'static str {
     let server = SERVER.get_or_init(|| {
         let server = std::env::var("TEST_POSTGRES_URL")
             .unwrap_or_else(|_| DEFAULT_POSTGRES_SERVER.to_owned());
-        let server = server.trim_end_matches('/').to_owned();
-        match PgConnection::establish(&format!("{server}/postgres")) {
+        match PgConnection::establish(&database_url(&server, "postgres")) {
             Ok(_) => Ok(server),
             Err(err) => Err(format!("cannot reach PostgreSQL at {server}: {err}")),
         }
