@@ -336,8 +336,10 @@ pub fn update(
     expected_version: i32,
     details: &StudentDetails,
 ) -> Result<Student, SaveError> {
-    // The follow-up read that explains a miss must see the state the update
-    // saw, so both run in one write transaction.
+    // The follow-up read explains a miss: the student is gone, or at a
+    // newer version. In one write transaction it sees what the update saw
+    // (SQLite) or something newer still (PostgreSQL reads afresh per
+    // statement); either way the answer it gives is true.
     conn.write_transaction(|conn| {
         let updated = on_backend!(conn, |c| diesel::update(
             students::table
@@ -467,14 +469,18 @@ pub fn insert_many(conn: &mut DbConnection, batch: &[StudentDetails]) -> Result<
 /// so a search reads one posting list per word instead of one per segment.
 /// PostgreSQL: merges the search index's pending list into the index (every
 /// search would read it in full) and refreshes the planner's statistics; both
-/// otherwise wait for autovacuum, which may be off.
+/// otherwise wait for autovacuum, which may be off. Merging needs to own the
+/// index, so a role that only writes the tables skips it rather than failing
+/// (and rolling back) the load; ANALYZE just warns for such a role.
 pub fn tidy_after_bulk_load(conn: &mut DbConnection) -> Result<(), DbError> {
     let statements: &[&str] = match conn {
         DbConnection::Sqlite(_) => {
             &["INSERT INTO students_search (students_search) VALUES ('optimize')"]
         }
         DbConnection::Postgresql(_) => &[
-            "SELECT gin_clean_pending_list('students_search_idx'::regclass)",
+            "SELECT gin_clean_pending_list(index.oid) FROM pg_class AS index \
+             WHERE index.oid = 'students_search_idx'::regclass \
+             AND pg_has_role(index.relowner, 'USAGE')",
             "ANALYZE students",
         ],
     };
