@@ -2,12 +2,8 @@
 //! and one set of queries serve SQLite and PostgreSQL alike.
 
 use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager};
-use diesel::r2d2::R2D2Connection;
 use diesel::result::Error as DieselError;
 use diesel::{PgConnection, SqliteConnection};
-use secrecy::ExposeSecret;
-
-use crate::config::DatabaseLocation;
 
 /// A connection to whichever database `DATABASE_URL` names.
 ///
@@ -35,21 +31,7 @@ macro_rules! on_backend {
 }
 pub(crate) use on_backend;
 
-/// Which kind of database a connection talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
 impl AnyConnection {
-    pub fn backend(&self) -> Backend {
-        match self {
-            Self::Sqlite(_) => Backend::Sqlite,
-            Self::Postgresql(_) => Backend::Postgres,
-        }
-    }
-
     /// Runs `work` in a transaction that holds the right to write from its
     /// start, so what it reads cannot change before it writes: `BEGIN
     /// IMMEDIATE` on SQLite (a plain `BEGIN` would fail with "database is
@@ -81,46 +63,5 @@ impl AnyConnection {
                 Err(rollback) => Err(rollback.into()),
             },
         }
-    }
-}
-
-/// Opens connections of the backend the location names. (diesel's own
-/// manager for a multi-connection tries every backend in turn and reports
-/// only "invalid connection url", hiding why PostgreSQL refused.)
-#[derive(Debug)]
-pub struct ConnectionManager {
-    location: DatabaseLocation,
-}
-
-impl ConnectionManager {
-    pub fn new(location: DatabaseLocation) -> Self {
-        Self { location }
-    }
-}
-
-impl r2d2::ManageConnection for ConnectionManager {
-    type Connection = AnyConnection;
-    type Error = diesel::r2d2::Error;
-
-    fn connect(&self) -> Result<AnyConnection, Self::Error> {
-        let connection = match &self.location {
-            DatabaseLocation::Sqlite(path) => AnyConnection::Sqlite(
-                SqliteConnection::establish(&path.to_string_lossy())
-                    .map_err(diesel::r2d2::Error::ConnectionError)?,
-            ),
-            DatabaseLocation::Postgres(url) => AnyConnection::Postgresql(
-                PgConnection::establish(url.expose_secret())
-                    .map_err(diesel::r2d2::Error::ConnectionError)?,
-            ),
-        };
-        Ok(connection)
-    }
-
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
-        conn.ping().map_err(diesel::r2d2::Error::QueryError)
-    }
-
-    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
-        std::thread::panicking() || conn.is_broken()
     }
 }

@@ -17,10 +17,10 @@ use diesel::r2d2::{Pool, PooledConnection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::config::{DatabaseLocation, DatabaseSettings};
+pub use connection::AnyConnection;
 pub(crate) use connection::on_backend;
-pub use connection::{AnyConnection, Backend, ConnectionManager};
 pub use migrations::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, migrate};
-pub use pool::{BUSY_TIMEOUT, POOL_TIMEOUT, POSTGRES_POOL_TIMEOUT};
+pub use pool::{BUSY_TIMEOUT, ConnectionManager, POOL_TIMEOUT, POSTGRES_POOL_TIMEOUT};
 
 pub type DbConnection = AnyConnection;
 pub type DbPool = Pool<ConnectionManager>;
@@ -64,7 +64,6 @@ impl DbError {
 #[derive(Clone)]
 pub struct Database {
     pool: DbPool,
-    backend: Backend,
     /// SQLite has one writer at a time. Writers that find the database locked
     /// poll with growing sleeps (the busy handler), so under many concurrent
     /// writes a few waited seconds and risked "database is locked". Queuing
@@ -83,19 +82,11 @@ impl Database {
             tracing::info!("applied migrations: {}", applied.join(", "));
         }
         let pool = pool::build(settings)?;
-        let backend = match settings.location {
-            DatabaseLocation::Sqlite(_) => Backend::Sqlite,
-            DatabaseLocation::Postgres(_) => Backend::Postgres,
-        };
+        let is_sqlite = matches!(settings.location, DatabaseLocation::Sqlite(_));
         Ok(Self {
             pool,
-            backend,
-            write_turn: (backend == Backend::Sqlite).then(Arc::default),
+            write_turn: is_sqlite.then(Arc::default),
         })
-    }
-
-    pub fn backend(&self) -> Backend {
-        self.backend
     }
 
     /// Runs `work` with a pooled connection on actix's blocking thread pool, so

@@ -1,13 +1,15 @@
-//! The r2d2 pool and the per-connection set-up.
+//! The r2d2 pool: the manager that opens connections of the configured
+//! backend, and the set-up each connection gets.
 
 use std::time::Duration;
 
 use anyhow::Context;
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::prelude::*;
-use diesel::r2d2::{CustomizeConnection, Pool};
+use diesel::r2d2::{CustomizeConnection, Pool, R2D2Connection};
+use secrecy::ExposeSecret;
 
-use super::{AnyConnection, ConnectionManager, DbPool};
+use super::{AnyConnection, DbPool};
 use crate::config::{DatabaseLocation, DatabaseSettings};
 
 /// How long a SQLite connection waits for another writer's lock before
@@ -80,5 +82,46 @@ impl Instrumentation for SqlLogger {
         if let InstrumentationEvent::StartQuery { query, .. } = event {
             tracing::info!(target: "sql", "{query}");
         }
+    }
+}
+
+/// Opens connections of the backend the location names. (diesel's own
+/// manager for a multi-connection tries every backend in turn and reports
+/// only "invalid connection url", hiding why PostgreSQL refused.)
+#[derive(Debug)]
+pub struct ConnectionManager {
+    location: DatabaseLocation,
+}
+
+impl ConnectionManager {
+    pub fn new(location: DatabaseLocation) -> Self {
+        Self { location }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = AnyConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, Self::Error> {
+        let connection = match &self.location {
+            DatabaseLocation::Sqlite(path) => AnyConnection::Sqlite(
+                SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(diesel::r2d2::Error::ConnectionError)?,
+            ),
+            DatabaseLocation::Postgres(url) => AnyConnection::Postgresql(
+                PgConnection::establish(url.expose_secret())
+                    .map_err(diesel::r2d2::Error::ConnectionError)?,
+            ),
+        };
+        Ok(connection)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
     }
 }
