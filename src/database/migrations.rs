@@ -4,7 +4,11 @@
 use std::path::Path;
 
 use anyhow::Context;
+use diesel::dsl::sql;
+use diesel::migration::MigrationSource;
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use secrecy::ExposeSecret;
@@ -53,7 +57,41 @@ fn migrate_postgres(url: &str) -> anyhow::Result<Vec<String>> {
     diesel::sql_query("SELECT pg_advisory_lock($1)")
         .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK_KEY)
         .execute(&mut conn)?;
+    // The harness begins with CREATE TABLE IF NOT EXISTS, which a role that
+    // may only read and write the tables (an app's usual login, when the
+    // owner migrates) is refused; with nothing pending, it is not needed.
+    if all_applied(&mut conn, POSTGRES_MIGRATIONS)? {
+        return Ok(Vec::new());
+    }
     run(&mut conn, POSTGRES_MIGRATIONS)
+}
+
+/// Whether every embedded migration is recorded as applied, found with reads
+/// only.
+fn all_applied(conn: &mut PgConnection, migrations: EmbeddedMigrations) -> anyhow::Result<bool> {
+    let recorded: bool = diesel::select(sql::<Bool>(
+        "to_regclass('__diesel_schema_migrations') IS NOT NULL",
+    ))
+    .get_result(conn)?;
+    if !recorded {
+        return Ok(false);
+    }
+    let applied: Vec<String> = diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
+        .load::<AppliedVersion>(conn)?
+        .into_iter()
+        .map(|row| row.version)
+        .collect();
+    let embedded =
+        MigrationSource::<Pg>::migrations(&migrations).map_err(|err| anyhow::anyhow!(err))?;
+    Ok(embedded
+        .iter()
+        .all(|migration| applied.contains(&migration.name().version().to_string())))
+}
+
+#[derive(QueryableByName)]
+struct AppliedVersion {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    version: String,
 }
 
 fn run<C>(conn: &mut C, migrations: EmbeddedMigrations) -> anyhow::Result<Vec<String>>

@@ -10,7 +10,8 @@ use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Bool, Text};
 use diesel_migrations::MigrationHarness;
 use reqwest::StatusCode;
-use student_registry::database::{AnyConnection, SQLITE_MIGRATIONS};
+use student_registry::config::{DatabaseLocation, DatabaseSettings};
+use student_registry::database::{AnyConnection, Database, SQLITE_MIGRATIONS};
 use student_registry::schema::students;
 use student_registry::seed;
 use student_registry::students::queries::FullTextSearch;
@@ -192,31 +193,47 @@ impl Drop for TemporaryRole<'_> {
     }
 }
 
-/// The usual split: the migrations ran as the tables' owner, the app logs in
-/// as a role that may only read and write them. `seed` still loads every row;
+/// The usual split: the migrations ran as the tables' owner, and the app
+/// logs in as a role that may only read and write them. It still starts
+/// (nothing is pending, so it runs no DDL), and `seed` still loads every row:
 /// the tidy-up that needs ownership (merging the search index's pending list)
 /// is skipped instead of failing, and rolling back, the whole load.
 #[test]
-fn seeding_as_a_role_that_does_not_own_the_tables_keeps_the_rows() {
+fn the_app_starts_and_seeds_as_a_role_that_does_not_own_the_tables() {
     let db = TestDatabase::new();
-    let mut conn = db.connect();
-    conn.run_pending_migrations(db.migrations()).unwrap();
+    db.connect()
+        .run_pending_migrations(db.migrations())
+        .unwrap();
     let role = TemporaryRole {
-        name: format!("{}_writer", db.name()),
+        name: format!("{}_app", db.name()),
         db: &db,
     };
+    let password = format!("pw{}", std::process::id());
     db.admin()
         .batch_execute(&format!(
-            "CREATE ROLE {} IN ROLE pg_read_all_data, pg_write_all_data",
+            "CREATE ROLE {} LOGIN PASSWORD '{password}' IN ROLE pg_read_all_data, pg_write_all_data",
             role.name
         ))
         .unwrap();
-    conn.batch_execute(&format!("SET ROLE {}", role.name))
+    let (scheme, rest) = db
+        .url()
+        .split_once("://")
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
         .unwrap();
+    let hosts = rest
+        .rsplit_once('@')
+        .map_or(rest.as_str(), |(_, hosts)| hosts)
+        .to_owned();
+    let url = format!("{scheme}://{}:{password}@{hosts}", role.name);
 
+    let app_db = Database::connect(&DatabaseSettings::new(
+        DatabaseLocation::from_url(&url).unwrap(),
+    ))
+    .expect("the app starts as a role that only reads and writes");
+    let mut conn = app_db.connection().unwrap();
     let report = seed::seed(&mut conn, 2_000).expect("seeding as a non-owner");
 
     assert_eq!(report.inserted, 2_003);
-    let stored: i64 = students::table.count().get_result(&mut conn).unwrap();
+    let stored: i64 = students::table.count().get_result(&mut *conn).unwrap();
     assert_eq!(stored, 2_003);
 }
