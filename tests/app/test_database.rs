@@ -24,7 +24,13 @@ pub enum Backend {
 }
 
 /// The PostgreSQL server the PostgreSQL suite creates its databases on.
-pub const DEFAULT_POSTGRES_SERVER: &str = "postgres://postgres@127.0.0.1:5432";
+///
+/// Without TLS: on loopback it protects nothing, and the apps of finished
+/// tests close their connections on worker threads that may still be doing
+/// so when the process exits, while OpenSSL's exit handler frees its state
+/// underneath them: the likeliest cause of a CI run that ended in SIGSEGV
+/// after every test had passed.
+pub const DEFAULT_POSTGRES_SERVER: &str = "postgres://postgres@127.0.0.1:5432?sslmode=disable";
 
 pub enum TestDatabase {
     Sqlite { path: PathBuf, _dir: TempDir },
