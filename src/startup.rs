@@ -1,6 +1,8 @@
 //! Builds the application: the same function serves `main` and the tests.
 
 use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_files::Files;
 use actix_session::SessionMiddleware;
@@ -29,6 +31,9 @@ pub const FORM_LIMIT: usize = 64 * 1024;
 pub struct Application {
     port: u16,
     server: Server,
+    /// Kept so the pool is closed here once the server has stopped (see
+    /// [`close_when_released`]).
+    database: web::Data<Database>,
 }
 
 impl Application {
@@ -46,8 +51,13 @@ impl Application {
         let listener = TcpListener::bind((settings.host, settings.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
-        let server = serve(listener, database, &settings)?;
-        Ok(Self { port, server })
+        let database = web::Data::new(database);
+        let server = serve(listener, database.clone(), &settings)?;
+        Ok(Self {
+            port,
+            server,
+            database,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -56,15 +66,37 @@ impl Application {
 
     /// Runs until SIGINT/SIGTERM, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let stopped = self.server.await;
+        close_when_released(self.database).await;
+        stopped
     }
 }
 
-fn serve(listener: TcpListener, database: Database, settings: &Settings) -> anyhow::Result<Server> {
+/// Closes the pool's connections before `main` returns. The stopped workers
+/// drop their handles on it from their own threads, possibly after the
+/// server reports it has stopped; a PostgreSQL connection closed by one of
+/// them while the process exits can crash in OpenSSL's exit handler. So wait
+/// (briefly) until this is the last handle, and close them here.
+async fn close_when_released(database: web::Data<Database>) {
+    let database = database.into_inner();
+    for _ in 0..200 {
+        if Arc::strong_count(&database) == 1 {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Closing a connection is blocking I/O.
+    let _ = web::block(move || drop(database)).await;
+}
+
+fn serve(
+    listener: TcpListener,
+    database: web::Data<Database>,
+    settings: &Settings,
+) -> anyhow::Result<Server> {
     let key = cookie_key(settings);
     let secure_cookies = settings.secure_cookies;
     let static_dir = settings.static_dir.clone();
-    let database = web::Data::new(database);
 
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
