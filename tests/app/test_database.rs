@@ -85,6 +85,16 @@ impl TestDatabase {
         }
     }
 
+    /// What `DATABASE_URL` would say to reach this PostgreSQL database as
+    /// another user.
+    #[allow(dead_code)] // for tests/postgres/postgres_only.rs
+    pub fn url_as(&self, user: &str, password: &str) -> String {
+        let url = self.url();
+        let (scheme, rest) = url.split_once("://").expect("a URL with a scheme");
+        let hosts_and_rest = rest.rsplit_once('@').map_or(rest, |(_, hosts)| hosts);
+        format!("{scheme}://{user}:{password}@{hosts_and_rest}")
+    }
+
     /// The PostgreSQL database's name.
     #[allow(dead_code)] // for tests/postgres/postgres_only.rs
     pub fn name(&self) -> &str {

@@ -313,6 +313,12 @@ impl Browser {
         }
     }
 
+    /// Waits for an element matching `css` (`what` names it in a failure).
+    pub async fn wait_for_element(&self, what: &str, css: &str) {
+        self.wait_for(what, async || Ok(self.has(css).await.then_some(())))
+            .await;
+    }
+
     /// Waits for the page's main heading to read `text`.
     pub async fn wait_for_heading(&self, text: &str) {
         self.wait_for(&format!("the heading {text:?}"), async || {

@@ -140,9 +140,7 @@ async fn a_form_with_errors_shows_each_message_beside_its_field_and_keeps_what_w
     browser.click_button("Add student").await;
 
     browser
-        .wait_for("the error summary", async || {
-            Ok(browser.has("[role=alert]").await.then_some(()))
-        })
+        .wait_for_element("the error summary", "[role=alert]")
         .await;
     assert_eq!(browser.heading().await, "Add a new student");
     let summary = browser.text_of("[role=alert]").await;
@@ -287,9 +285,7 @@ async fn adding_a_student_on_a_phone_never_scrolls_sideways() {
     browser.click_button("Add student").await;
     browser.wait_for_heading("Add a new student").await;
     browser
-        .wait_for("the error summary", async || {
-            Ok(browser.has("[role=alert]").await.then_some(()))
-        })
+        .wait_for_element("the error summary", "[role=alert]")
         .await;
     browser
         .assert_no_horizontal_scroll("the form with errors")
@@ -330,9 +326,7 @@ async fn every_page_works_with_javascript_turned_off() {
     browser.fill("First name", "Sammy").await;
     browser.click_button("Add student").await;
     browser
-        .wait_for("the error summary", async || {
-            Ok(browser.has("[role=alert]").await.then_some(()))
-        })
+        .wait_for_element("the error summary", "[role=alert]")
         .await;
     // app.js would have focused the summary: it did not run.
     let focused = browser
@@ -383,11 +377,7 @@ async fn keyboard_focus_is_always_visible() {
 
     for path in ["/", student_path.as_str(), "/create/"] {
         browser.open(path).await;
-        browser
-            .wait_for("the page", async || {
-                Ok(browser.has("h1").await.then_some(()))
-            })
-            .await;
+        browser.wait_for_element("the page", "h1").await;
         let mut seen = Vec::new();
         // Tab through the whole page: every stop must show a clear outline.
         for _ in 0..40 {

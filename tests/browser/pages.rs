@@ -41,9 +41,7 @@ async fn visit_every_page(viewport: Viewport) -> Vec<(String, String)> {
     browser.fill("Age", "twenty").await;
     browser.click_button("Add student").await;
     browser
-        .wait_for("the error summary", async || {
-            Ok(browser.has("[role=alert]").await.then_some(()))
-        })
+        .wait_for_element("the error summary", "[role=alert]")
         .await;
     check(&browser, "form-errors", &mut sources).await;
 
@@ -70,9 +68,7 @@ async fn visit_every_page(viewport: Viewport) -> Vec<(String, String)> {
     browser.fill("Bio", "Typed while someone else saved").await;
     browser.click_button("Save changes").await;
     browser
-        .wait_for("the conflict notice", async || {
-            Ok(browser.has(".conflict").await.then_some(()))
-        })
+        .wait_for_element("the conflict notice", ".conflict")
         .await;
     check(&browser, "edit-conflict", &mut sources).await;
 

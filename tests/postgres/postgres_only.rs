@@ -215,16 +215,7 @@ fn the_app_starts_and_seeds_as_a_role_that_does_not_own_the_tables() {
             role.name
         ))
         .unwrap();
-    let (scheme, rest) = db
-        .url()
-        .split_once("://")
-        .map(|(a, b)| (a.to_owned(), b.to_owned()))
-        .unwrap();
-    let hosts = rest
-        .rsplit_once('@')
-        .map_or(rest.as_str(), |(_, hosts)| hosts)
-        .to_owned();
-    let url = format!("{scheme}://{}:{password}@{hosts}", role.name);
+    let url = db.url_as(&role.name, &password);
 
     let app_db = Database::connect(&DatabaseSettings::new(
         DatabaseLocation::from_url(&url).unwrap(),
