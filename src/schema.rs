@@ -1,6 +1,13 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    health_probe (id) {
+        id -> Integer,
+        checks -> BigInt,
+    }
+}
+
+diesel::table! {
     students (id) {
         id -> Integer,
         firstname -> Text,
@@ -22,4 +29,4 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(students, students_count,);
+diesel::allow_tables_to_appear_in_same_query!(health_probe, students, students_count,);

@@ -58,6 +58,9 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("the database is unavailable")]
     Unavailable(#[source] DbError),
+    /// A write the database did not store; nothing of it remains.
+    #[error("the change was not saved")]
+    NotSaved(#[source] DbError),
     #[error("unexpected error")]
     Unexpected(#[source] anyhow::Error),
 }
@@ -108,6 +111,12 @@ impl ApiError {
                 "the database is not answering right now; please try again in a moment".into(),
                 BTreeMap::new(),
             ),
+            Self::NotSaved(_) => (
+                "the change was not saved: the database could not store it; \
+                 nothing was changed, please try again"
+                    .into(),
+                BTreeMap::new(),
+            ),
             Self::Unexpected(_) => (
                 "an unexpected error occurred; it has been logged".into(),
                 BTreeMap::new(),
@@ -142,13 +151,16 @@ impl ResponseError for ApiError {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::NotSaved(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if matches!(self, Self::Unexpected(_) | Self::Unavailable(_)) {
+        if matches!(
+            self,
+            Self::Unexpected(_) | Self::Unavailable(_) | Self::NotSaved(_)
+        ) {
             tracing::error!("{self:?}");
         }
         let mut response = HttpResponse::build(self.status_code());
@@ -169,6 +181,8 @@ impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
         if err.is_unavailable() {
             Self::Unavailable(err)
+        } else if err.is_not_saved() {
+            Self::NotSaved(err)
         } else {
             Self::Unexpected(err.into())
         }

@@ -5,6 +5,8 @@ use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager}
 use diesel::result::Error as DieselError;
 use diesel::{PgConnection, SqliteConnection};
 
+use super::DbError;
+
 /// A connection to whichever database `DATABASE_URL` names.
 ///
 /// The derive makes it a diesel `Connection` (transactions, raw SQL,
@@ -38,29 +40,36 @@ impl AnyConnection {
     /// locked" when a read upgrades to a write), a plain `BEGIN` on
     /// PostgreSQL, whose row locks and re-checked `WHERE` clauses give the
     /// same guarantee for our single-row writes.
+    ///
+    /// Every write goes through here, even a single statement: in autocommit
+    /// SQLite commits when the statement is reset, and diesel ignores that
+    /// result, so a commit that failed (disk full, I/O error) would look
+    /// like success. Here a failed `COMMIT` is [`DbError::NotSaved`], and
+    /// diesel has rolled the transaction back.
     pub fn write_transaction<T, E, F>(&mut self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut Self) -> Result<T, E>,
-        E: From<DieselError>,
+        E: From<DbError>,
     {
         // Begun on the inner connection, whose transaction state is the one
         // the enum's commit and rollback use.
-        match self {
+        let begun = match self {
             Self::Sqlite(conn) => {
-                AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN IMMEDIATE")?
+                AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN IMMEDIATE")
             }
-            Self::Postgresql(conn) => AnsiTransactionManager::begin_transaction(conn)?,
-        }
+            Self::Postgresql(conn) => AnsiTransactionManager::begin_transaction(conn),
+        };
+        begun.map_err(DbError::from)?;
         match work(self) {
             Ok(value) => {
-                Self::commit_transaction(self)?;
+                Self::commit_transaction(self).map_err(DbError::NotSaved)?;
                 Ok(value)
             }
             Err(err) => match Self::rollback_transaction(self) {
                 // A connection that broke mid-transaction has nothing left to
                 // roll back; the original error says what happened.
                 Ok(()) | Err(DieselError::BrokenTransactionManager) => Err(err),
-                Err(rollback) => Err(rollback.into()),
+                Err(rollback) => Err(DbError::from(rollback).into()),
             },
         }
     }

@@ -111,9 +111,36 @@ fn sqlite_file(path: &Path) -> anyhow::Result<String> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create database folder {}", parent.display()))?;
     }
+    create_owner_only(path)?;
     path.to_str()
         .map(str::to_owned)
         .with_context(|| format!("database path {} is not valid UTF-8", path.display()))
+}
+
+/// Creates a missing database file readable and writable by its owner only,
+/// before SQLite would create it with the usual 0644: it holds personal data.
+/// SQLite gives the -wal and -shm files it creates the database file's mode.
+/// An existing file keeps the mode it has.
+#[cfg(unix)]
+fn create_owner_only(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path);
+    match created {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => {
+            Err(err).with_context(|| format!("cannot create database file {}", path.display()))
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn create_owner_only(_: &Path) -> anyhow::Result<()> {
+    Ok(())
 }
 
 #[derive(QueryableByName)]

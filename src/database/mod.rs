@@ -9,9 +9,11 @@ mod connection;
 mod migrations;
 mod pool;
 
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::web;
+use anyhow::Context;
 use diesel::prelude::*;
 use diesel::r2d2::{Pool, PooledConnection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -36,6 +38,16 @@ pub enum DbError {
     ConnectionLost(#[source] DieselError),
     #[error("database query failed")]
     Query(#[source] DieselError),
+    /// A write the database did not store: its commit failed (disk full, an
+    /// I/O error) or the database refused writes (read-only). It was rolled
+    /// back, so nothing of it remains.
+    #[error("the database did not store the change")]
+    NotSaved(#[source] DieselError),
+    /// The SQLite file at the configured path is not the one the app opened
+    /// (deleted, or another file moved there): writing on would go to a file
+    /// no one will read again.
+    #[error("the database file {0} was deleted or replaced while the app ran")]
+    FileReplaced(String),
     #[error("the blocking database task was cancelled")]
     Cancelled,
 }
@@ -47,16 +59,39 @@ impl From<DieselError> for DbError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 _,
             ) => Self::ConnectionLost(err),
+            DieselError::DatabaseError(DatabaseErrorKind::ReadOnlyTransaction, _) => {
+                Self::NotSaved(err)
+            }
+            // SQLite reports these with no kind of their own; its messages
+            // for them are fixed strings (sqlite3ErrStr), and only a write
+            // meets them.
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, ref info)
+                if SQLITE_REFUSED_WRITES.contains(&info.message()) =>
+            {
+                Self::NotSaved(err)
+            }
             err => Self::Query(err),
         }
     }
 }
+
+/// SQLite's messages for a write it could not store.
+const SQLITE_REFUSED_WRITES: &[&str] = &[
+    "database or disk is full",
+    "attempt to write a readonly database",
+];
 
 impl DbError {
     /// The database is down or unreachable, as opposed to a query that failed:
     /// worth a "try again shortly" rather than an error report.
     pub fn is_unavailable(&self) -> bool {
         matches!(self, Self::Unavailable(_) | Self::ConnectionLost(_))
+    }
+
+    /// A write that was not stored and left nothing behind: the user may
+    /// simply try again.
+    pub fn is_not_saved(&self) -> bool {
+        matches!(self, Self::NotSaved(_) | Self::FileReplaced(_))
     }
 }
 
@@ -71,6 +106,8 @@ pub struct Database {
     /// wait their turn in order without holding a connection readers need.
     /// PostgreSQL locks rows, not the database, and needs no such queue.
     write_turn: Option<Arc<Mutex<()>>>,
+    /// The SQLite file as opened, to notice it being deleted or replaced.
+    file: Option<Arc<DatabaseFile>>,
 }
 
 impl Database {
@@ -82,10 +119,14 @@ impl Database {
             tracing::info!("applied migrations: {}", applied.join(", "));
         }
         let pool = pool::build(settings)?;
-        let is_sqlite = matches!(settings.location, DatabaseLocation::Sqlite(_));
+        let file = match &settings.location {
+            DatabaseLocation::Sqlite(path) => Some(Arc::new(DatabaseFile::opened(path)?)),
+            DatabaseLocation::Postgres(_) => None,
+        };
         Ok(Self {
             pool,
-            write_turn: is_sqlite.then(Arc::default),
+            write_turn: file.is_some().then(Arc::default),
+            file,
         })
     }
 
@@ -107,7 +148,9 @@ impl Database {
     }
 
     /// Like [`Database::run`], for work that writes: on SQLite it waits for
-    /// this process's other writers first.
+    /// this process's other writers first, and refuses to write if the file
+    /// is no longer the one it opened. `work` writes through
+    /// [`AnyConnection::write_transaction`], so a failed commit is an error.
     pub async fn write<F, T, E>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
@@ -116,12 +159,16 @@ impl Database {
     {
         let pool = self.pool.clone();
         let write_turn = self.write_turn.clone();
+        let file = self.file.clone();
         web::block(move || {
             // A writer that panicked leaves no half-done state behind the
             // lock (its transaction rolled back), so a poisoned lock is fine.
             let _turn = write_turn
                 .as_ref()
                 .map(|turn| turn.lock().unwrap_or_else(PoisonError::into_inner));
+            if let Some(file) = &file {
+                file.check()?;
+            }
             let mut conn = pool.get().map_err(DbError::Unavailable)?;
             work(&mut conn)
         })
@@ -134,12 +181,67 @@ impl Database {
         self.pool.get().map_err(DbError::Unavailable)
     }
 
-    /// Answers whether the database responds to a trivial query.
+    /// Answers whether the database takes a write: a one-row update,
+    /// committed, so a full disk, a read-only database or a replaced file
+    /// shows here as on any write (a read alone would still succeed). One
+    /// small row, so it is cheap enough to poll every second.
     pub async fn ping(&self) -> Result<(), DbError> {
-        self.run(|conn| {
-            diesel::sql_query("SELECT 1").execute(conn)?;
-            Ok(())
+        self.write(|conn| {
+            conn.write_transaction(|conn| {
+                // An upsert always writes, even if the row went missing: an
+                // update of no rows would commit nothing and prove nothing.
+                diesel::sql_query(
+                    "INSERT INTO health_probe (id, checks) VALUES (1, 1) \
+                     ON CONFLICT (id) DO UPDATE SET checks = health_probe.checks + 1",
+                )
+                .execute(conn)?;
+                Ok(())
+            })
         })
         .await
+    }
+}
+
+/// Which file a path named when the database was opened.
+struct DatabaseFile {
+    path: PathBuf,
+    identity: FileIdentity,
+}
+
+#[cfg(unix)]
+type FileIdentity = (u64, u64);
+#[cfg(not(unix))]
+type FileIdentity = ();
+
+impl DatabaseFile {
+    fn opened(path: &Path) -> anyhow::Result<Self> {
+        let identity = Self::identity(path)
+            .with_context(|| format!("cannot read the metadata of {}", path.display()))?;
+        Ok(Self {
+            path: path.to_owned(),
+            identity,
+        })
+    }
+
+    /// (device, inode): a file deleted and recreated, or another moved over
+    /// it, has another inode even if it has the same name and size.
+    #[cfg(unix)]
+    fn identity(path: &Path) -> std::io::Result<FileIdentity> {
+        use std::os::unix::fs::MetadataExt;
+        let metadata = std::fs::metadata(path)?;
+        Ok((metadata.dev(), metadata.ino()))
+    }
+
+    #[cfg(not(unix))]
+    fn identity(path: &Path) -> std::io::Result<FileIdentity> {
+        std::fs::metadata(path).map(|_| ())
+    }
+
+    /// Fails if the path no longer names the file that was opened.
+    fn check(&self) -> Result<(), DbError> {
+        match Self::identity(&self.path) {
+            Ok(identity) if identity == self.identity => Ok(()),
+            _ => Err(DbError::FileReplaced(self.path.display().to_string())),
+        }
     }
 }

@@ -4,9 +4,10 @@ use actix_web::web;
 use crate::database::Database;
 use crate::web::AppError;
 
-/// 200 when the database answers a query, 503 when it does not.
+/// 200 when the database stores a write, 503 (the cause logged) when it does
+/// not: down, full, read-only, or its file deleted or replaced.
 pub async fn healthz(db: web::Data<Database>) -> Result<HttpResponse, AppError> {
-    db.ping().await?;
+    db.ping().await.map_err(AppError::Unavailable)?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))

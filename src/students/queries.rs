@@ -322,11 +322,15 @@ pub fn find(conn: &mut DbConnection, id: i32) -> Result<Option<Student>, DbError
         .optional())?)
 }
 
+/// In a transaction of its own, so that a failed commit is an error rather
+/// than a record (and an id) reported but never stored.
 pub fn create(conn: &mut DbConnection, details: &StudentDetails) -> Result<Student, SaveError> {
-    Ok(on_backend!(conn, |c| diesel::insert_into(students::table)
-        .values(details)
-        .returning(Student::as_returning())
-        .get_result(c))?)
+    conn.write_transaction(|conn| {
+        Ok(on_backend!(conn, |c| diesel::insert_into(students::table)
+            .values(details)
+            .returning(Student::as_returning())
+            .get_result(c))?)
+    })
 }
 
 /// Stores `details` if the student is still at `expected_version`.
@@ -439,18 +443,23 @@ fn check_version(current: &Student, expected_versions: Option<&[i32]>) -> Result
     }
 }
 
-/// Deletes a student and returns it, or `None` if there was none.
+/// Deletes a student and returns it, or `None` if there was none. In a
+/// transaction, so that a failed commit is not reported as a deletion.
 pub fn delete(conn: &mut DbConnection, id: i32) -> Result<Option<Student>, DbError> {
-    Ok(on_backend!(conn, |c| diesel::delete(
-        students::table.find(id)
-    )
-    .returning(Student::as_returning())
-    .get_result(c)
-    .optional())?)
+    conn.write_transaction(|conn| {
+        Ok(on_backend!(conn, |c| diesel::delete(
+            students::table.find(id)
+        )
+        .returning(Student::as_returning())
+        .get_result(c)
+        .optional())?)
+    })
 }
 
 /// Inserts many students in one statement, skipping emails already taken.
-/// Returns how many rows were inserted.
+/// Returns how many rows were inserted. Call it inside
+/// [`DbConnection::write_transaction`] (as `seed` does), which reports a
+/// failed commit.
 pub fn insert_many(conn: &mut DbConnection, batch: &[StudentDetails]) -> Result<usize, DbError> {
     let inserted = match conn {
         DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(students::table)

@@ -26,6 +26,9 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("the database is unavailable")]
     Unavailable(#[source] DbError),
+    /// A write the database did not store; nothing of it remains.
+    #[error("the change was not saved")]
+    NotSaved(#[source] DbError),
     #[error("unexpected error")]
     Unexpected(#[source] anyhow::Error),
 }
@@ -59,6 +62,11 @@ impl AppError {
             Self::Unavailable(_) => (
                 "Temporarily unavailable",
                 "The database is not answering right now. Please try again in a moment.".into(),
+            ),
+            Self::NotSaved(_) => (
+                "Not saved",
+                "The change was not saved: the database could not store it. Nothing was changed; please try again."
+                    .into(),
             ),
             Self::Unexpected(_) => (
                 "Something went wrong",
@@ -98,7 +106,7 @@ impl ResponseError for AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::NotSaved(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -106,7 +114,9 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         match self {
-            Self::Unexpected(_) | Self::Unavailable(_) => tracing::error!("{self:?}"),
+            Self::Unexpected(_) | Self::Unavailable(_) | Self::NotSaved(_) => {
+                tracing::error!("{self:?}")
+            }
             Self::Forbidden(reason) => tracing::warn!("request refused: {reason}"),
             _ => {}
         }
@@ -135,6 +145,8 @@ impl From<DbError> for AppError {
     fn from(err: DbError) -> Self {
         if err.is_unavailable() {
             Self::Unavailable(err)
+        } else if err.is_not_saved() {
+            Self::NotSaved(err)
         } else {
             Self::unexpected(err)
         }
