@@ -9,8 +9,11 @@ mod api;
 mod cli;
 mod concurrency;
 mod csrf;
+// SQLite only: faults of the database file.
+mod durability;
 mod errors;
 mod escaping;
+mod faulty_disk;
 mod helpers;
 mod listing;
 mod migrations;

@@ -1,0 +1,288 @@
+//! What the app does when SQLite cannot store a write: the disk full at
+//! commit time (a fault-injecting VFS, see `faulty_disk`), the database file
+//! deleted or replaced under the running app. SQLite only: the faults are of
+//! a file. (tests/postgres/postgres_only.rs has the read-only database.)
+
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use diesel_migrations::MigrationHarness;
+use reqwest::{Method, Response, StatusCode};
+use scraper::Html;
+use serde_json::{Value, json};
+use student_registry::seed;
+use student_registry::students::queries;
+
+use crate::faulty_disk;
+use crate::helpers::{TestApp, TestDatabase, field_value, sammy, spawn_app, text, with};
+
+fn database_path(app: &TestApp) -> PathBuf {
+    PathBuf::from(app.database.url())
+}
+
+/// A page response of the app's styled 503 for a write it did not store.
+async fn assert_not_saved_page(what: &str, response: Response) {
+    let status = response.status();
+    let html = Html::parse_document(&response.text().await.expect("body"));
+    assert_eq!(
+        status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{what}: {}",
+        html.html()
+    );
+    assert_eq!(text(&html, "h1").as_deref(), Some("Not saved"), "{what}");
+    assert!(
+        text(&html, "main")
+            .unwrap_or_default()
+            .contains("Nothing was changed; please try again."),
+        "{what}: {}",
+        html.html()
+    );
+}
+
+/// An API response of the API's error shape for a write it did not store.
+async fn assert_not_saved_json(what: &str, response: Response) {
+    let status = response.status();
+    let body = response.text().await.expect("body");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{what}: {body}");
+    let body: Value = serde_json::from_str(&body).expect("a JSON error");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|error| error.contains("not saved")),
+        "{what}: {body}"
+    );
+    assert_eq!(body["fields"], json!({}), "{what}");
+}
+
+async fn api(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> Response {
+    let mut request = app.client.request(method, app.url(path));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.expect("API request")
+}
+
+/// Every write path, forms, API and seed, with the disk full when SQLite
+/// commits: each answers an error and none is stored. (Before, the form
+/// create and delete answered 303 and the API create 201 with an id, none
+/// of it stored, and the id went to the next student.)
+#[tokio::test]
+async fn no_write_is_reported_done_when_the_disk_is_full_at_commit() {
+    faulty_disk::install();
+    let app = spawn_app().await;
+    let path = database_path(&app);
+    let mut acknowledged = vec![
+        app.create(&sammy()).await,
+        app.create(&with(sammy(), "email", "second@example.com"))
+            .await,
+    ];
+    let [first, second] = [acknowledged[0], acknowledged[1]];
+    let (_, form) = app.page(&format!("/{first}/edit/")).await;
+    let version = field_value(&form, "version");
+    let before = app.students();
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+
+    let full = faulty_disk::full(&path);
+
+    let created = app
+        .post_form("/create/", &with(sammy(), "email", "third@example.com"))
+        .await;
+    if let Some(id) = created_id(&created) {
+        acknowledged.push(id);
+    }
+    assert_not_saved_page("form create", created).await;
+    assert_not_saved_page(
+        "form edit",
+        app.post_form(
+            &format!("/{first}/edit/"),
+            &with(with(sammy(), "city", "Porto"), "version", &version),
+        )
+        .await,
+    )
+    .await;
+    assert_not_saved_page(
+        "form delete",
+        app.post_form(&format!("/{second}/delete/"), &[]).await,
+    )
+    .await;
+
+    let created = api(
+        &app,
+        Method::POST,
+        "/api/students",
+        Some(json!({"firstname": "Api", "lastname": "Made", "email": "api@example.com"})),
+    )
+    .await;
+    if let Some(id) = created_id(&created) {
+        acknowledged.push(id);
+    }
+    assert_not_saved_json("API create", created).await;
+    let student = format!("/api/students/{first}");
+    assert_not_saved_json(
+        "API replace",
+        api(
+            &app,
+            Method::PUT,
+            &student,
+            Some(json!({"firstname": "Put", "lastname": "Shark", "email": "put@example.com"})),
+        )
+        .await,
+    )
+    .await;
+    assert_not_saved_json(
+        "API update",
+        api(&app, Method::PATCH, &student, Some(json!({"city": "Oslo"}))).await,
+    )
+    .await;
+    assert_not_saved_json(
+        "API delete",
+        api(
+            &app,
+            Method::DELETE,
+            &format!("/api/students/{second}"),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        seed::seed(&mut app.db(), 50).is_err(),
+        "seed reports the failed commit"
+    );
+    let health = app.get("/healthz").await;
+    assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+    drop(full);
+
+    assert_eq!(app.students(), before, "nothing changed");
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    // The app's connections that failed work again, and no id that was
+    // ever acknowledged is handed out again.
+    let fresh = app
+        .create(&with(sammy(), "email", "fresh@example.com"))
+        .await;
+    assert!(
+        acknowledged.iter().all(|&id| id < fresh),
+        "id {fresh} was already acknowledged: {acknowledged:?}"
+    );
+    assert_eq!(app.students().len(), before.len() + 1);
+}
+
+/// The id a successful create answered with (a redirect to the student's
+/// page, or the API's Location), if the create claimed success.
+fn created_id(response: &Response) -> Option<i32> {
+    if !(response.status().is_success() || response.status().is_redirection()) {
+        return None;
+    }
+    let location = response.headers().get("location")?.to_str().ok()?;
+    location
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// A database file deleted under the running app: health says so, and a
+/// write is refused instead of going into the deleted file, where no one
+/// would ever read it.
+#[tokio::test]
+async fn a_deleted_database_file_fails_health_and_is_not_written_into() {
+    let app = spawn_app().await;
+    let id = app.create(&sammy()).await;
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    let path = database_path(&app);
+    // Held open, the deleted file can still be read, as the app's
+    // connections can. (SQLite itself refuses reads of it.)
+    let mut deleted = std::fs::File::open(&path).expect("open the database file");
+    std::fs::remove_file(&path).expect("delete the database file");
+    let contents = |file: &mut std::fs::File| {
+        file.seek(SeekFrom::Start(0)).expect("seek");
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).expect("read");
+        let wal = std::fs::read(suffixed(&path, "-wal")).unwrap_or_default();
+        (bytes, wal)
+    };
+    let before = contents(&mut deleted);
+
+    assert_eq!(
+        app.get("/healthz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_not_saved_page(
+        "form create",
+        app.post_form("/create/", &with(sammy(), "email", "lost@example.com"))
+            .await,
+    )
+    .await;
+    assert_not_saved_json(
+        "API delete",
+        api(&app, Method::DELETE, &format!("/api/students/{id}"), None).await,
+    )
+    .await;
+    assert!(
+        contents(&mut deleted) == before,
+        "nothing written into the deleted file or its WAL"
+    );
+}
+
+/// Another database moved over the app's file: health says so, and writes
+/// stop rather than go on into a file the path no longer names.
+#[tokio::test]
+async fn a_replaced_database_file_fails_health_and_is_not_written_into() {
+    let app = spawn_app().await;
+    app.create(&sammy()).await;
+    let before = app.students();
+    let mut replaced = app.db();
+
+    let other = TestDatabase::new();
+    other
+        .connect()
+        .run_pending_migrations(other.migrations())
+        .expect("migrate the other database");
+    let path = database_path(&app);
+    std::fs::rename(other.url(), &path).expect("move the other database over");
+
+    assert_eq!(
+        app.get("/healthz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_not_saved_page(
+        "form create",
+        app.post_form("/create/", &with(sammy(), "email", "lost@example.com"))
+            .await,
+    )
+    .await;
+    // (Not read through the path: the old file's WAL is still beside it.)
+    assert_eq!(
+        queries::list_all(&mut replaced).expect("read the replaced file"),
+        before
+    );
+}
+
+/// The database holds personal data: its files are the owner's alone.
+#[tokio::test]
+async fn the_database_files_are_created_readable_by_their_owner_only() {
+    let app = spawn_app().await;
+    app.create(&sammy()).await;
+    let path = database_path(&app);
+    for file in [
+        path.clone(),
+        suffixed(&path, "-wal"),
+        suffixed(&path, "-shm"),
+    ] {
+        let mode = std::fs::metadata(&file)
+            .unwrap_or_else(|err| panic!("{}: {err}", file.display()))
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{}: {mode:o}", file.display());
+    }
+}
+
+fn suffixed(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
