@@ -228,3 +228,60 @@ fn the_app_starts_and_seeds_as_a_role_that_does_not_own_the_tables() {
     let stored: i64 = students::table.count().get_result(&mut *conn).unwrap();
     assert_eq!(stored, 2_003);
 }
+
+/// A database that refuses writes (here made read-only; a full disk or a
+/// lost standby promotion look the same to the app): every write answers the
+/// 503 "not saved", health says so, nothing changes, and once writes are
+/// taken again the app recovers by itself.
+#[tokio::test]
+async fn a_database_that_refuses_writes_answers_503_not_saved_and_fails_health() {
+    let app = spawn_app().await;
+    let id = app.create(&sammy()).await;
+    let before = app.students();
+    let name = app.database.name().to_owned();
+    let mut admin = app.database.admin();
+    // New sessions start read-only; ending the app's sessions makes its
+    // pool open new ones.
+    let end_sessions = format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = '{name}' AND pid <> pg_backend_pid();"
+    );
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} SET default_transaction_read_only = on; {end_sessions}"
+        ))
+        .unwrap();
+
+    assert_eq!(
+        app.get("/healthz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    let response = app
+        .post_form("/create/", &with(sammy(), "email", "new@example.com"))
+        .await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let html = scraper::Html::parse_document(&response.text().await.unwrap());
+    assert_eq!(text(&html, "h1").as_deref(), Some("Not saved"));
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/students/{id}")))
+        .json(&serde_json::json!({"city": "Oslo"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("not saved"), "{body}");
+    assert_eq!(app.students(), before);
+
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} RESET default_transaction_read_only; {end_sessions}"
+        ))
+        .unwrap();
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    let created = app
+        .create(&with(sammy(), "email", "after@example.com"))
+        .await;
+    assert!(created > id);
+}
