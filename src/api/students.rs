@@ -227,6 +227,11 @@ pub async fn show(
             example = json!({"error": "validation failed",
                              "fields": {"firstname": "First name is required",
                                         "age": "Age must be a whole number from 1 to 150"}})),
+        (status = 503, description = "The database could not store the change (its disk is \
+            full, it is read-only, or it is unreachable); nothing was changed. Try again.",
+            body = ErrorBody,
+            example = json!({"error": "the change was not saved: the database could not store \
+                it; nothing was changed, please try again", "fields": {}})),
     )
 )]
 pub async fn create(
@@ -289,6 +294,11 @@ pub async fn create(
             body = ErrorBody,
             example = json!({"error": "validation failed",
                              "fields": {"email": "Enter an email address like name@example.com"}})),
+        (status = 503, description = "The database could not store the change (its disk is \
+            full, it is read-only, or it is unreachable); nothing was changed. Try again.",
+            body = ErrorBody,
+            example = json!({"error": "the change was not saved: the database could not store \
+                it; nothing was changed, please try again", "fields": {}})),
     )
 )]
 pub async fn replace(
@@ -351,6 +361,11 @@ pub async fn replace(
             body = ErrorBody,
             example = json!({"error": "validation failed",
                              "fields": {"lastname": "Last name is required"}})),
+        (status = 503, description = "The database could not store the change (its disk is \
+            full, it is read-only, or it is unreachable); nothing was changed. Try again.",
+            body = ErrorBody,
+            example = json!({"error": "the change was not saved: the database could not store \
+                it; nothing was changed, please try again", "fields": {}})),
     )
 )]
 pub async fn update(
@@ -394,6 +409,11 @@ pub async fn update(
             headers(("ETag" = String, description = "The version that is stored now, quoted.")),
             example = json!({"error": "the student has changed since the version If-Match \
                 names; it is now at ETag \"3\"", "fields": {}})),
+        (status = 503, description = "The database could not store the change (its disk is \
+            full, it is read-only, or it is unreachable); nothing was changed. Try again.",
+            body = ErrorBody,
+            example = json!({"error": "the change was not saved: the database could not store \
+                it; nothing was changed, please try again", "fields": {}})),
     )
 )]
 pub async fn delete(

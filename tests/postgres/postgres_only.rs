@@ -271,7 +271,10 @@ async fn a_database_that_refuses_writes_answers_503_not_saved_and_fails_health()
         .unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: serde_json::Value = response.json().await.unwrap();
-    assert!(body["error"].as_str().unwrap().contains("not saved"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("not saved"),
+        "{body}"
+    );
     assert_eq!(app.students(), before);
 
     admin
