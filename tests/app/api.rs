@@ -913,7 +913,9 @@ async fn the_openapi_document_describes_every_endpoint() {
     for method in ["put", "patch"] {
         assert_eq!(
             statuses("/api/students/{id}", method),
-            ["200", "400", "404", "409", "412", "413", "415", "422", "503"]
+            [
+                "200", "400", "404", "409", "412", "413", "415", "422", "503"
+            ]
         );
     }
     assert_eq!(
