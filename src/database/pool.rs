@@ -1,12 +1,14 @@
 //! The r2d2 pool: the manager that opens connections of the configured
 //! backend, and the set-up each connection gets.
 
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::prelude::*;
 use diesel::r2d2::{CustomizeConnection, Pool, R2D2Connection};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use secrecy::ExposeSecret;
 
 use super::{AnyConnection, DbPool};
@@ -85,6 +87,25 @@ impl Instrumentation for SqlLogger {
     }
 }
 
+/// A `file:` URI for `path` that opens it only if it exists (`mode=rw`): the
+/// pool's connections come after `migrate` created the file, so a missing
+/// file was deleted under the running app, and a connection opened later
+/// (the pool renews them) must fail rather than start a new, empty database
+/// there.
+fn existing_file_uri(path: &Path) -> String {
+    // What SQLite's URI parser would read as syntax: `?` starts the query,
+    // `#` the fragment, `%` an escape.
+    const SYNTAX: &AsciiSet = &CONTROLS.add(b'%').add(b'?').add(b'#');
+    let path = path.to_string_lossy();
+    // `file:` then `//` would be read as an authority: an absolute path goes
+    // after an empty one (`file:///var/…`).
+    let authority = if path.starts_with('/') { "//" } else { "" };
+    format!(
+        "file:{authority}{}?mode=rw",
+        utf8_percent_encode(&path, SYNTAX)
+    )
+}
+
 /// Opens connections of the backend the location names. (diesel's own
 /// manager for a multi-connection tries every backend in turn and reports
 /// only "invalid connection url", hiding why PostgreSQL refused.)
@@ -106,7 +127,7 @@ impl r2d2::ManageConnection for ConnectionManager {
     fn connect(&self) -> Result<AnyConnection, Self::Error> {
         let connection = match &self.location {
             DatabaseLocation::Sqlite(path) => AnyConnection::Sqlite(
-                SqliteConnection::establish(&path.to_string_lossy())
+                SqliteConnection::establish(&existing_file_uri(path))
                     .map_err(diesel::r2d2::Error::ConnectionError)?,
             ),
             DatabaseLocation::Postgres(url) => AnyConnection::Postgresql(
@@ -123,5 +144,27 @@ impl r2d2::ManageConnection for ConnectionManager {
 
     fn has_broken(&self, conn: &mut AnyConnection) -> bool {
         std::thread::panicking() || conn.is_broken()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::existing_file_uri;
+    use std::path::Path;
+
+    #[test]
+    fn sqlite_paths_become_uris_that_open_only_an_existing_file() {
+        assert_eq!(
+            existing_file_uri(Path::new("students.db")),
+            "file:students.db?mode=rw"
+        );
+        assert_eq!(
+            existing_file_uri(Path::new("/var/lib/registry/students.db")),
+            "file:///var/lib/registry/students.db?mode=rw"
+        );
+        assert_eq!(
+            existing_file_uri(Path::new("//srv/50%?#.db")),
+            "file:////srv/50%25%3F%23.db?mode=rw"
+        );
     }
 }

@@ -369,3 +369,27 @@ fn a_write_that_was_not_saved_is_logged_with_its_cause() {
         "{log}"
     );
 }
+
+/// The pool renews its connections (idle ones are closed after a while): one
+/// opened after the file was deleted must fail, not start a new, empty
+/// database at the path (created world-readable, without the tables).
+#[test]
+fn the_pool_does_not_recreate_a_deleted_database_file() {
+    use diesel::r2d2::ManageConnection;
+    use student_registry::config::DatabaseLocation;
+    use student_registry::database::ConnectionManager;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deleted 50%?#.db");
+    let manager = ConnectionManager::new(DatabaseLocation::Sqlite(path.clone()));
+    assert!(manager.connect().is_err());
+    assert!(!path.exists(), "{} was created", path.display());
+
+    // An existing file is opened, whatever its name holds.
+    std::fs::File::create(&path).unwrap();
+    let mut conn = manager.connect().expect("open the existing file");
+    diesel::connection::SimpleConnection::batch_execute(&mut conn, "CREATE TABLE t (x)").unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() > 0);
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+}
