@@ -63,8 +63,8 @@ impl From<DieselError> for DbError {
                 Self::NotSaved(err)
             }
             // SQLite reports these with no kind of their own; its messages
-            // for them are fixed strings (sqlite3ErrStr), and only a write
-            // meets them.
+            // for them are fixed strings (sqlite3ErrStr). Writes meet them
+            // (a read only if a sort spills onto a full temporary disk).
             DieselError::DatabaseError(DatabaseErrorKind::Unknown, ref info)
                 if SQLITE_REFUSED_WRITES.contains(&info.message()) =>
             {
@@ -181,7 +181,7 @@ impl Database {
         self.pool.get().map_err(DbError::Unavailable)
     }
 
-    /// Answers whether the database takes a write: a one-row update,
+    /// Answers whether the database takes a write: a one-row write,
     /// committed, so a full disk, a read-only database or a replaced file
     /// shows here as on any write (a read alone would still succeed). One
     /// small row, so it is cheap enough to poll every second.
