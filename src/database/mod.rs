@@ -11,6 +11,7 @@ mod pool;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use actix_web::web;
 use anyhow::Context;
@@ -108,6 +109,41 @@ pub struct Database {
     write_turn: Option<Arc<Mutex<()>>>,
     /// The SQLite file as opened, to notice it being deleted or replaced.
     file: Option<Arc<DatabaseFile>>,
+    /// When [`Database::ping`] last proved that a write commits.
+    write_probe: Arc<Mutex<WriteProbe>>,
+}
+
+/// How long a successful write probe vouches for the database. `/healthz` is
+/// public: proving writability on every call would let anyone queue writes
+/// behind the real ones, so a write is tried at most about this often while
+/// writes succeed (and on every call while they fail, so recovery shows at
+/// once).
+pub const WRITE_PROBE_INTERVAL: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Default)]
+struct WriteProbe {
+    verified_at: Option<Instant>,
+    in_flight: bool,
+}
+
+impl WriteProbe {
+    /// Whether this caller should try a write now; if so, it is marked as
+    /// under way so concurrent callers rely on the last result meanwhile.
+    fn claim(&mut self) -> bool {
+        match self.verified_at {
+            Some(at) if at.elapsed() < WRITE_PROBE_INTERVAL => false,
+            Some(at) if self.in_flight && at.elapsed() < 5 * WRITE_PROBE_INTERVAL => false,
+            _ => {
+                self.in_flight = true;
+                true
+            }
+        }
+    }
+
+    fn finish(&mut self, succeeded: bool) {
+        self.in_flight = false;
+        self.verified_at = succeeded.then(Instant::now);
+    }
 }
 
 impl Database {
@@ -127,6 +163,7 @@ impl Database {
             pool,
             write_turn: file.is_some().then(Arc::default),
             file,
+            write_probe: Arc::default(),
         })
     }
 
@@ -181,25 +218,49 @@ impl Database {
         self.pool.get().map_err(DbError::Unavailable)
     }
 
-    /// Answers whether the database takes a write: a one-row write,
-    /// committed, so a full disk, a read-only database or a replaced file
-    /// shows here as on any write (a read alone would still succeed). One
-    /// small row, so it is cheap enough to poll every second.
+    /// Answers whether the database answers a read and takes a write. The
+    /// read (and, on SQLite, the check that the file is still the one
+    /// opened) happens on every call; the write, a one-row upsert committed
+    /// like any other write so that a full disk or a read-only database
+    /// shows, at most once per [`WRITE_PROBE_INTERVAL`] while it succeeds.
     pub async fn ping(&self) -> Result<(), DbError> {
-        self.write(|conn| {
-            conn.write_transaction(|conn| {
-                // An upsert always writes, even if the row went missing: an
-                // update of no rows would commit nothing and prove nothing.
-                diesel::sql_query(
-                    "INSERT INTO health_probe (id, checks) VALUES (1, 1) \
-                     ON CONFLICT (id) DO UPDATE SET checks = health_probe.checks + 1",
-                )
-                .execute(conn)?;
-                Ok(())
-            })
+        let file = self.file.clone();
+        self.run(move |conn| {
+            if let Some(file) = &file {
+                file.check()?;
+            }
+            diesel::sql_query("SELECT 1").execute(conn)?;
+            Ok::<_, DbError>(())
         })
-        .await
+        .await?;
+        let claimed = lock(&self.write_probe).claim();
+        if !claimed {
+            return Ok(());
+        }
+        let written = self
+            .write(|conn| {
+                conn.write_transaction(|conn| {
+                    // An upsert always writes, even if the row went missing:
+                    // an update of no rows would commit nothing and prove
+                    // nothing.
+                    diesel::sql_query(
+                        "INSERT INTO health_probe (id, checks) VALUES (1, 1) \
+                         ON CONFLICT (id) DO UPDATE SET checks = health_probe.checks + 1",
+                    )
+                    .execute(conn)?;
+                    Ok(())
+                })
+            })
+            .await;
+        lock(&self.write_probe).finish(written.is_ok());
+        written
     }
+}
+
+/// A poisoned lock guards nothing half-done here: the probe state is two
+/// plain fields.
+fn lock(probe: &Mutex<WriteProbe>) -> std::sync::MutexGuard<'_, WriteProbe> {
+    probe.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Which file a path named when the database was opened.
@@ -243,5 +304,22 @@ impl DatabaseFile {
             Ok(identity) if identity == self.identity => Ok(()),
             _ => Err(DbError::FileReplaced(self.path.display().to_string())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WriteProbe;
+
+    #[test]
+    fn a_write_probe_vouches_for_a_while_only_after_success() {
+        let mut probe = WriteProbe::default();
+        assert!(probe.claim(), "nothing proven yet");
+        assert!(probe.claim(), "unproven: others probe too");
+        probe.finish(true);
+        assert!(!probe.claim(), "just proven");
+        probe.finish(false);
+        assert!(probe.claim(), "a failed probe proves nothing");
+        assert!(probe.claim(), "while failing, every caller probes");
     }
 }

@@ -151,8 +151,11 @@ async fn no_write_is_reported_done_when_the_disk_is_full_at_commit() {
         seed::seed(&mut app.db(), 50).is_err(),
         "seed reports the failed commit"
     );
-    let health = app.get("/healthz").await;
-    assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        app.health_within_seconds(StatusCode::SERVICE_UNAVAILABLE)
+            .await,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
 
     drop(full);
 

@@ -187,3 +187,21 @@ pub fn field_error(html: &Html, name: &str) -> Option<String> {
     text(html, &format!("#{name}-error"))
         .map(|message| message.trim_start_matches("Error: ").to_owned())
 }
+
+impl TestApp {
+    /// `/healthz`'s status once it settles on `expected`, or its last status
+    /// after a few seconds: its write probe runs at most once a second while
+    /// writes succeed, so a database that just stopped taking writes may
+    /// still be reported healthy for up to that long.
+    #[allow(dead_code)] // not every test binary asks
+    pub async fn health_within_seconds(&self, expected: StatusCode) -> StatusCode {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        loop {
+            let status = self.get("/healthz").await.status();
+            if status == expected || std::time::Instant::now() > deadline {
+                return status;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
