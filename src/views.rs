@@ -240,6 +240,8 @@ pub struct StudentFormPage {
     pub errors: Vec<(&'static str, String)>,
     /// Shown when someone else saved the student while this form was open.
     pub conflict: Option<StudentView>,
+    /// Shown when the database could not store the submitted change.
+    pub not_saved: bool,
 }
 
 impl StudentFormPage {
@@ -254,6 +256,7 @@ impl StudentFormPage {
             fields: FormField::all(draft, errors),
             errors: summary(errors),
             conflict: None,
+            not_saved: false,
         }
     }
 
@@ -275,6 +278,7 @@ impl StudentFormPage {
             fields: FormField::all(draft, errors),
             errors: summary(errors),
             conflict: None,
+            not_saved: false,
         }
     }
 

@@ -7,7 +7,7 @@ use actix_web_flash_messages::FlashMessage;
 use askama::Template;
 use serde::Deserialize;
 
-use crate::database::Database;
+use crate::database::{Database, DbError};
 use crate::students::listing::ListParams;
 use crate::students::{FieldErrors, SaveError, StudentDraft, queries};
 use crate::views::{IndexPage, ListingView, StudentFormPage, StudentPage, StudentView};
@@ -123,6 +123,10 @@ pub async fn create(
             StatusCode::UNPROCESSABLE_ENTITY,
             &StudentFormPage::create(page, &draft, &FieldErrors::email_taken()),
         ),
+        Err(SaveError::Database(err)) if err.is_not_saved() => not_saved(
+            StudentFormPage::create(page, &draft, &FieldErrors::default()),
+            err,
+        ),
         Err(other) => Err(other.into()),
     }
 }
@@ -187,6 +191,10 @@ pub async fn update(
             form.conflict = Some(StudentView::from(current.as_ref()));
             render(StatusCode::CONFLICT, &form)
         }
+        Err(SaveError::Database(err)) if err.is_not_saved() => not_saved(
+            StudentFormPage::edit(page, id, version, &draft, &FieldErrors::default()),
+            err,
+        ),
         Err(other) => Err(other.into()),
     }
 }
@@ -203,6 +211,14 @@ pub async fn delete(
         .ok_or(AppError::NotFound)?;
     FlashMessage::success(format!("Student {} deleted", student.full_name())).send();
     Ok(see_other("/"))
+}
+
+/// The form again, with what was typed and a 503 saying nothing was stored:
+/// a failed write should not also cost the user their typing.
+fn not_saved(mut form: StudentFormPage, err: DbError) -> Result<HttpResponse, AppError> {
+    tracing::error!("{:?}", AppError::NotSaved(err));
+    form.not_saved = true;
+    render(StatusCode::SERVICE_UNAVAILABLE, &form)
 }
 
 /// askama_web's responder always answers 200; forms that were refused need

@@ -262,7 +262,8 @@ async fn a_database_that_refuses_writes_answers_503_not_saved_and_fails_health()
         .await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     let html = scraper::Html::parse_document(&response.text().await.unwrap());
-    assert_eq!(text(&html, "h1").as_deref(), Some("Not saved"));
+    assert_eq!(text(&html, "[role=alert] h2").as_deref(), Some("Not saved"));
+    assert_eq!(field_value(&html, "email"), "new@example.com");
     let response = app
         .client
         .patch(app.url(&format!("/api/students/{id}")))
