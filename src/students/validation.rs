@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use icu_properties::CodePointSetData;
+use icu_properties::props::{BidiControl, DefaultIgnorableCodePoint};
 use serde::{Deserialize, Serialize};
 use validator::{Validate, ValidationErrorsKind};
 
@@ -17,6 +19,19 @@ pub const BIO_MAX: u64 = 10_000;
 pub const CITY_MAX: u64 = 80;
 pub const AGE_MIN: i64 = 1;
 pub const AGE_MAX: i64 = 150;
+
+/// The largest request body accepted (forms and JSON alike), sized so that
+/// every field at its limit always fits: a character is at most 4 UTF-8
+/// bytes, 12 once percent-encoded (`%F0%9F%98%80`), and 12 as a JSON escape
+/// pair (`\ud83d\ude00`); a counted line break is 6 (`%0D%0A`). The rest
+/// (field names, the CSRF token, the version) fits easily in 4 KB. Rounded up
+/// to whole KB, the unit messages state it in.
+pub const BODY_LIMIT: usize = {
+    let age_digits = 3;
+    let chars = 2 * NAME_MAX + EMAIL_MAX + BIO_MAX + CITY_MAX + age_digits;
+    let bytes = chars as usize * 12 + 4 * 1024;
+    bytes.div_ceil(1024) * 1024
+};
 
 /// The fields of a student a user can edit, in the order forms show them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -160,6 +175,11 @@ impl StudentDraft {
                     format!("{} must not contain NUL characters", field.label()),
                 );
             }
+            if field != Field::Age
+                && let Err(message) = check_characters(field, self.text(field).trim())
+            {
+                errors.add(field, message);
+            }
         }
         let age = match self.age.trim() {
             "" => None,
@@ -174,7 +194,7 @@ impl StudentDraft {
         let candidate = Candidate {
             firstname: self.firstname.trim().to_owned(),
             lastname: self.lastname.trim().to_owned(),
-            email: self.email.trim().to_owned(),
+            email: standard_email(self.email.trim()),
             age,
             bio: optional_text(&self.bio.replace("\r\n", "\n")),
             city: optional_text(self.city.trim()),
@@ -232,6 +252,117 @@ impl StudentDraft {
 /// describe the trimming rules exactly; a test checks it against `trim`.
 pub const TRIMMED_CHARS_CLASS: &str =
     r"\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+
+/// Line feed, carriage return and tab: the only control characters a bio may
+/// hold (a multi-line text box sends them; nothing else does).
+fn is_bio_control(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\t')
+}
+
+/// The explicit text-direction controls: embeddings, overrides and isolates
+/// (U+202A-U+202E, U+2066-U+2069). They reorder the text around them, so a
+/// value can display differently from what it is ("Trojan Source").
+fn is_direction_override(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that show nothing by themselves: white space, and Unicode's
+/// default-ignorable code points (zero-width space and joiners, U+FEFF,
+/// soft hyphen, variation selectors, Hangul fillers, tags...).
+pub fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
+}
+
+/// Every Bidi_Control character: the overrides above plus the marks (LRM,
+/// RLM, ALM), which are invisible and only steer the direction.
+pub fn is_direction_control(c: char) -> bool {
+    CodePointSetData::new::<BidiControl>().contains(c)
+}
+
+/// Characters refused in a one-line field other than the direction controls:
+/// control characters (tabs, line breaks, C1 codes) and the Unicode line and
+/// paragraph separators.
+pub fn is_line_control(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// The character rules, on the trimmed value of a text field. Names, email
+/// and city are one line of text: no control characters, and no direction
+/// controls at all (nothing in a name needs them, and an invisible mark makes
+/// two equal-looking values differ). The bio is free text: line breaks and
+/// tabs are its own, and the direction marks are kept for mixed-script prose,
+/// but the embeddings, overrides and isolates are refused there too: they
+/// can make the text read differently from what is stored. Every field that
+/// has text must have something visible in it.
+fn check_characters(field: Field, value: &str) -> Result<(), String> {
+    let label = field.label();
+    if field == Field::Bio {
+        if value.chars().any(is_direction_override) {
+            return Err(format!(
+                "{label} must not contain text-direction control characters"
+            ));
+        }
+        if value
+            .chars()
+            .any(|c| c != '\0' && c.is_control() && !is_bio_control(c))
+        {
+            return Err(format!(
+                "{label} must not contain control characters other than line breaks and tabs"
+            ));
+        }
+    } else {
+        if value.chars().any(is_direction_control) {
+            return Err(format!(
+                "{label} must not contain text-direction control characters"
+            ));
+        }
+        // NUL has its own message (see `validate`).
+        if value.chars().any(|c| c != '\0' && is_line_control(c)) {
+            return Err(format!(
+                "{label} must be one line, without control characters such as tabs or line breaks"
+            ));
+        }
+        if field == Field::Email
+            && let Some((local, _)) = value.rsplit_once('@')
+            && !local.is_ascii()
+        {
+            return Err(
+                "Email must use only unaccented Latin letters, digits and punctuation before the @"
+                    .to_owned(),
+            );
+        }
+    }
+    if !value.is_empty() && value.chars().all(is_invisible) {
+        return Err(format!("{label} must contain visible characters"));
+    }
+    Ok(())
+}
+
+/// An email address in the form it is stored and compared in. The part
+/// before the @ is ASCII (the email rule says so) and is kept as typed; the
+/// database compares it ignoring case. The domain is written the one way
+/// DNS reads it (UTS #46: case folded, compatibility-normalised, Punycode
+/// decoded), so `K` (Kelvin sign), fullwidth letters, decomposed accents and
+/// `xn--` labels all name the same domain as its plain lower-case form.
+/// Anything that is not such an address is returned as typed, for the email
+/// rule to refuse (or, for an `[IP]` literal, to keep).
+pub fn standard_email(email: &str) -> String {
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return email.to_owned();
+    };
+    if domain.starts_with('[') {
+        return email.to_owned();
+    }
+    let Ok(ascii) = idna::domain_to_ascii(domain) else {
+        return email.to_owned();
+    };
+    match idna::domain_to_unicode(&ascii) {
+        (unicode, Ok(())) => format!("{local}@{unicode}"),
+        _ => format!("{local}@{ascii}"),
+    }
+}
 
 /// Blank optional text is stored as "not given", not as an empty string.
 fn optional_text(value: &str) -> Option<String> {
@@ -453,6 +584,203 @@ mod tests {
             Some("Bio must not contain NUL characters")
         );
         assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
+    fn emails_are_stored_with_their_domain_in_standard_form() {
+        for (typed, stored) in [
+            ("sammy@example.com", "sammy@example.com"),
+            ("Sammy@EXAMPLE.com", "Sammy@example.com"),
+            // Kelvin sign, fullwidth e, decomposed é, dotted capital I.
+            ("sammy@\u{212A}elvin.example", "sammy@kelvin.example"),
+            ("sammy@\u{FF45}xample.com", "sammy@example.com"),
+            ("sammy@cafe\u{301}.example", "sammy@caf\u{E9}.example"),
+            ("sammy@CAF\u{C9}.example", "sammy@caf\u{E9}.example"),
+            ("sammy@\u{130}zmir.example", "sammy@i\u{307}zmir.example"),
+            ("sammy@I\u{307}zmir.example", "sammy@i\u{307}zmir.example"),
+            // Punycode is the same domain as its Unicode form.
+            ("sammy@xn--bcher-kva.example", "sammy@b\u{FC}cher.example"),
+            // IDNA 2008: ß is its own letter in a domain, not "ss".
+            ("sammy@STRASSE.example", "sammy@strasse.example"),
+            ("sammy@stra\u{DF}e.example", "sammy@stra\u{DF}e.example"),
+            // Not an address: left for the email rule.
+            ("sammy", "sammy"),
+            ("sammy@[127.0.0.1]", "sammy@[127.0.0.1]"),
+        ] {
+            assert_eq!(standard_email(typed), stored, "{typed}");
+            let details = StudentDraft {
+                email: typed.into(),
+                ..draft()
+            }
+            .validate();
+            if stored.contains('.') {
+                assert_eq!(details.expect(typed).email, stored);
+            }
+        }
+    }
+
+    #[test]
+    fn a_non_ascii_local_part_is_refused_with_its_own_message() {
+        for typed in ["\u{212A}ate@example.com", "jos\u{E9}@example.com"] {
+            let errors = errors_of(StudentDraft {
+                email: typed.into(),
+                ..draft()
+            });
+            assert_eq!(
+                errors.get(Field::Email),
+                Some(
+                    "Email must use only unaccented Latin letters, digits and punctuation before the @"
+                ),
+                "{typed}"
+            );
+        }
+    }
+
+    #[test]
+    fn text_of_only_invisible_characters_is_refused() {
+        for invisible in [
+            "\u{200B}",
+            "\u{FEFF}",
+            "\u{200B} \u{2060}\u{200D}",
+            "\u{3164}",
+            "\u{AD}",
+        ] {
+            let errors = errors_of(StudentDraft {
+                firstname: invisible.into(),
+                lastname: format!(" {invisible} "),
+                city: invisible.into(),
+                bio: invisible.into(),
+                email: invisible.into(),
+                ..draft()
+            });
+            for field in [
+                Field::Firstname,
+                Field::Lastname,
+                Field::City,
+                Field::Bio,
+                Field::Email,
+            ] {
+                assert_eq!(
+                    errors.get(field),
+                    Some(format!("{} must contain visible characters", field.label()).as_str()),
+                    "{invisible:?}"
+                );
+            }
+        }
+        // Invisible characters inside visible text are someone's spelling:
+        // a zero-width non-joiner in a Persian name, an emoji sequence.
+        let details = StudentDraft {
+            firstname: "\u{645}\u{6CC}\u{200C}\u{62E}\u{648}\u{627}\u{647}\u{645}".into(),
+            city: "\u{2764}\u{FE0F} Lisbon".into(),
+            ..draft()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(details.city.as_deref(), Some("\u{2764}\u{FE0F} Lisbon"));
+    }
+
+    #[test]
+    fn direction_controls_are_refused_in_one_line_fields() {
+        for control in [
+            '\u{202E}', '\u{202A}', '\u{2066}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{61C}',
+        ] {
+            let errors = errors_of(StudentDraft {
+                firstname: format!("Sam{control}my"),
+                lastname: format!("{control}Shark"),
+                email: format!("sammy@exa{control}mple.com"),
+                city: format!("Lis{control}bon"),
+                ..draft()
+            });
+            for field in [Field::Firstname, Field::Lastname, Field::Email, Field::City] {
+                assert_eq!(
+                    errors.get(field),
+                    Some(
+                        format!(
+                            "{} must not contain text-direction control characters",
+                            field.label()
+                        )
+                        .as_str()
+                    ),
+                    "U+{:04X}",
+                    control as u32
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_bio_refuses_overrides_but_keeps_marks_tabs_and_line_breaks() {
+        for control in ['\u{202E}', '\u{2067}'] {
+            let errors = errors_of(StudentDraft {
+                bio: format!("line one\n{control}gnissim"),
+                ..draft()
+            });
+            assert_eq!(
+                errors.get(Field::Bio),
+                Some("Bio must not contain text-direction control characters")
+            );
+        }
+        let bio = "\u{5E9}\u{5DC}\u{5D5}\u{5DD} (Shalom)\u{200F}\nline\ttwo\u{2028}three";
+        let details = StudentDraft {
+            bio: bio.into(),
+            ..draft()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(details.bio.as_deref(), Some(bio));
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        let errors = errors_of(StudentDraft {
+            firstname: "Sam\tmy".into(),
+            lastname: "Sh\nark".into(),
+            city: "Lis\u{85}bon".into(),
+            email: "sammy@exa\u{2028}mple.com".into(),
+            bio: "ring \u{7} the bell, \u{1B}[31m red".into(),
+            ..draft()
+        });
+        for field in [Field::Firstname, Field::Lastname, Field::Email, Field::City] {
+            assert_eq!(
+                errors.get(field),
+                Some(
+                    format!(
+                        "{} must be one line, without control characters such as tabs or line breaks",
+                        field.label()
+                    )
+                    .as_str()
+                )
+            );
+        }
+        assert_eq!(
+            errors.get(Field::Bio),
+            Some("Bio must not contain control characters other than line breaks and tabs")
+        );
+        // Surrounding white space, tabs and line breaks included, is trimmed.
+        let details = StudentDraft {
+            firstname: "\tSammy\r\n".into(),
+            ..draft()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(details.firstname, "Sammy");
+    }
+
+    #[test]
+    fn the_body_limit_fits_every_field_at_its_limit_in_any_script() {
+        // Each character at its widest: a 4-byte character percent-encoded.
+        let widest = |n: u64| "%F0%9F%98%80".repeat(n as usize);
+        let body = format!(
+            "firstname={}&lastname={}&email={}&age=150&bio={}&city={}&version=2147483647&csrf_token={}",
+            widest(NAME_MAX),
+            widest(NAME_MAX),
+            widest(EMAIL_MAX),
+            widest(BIO_MAX),
+            widest(CITY_MAX),
+            "x".repeat(100),
+        );
+        assert!(body.len() <= BODY_LIMIT, "{} > {BODY_LIMIT}", body.len());
+        assert!(BODY_LIMIT.is_multiple_of(1024));
     }
 
     #[test]
