@@ -5,6 +5,7 @@
 //! reads is produced by [`message`], so every rule speaks the same way.
 
 use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
 
 use icu_properties::CodePointSetData;
 use icu_properties::props::{BidiControl, DefaultIgnorableCodePoint};
@@ -176,7 +177,7 @@ impl StudentDraft {
                 );
             }
             if field != Field::Age
-                && let Err(message) = check_characters(field, self.text(field).trim())
+                && let Err(message) = check_characters(field, self.text(field))
             {
                 errors.add(field, message);
             }
@@ -262,64 +263,66 @@ fn is_bio_control(c: char) -> bool {
 /// The explicit text-direction controls: embeddings, overrides and isolates
 /// (U+202A-U+202E, U+2066-U+2069). They reorder the text around them, so a
 /// value can display differently from what it is ("Trojan Source").
-fn is_direction_override(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+const DIRECTION_OVERRIDES: [RangeInclusive<u32>; 2] = [0x202A..=0x202E, 0x2066..=0x2069];
+
+/// The control characters (C0, DEL, C1).
+const CONTROLS: [RangeInclusive<u32>; 2] = [0x00..=0x1F, 0x7F..=0x9F];
+
+/// The Unicode line and paragraph separators.
+const SEPARATORS: RangeInclusive<u32> = 0x2028..=0x2029;
+
+fn in_ranges<'a>(ranges: impl IntoIterator<Item = &'a RangeInclusive<u32>>, c: char) -> bool {
+    ranges.into_iter().any(|range| range.contains(&(c as u32)))
 }
 
-/// Characters that show nothing by themselves: white space, and Unicode's
-/// default-ignorable code points (zero-width space and joiners, U+FEFF,
-/// soft hyphen, variation selectors, Hangul fillers, tags...).
-pub fn is_invisible(c: char) -> bool {
+/// Characters that show nothing by themselves: white space, control
+/// characters, and Unicode's default-ignorable code points (zero-width space
+/// and joiners, U+FEFF, soft hyphen, variation selectors, Hangul fillers...).
+fn is_invisible(c: char) -> bool {
     c.is_whitespace()
         || c.is_control()
         || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
 }
 
-/// Every Bidi_Control character: the overrides above plus the marks (LRM,
-/// RLM, ALM), which are invisible and only steer the direction.
-pub fn is_direction_control(c: char) -> bool {
-    CodePointSetData::new::<BidiControl>().contains(c)
-}
-
-/// Characters refused in a one-line field other than the direction controls:
-/// control characters (tabs, line breaks, C1 codes) and the Unicode line and
-/// paragraph separators.
-pub fn is_line_control(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
-}
-
-/// The character rules, on the trimmed value of a text field. Names, email
-/// and city are one line of text: no control characters, and no direction
-/// controls at all (nothing in a name needs them, and an invisible mark makes
-/// two equal-looking values differ). The bio is free text: line breaks and
-/// tabs are its own, and the direction marks are kept for mixed-script prose,
-/// but the embeddings, overrides and isolates are refused there too: they
-/// can make the text read differently from what is stored. Every field that
-/// has text must have something visible in it.
-fn check_characters(field: Field, value: &str) -> Result<(), String> {
+/// The character rules. Names, email and city are one line of text, checked
+/// once trimmed (as they are stored): no control characters, and no
+/// direction controls at all (nothing in a name needs them, and an invisible
+/// mark makes two equal-looking values differ). The bio is free text, stored
+/// untrimmed, so it is checked whole: line breaks and tabs are its own, and
+/// the direction marks are kept for mixed-script prose, but the embeddings,
+/// overrides and isolates are refused there too, since they can make the
+/// text read differently from what is stored. Every field that is not blank
+/// must have something visible in it.
+fn check_characters(field: Field, typed: &str) -> Result<(), String> {
     let label = field.label();
-    if field == Field::Bio {
-        if value.chars().any(is_direction_override) {
+    // NUL has its own message (see `validate`).
+    let refused = |c: char| c != '\0' && c.is_control() && !is_bio_control(c);
+    let value = if field == Field::Bio {
+        if typed.chars().any(|c| in_ranges(&DIRECTION_OVERRIDES, c)) {
+            return Err(format!(
+                "{label} must not contain text-direction control characters"
+            ));
+        }
+        if typed.chars().any(refused) {
+            return Err(format!(
+                "{label} must not contain control characters other than line breaks and tabs"
+            ));
+        }
+        typed
+    } else {
+        let value = typed.trim();
+        if value
+            .chars()
+            .any(|c| CodePointSetData::new::<BidiControl>().contains(c))
+        {
             return Err(format!(
                 "{label} must not contain text-direction control characters"
             ));
         }
         if value
             .chars()
-            .any(|c| c != '\0' && c.is_control() && !is_bio_control(c))
+            .any(|c| c != '\0' && (c.is_control() || SEPARATORS.contains(&(c as u32))))
         {
-            return Err(format!(
-                "{label} must not contain control characters other than line breaks and tabs"
-            ));
-        }
-    } else {
-        if value.chars().any(is_direction_control) {
-            return Err(format!(
-                "{label} must not contain text-direction control characters"
-            ));
-        }
-        // NUL has its own message (see `validate`).
-        if value.chars().any(|c| c != '\0' && is_line_control(c)) {
             return Err(format!(
                 "{label} must be one line, without control characters such as tabs or line breaks"
             ));
@@ -333,11 +336,77 @@ fn check_characters(field: Field, value: &str) -> Result<(), String> {
                     .to_owned(),
             );
         }
-    }
-    if !value.is_empty() && value.chars().all(is_invisible) {
+        value
+    };
+    if !value.trim().is_empty() && value.chars().all(is_invisible) {
         return Err(format!("{label} must contain visible characters"));
     }
     Ok(())
+}
+
+// The same rules as regular-expression character classes, for the JSON
+// API's schema (`crate::api::json`); tests there check them against the
+// rules above. Code points past U+FFFF are written as themselves: `\u`
+// escapes name only the first 65,536.
+
+/// The body of a character class of `ranges`.
+fn class_of(ranges: impl IntoIterator<Item = RangeInclusive<u32>>) -> String {
+    let one = |code: u32| match char::from_u32(code) {
+        Some(c) if code > 0xFFFF => c.to_string(),
+        _ => format!("\\u{code:04X}"),
+    };
+    ranges
+        .into_iter()
+        .map(|range| match (range.start(), range.end()) {
+            (start, end) if start == end => one(*start),
+            (start, end) => format!("{}-{}", one(*start), one(*end)),
+        })
+        .collect()
+}
+
+/// The characters [`is_invisible`] names, as a class body.
+pub fn invisible_class() -> String {
+    let mut ranges: Vec<RangeInclusive<u32>> = CONTROLS.to_vec();
+    ranges.extend(
+        (0..=0x3000u32)
+            .filter(|&code| char::from_u32(code).is_some_and(char::is_whitespace))
+            .map(|code| code..=code),
+    );
+    ranges.extend(CodePointSetData::new::<DefaultIgnorableCodePoint>().iter_ranges());
+    class_of(merged(ranges))
+}
+
+/// The characters a one-line field refuses, as a class body: every
+/// Bidi_Control character, the control characters, and the line and
+/// paragraph separators.
+pub fn refused_in_line_class() -> String {
+    let mut ranges: Vec<RangeInclusive<u32>> = CONTROLS.to_vec();
+    ranges.push(SEPARATORS);
+    ranges.extend(CodePointSetData::new::<BidiControl>().iter_ranges());
+    class_of(merged(ranges))
+}
+
+/// The characters the bio refuses, as a class body: the direction
+/// overrides, and the control characters but line breaks and tabs.
+pub fn refused_in_bio_class() -> String {
+    let mut ranges = vec![0x00..=0x08, 0x0B..=0x0C, 0x0E..=0x1F, 0x7F..=0x9F];
+    ranges.extend(DIRECTION_OVERRIDES);
+    class_of(merged(ranges))
+}
+
+/// Sorted, with overlapping and adjacent ranges joined.
+fn merged(mut ranges: Vec<RangeInclusive<u32>>) -> Vec<RangeInclusive<u32>> {
+    ranges.sort_by_key(|range| *range.start());
+    let mut out: Vec<RangeInclusive<u32>> = Vec::new();
+    for range in ranges {
+        match out.last_mut() {
+            Some(last) if *range.start() <= last.end().saturating_add(1) => {
+                *last = *last.start()..=(*last.end()).max(*range.end());
+            }
+            _ => out.push(range),
+        }
+    }
+    out
 }
 
 /// An email address in the form it is stored and compared in. The part

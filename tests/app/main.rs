@@ -12,6 +12,7 @@ mod csrf;
 mod errors;
 mod escaping;
 mod helpers;
+mod input;
 mod listing;
 mod migrations;
 mod pages;
