@@ -362,14 +362,15 @@ pub fn bio_pattern() -> String {
     format!("^[^{}]*$", refused_in_bio_class())
 }
 
-/// `schema`, and a visible character in it.
-fn with_visible(schema: ObjectBuilder, blank_allowed: bool) -> Schema {
+/// `schema` (a string, or null when `nullable`), and a visible character in
+/// it; blank is allowed when the field is optional.
+fn with_visible(schema: ObjectBuilder, nullable: bool) -> Schema {
     Schema::AllOf(
         AllOfBuilder::new()
             .item(schema.build())
             .item(
-                ObjectBuilder::new()
-                    .pattern(Some(visible_pattern(blank_allowed)))
+                string_schema(nullable)
+                    .pattern(Some(visible_pattern(nullable)))
                     .build(),
             )
             .build(),

@@ -80,8 +80,9 @@ diesel::define_sql_function! {
 
 /// Rows stored before emails were kept in their standard form (see
 /// [`standard_email`]) are brought into it, so the unique index compares
-/// them with new ones. Only rows with non-ASCII text or Punycode in the
-/// email can differ from their standard form; the others are left alone.
+/// them with new ones, and an edit that changes nothing stays a no-op. Only
+/// emails with non-ASCII text, Punycode or a capital after the @ can differ
+/// from their standard form; the others are not even read.
 /// Two students whose emails turn out to be the same address are both kept
 /// as they are and reported at error level on every start, until one of them
 /// changes: deleting or rewriting someone's record is for a person to decide.
@@ -140,12 +141,13 @@ macro_rules! standardise_emails {
 standardise_emails!(
     standardise_emails_sqlite,
     SqliteConnection,
-    "students.email GLOB '*[^ -~]*' OR students.email LIKE '%xn--%'"
+    "students.email GLOB '*[^ -~]*' OR students.email GLOB '*@*[A-Z]*' \
+     OR students.email LIKE '%xn--%'"
 );
 standardise_emails!(
     standardise_emails_postgres,
     PgConnection,
-    "students.email ~ '[^ -~]' OR students.email ILIKE '%xn--%'"
+    "students.email ~ '[^ -~]|@.*[A-Z]' OR students.email ILIKE '%xn--%'"
 );
 
 /// Whether every embedded migration is recorded as applied, found with reads

@@ -255,7 +255,7 @@ pub const TRIMMED_CHARS_CLASS: &str =
     r"\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
 
 /// Line feed, carriage return and tab: the only control characters a bio may
-/// hold (a multi-line text box sends them; nothing else does).
+/// hold (typed or pasted into a text box; no other field has a use for them).
 fn is_bio_control(c: char) -> bool {
     matches!(c, '\n' | '\r' | '\t')
 }
@@ -296,14 +296,16 @@ fn is_invisible(c: char) -> bool {
 fn check_characters(field: Field, typed: &str) -> Result<(), String> {
     let label = field.label();
     // NUL has its own message (see `validate`).
-    let refused = |c: char| c != '\0' && c.is_control() && !is_bio_control(c);
     let value = if field == Field::Bio {
         if typed.chars().any(|c| in_ranges(&DIRECTION_OVERRIDES, c)) {
             return Err(format!(
                 "{label} must not contain text-direction control characters"
             ));
         }
-        if typed.chars().any(refused) {
+        if typed
+            .chars()
+            .any(|c| c != '\0' && c.is_control() && !is_bio_control(c))
+        {
             return Err(format!(
                 "{label} must not contain control characters other than line breaks and tabs"
             ));
@@ -367,6 +369,7 @@ fn class_of(ranges: impl IntoIterator<Item = RangeInclusive<u32>>) -> String {
 /// The characters [`is_invisible`] names, as a class body.
 pub fn invisible_class() -> String {
     let mut ranges: Vec<RangeInclusive<u32>> = CONTROLS.to_vec();
+    // White space ends at U+3000.
     ranges.extend(
         (0..=0x3000u32)
             .filter(|&code| char::from_u32(code).is_some_and(char::is_whitespace))

@@ -189,7 +189,8 @@ async fn stored_emails_are_brought_into_standard_form_at_start_up() {
                 ('Kate', 'K', 'kate@\u{212A}elvin.example'),
                 ('Ana', 'Decomposed', 'ana@cafe\u{301}.example'),
                 ('Ana', 'Composed', 'ana@caf\u{E9}.example'),
-                ('Zed', 'Plain', 'Zed@Example.com');",
+                ('Zed', 'Capitals', 'Zed@Example.com'),
+                ('Sam', 'Plain', 'sam@example.com');",
         )
         .unwrap();
     }
@@ -205,7 +206,8 @@ async fn stored_emails_are_brought_into_standard_form_at_start_up() {
             (1, "kate@kelvin.example".to_owned(), 2),
             (2, "ana@cafe\u{301}.example".to_owned(), 1),
             (3, "ana@caf\u{E9}.example".to_owned(), 1),
-            (4, "Zed@Example.com".to_owned(), 1),
+            (4, "Zed@example.com".to_owned(), 2),
+            (5, "sam@example.com".to_owned(), 1),
         ]
     );
     let (status, html) = submit_create(&app, &with(sammy(), "email", "kate@kelvin.example")).await;
