@@ -422,3 +422,35 @@ async fn a_body_over_the_limit_is_still_a_413_on_both_ways_in() {
     );
     assert!(app.students().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_creates_with_one_address_spelled_many_ways_yield_one_201() {
+    // The database's unique index decides, on the standard form: no 500.
+    let app = spawn_app().await;
+    let spellings = [
+        "racer@kelvin.example",
+        "racer@\u{212A}elvin.example",
+        "RACER@\u{FF2B}ELVIN.example",
+        "Racer@KELVIN.EXAMPLE",
+    ];
+    let replies = futures::future::join_all(
+        (0..20).map(|n| api_create(&app, json_student(spellings[n % spellings.len()]))),
+    )
+    .await;
+    let statuses: Vec<StatusCode> = replies.iter().map(|(status, _)| *status).collect();
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    for (status, body) in &replies {
+        if *status != StatusCode::CREATED {
+            assert_eq!(*status, StatusCode::CONFLICT, "{body}");
+            assert_eq!(body["fields"]["email"], EMAIL_TAKEN);
+        }
+    }
+    assert_eq!(app.students().len(), 1);
+}
