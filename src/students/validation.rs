@@ -692,6 +692,45 @@ mod tests {
     }
 
     #[test]
+    fn a_domain_that_maps_to_nothing_valid_is_not_an_email() {
+        for typed in [
+            "a@\u{AD}",
+            "a@\u{200B}",
+            "a@.",
+            "a@xn--",
+            "a@xn--zz-",
+            "a@b..c",
+        ] {
+            let errors = errors_of(StudentDraft {
+                email: typed.into(),
+                ..draft()
+            });
+            assert_eq!(
+                errors.get(Field::Email),
+                Some("Enter an email address like name@example.com"),
+                "{typed:?} became {:?}",
+                standard_email(typed)
+            );
+        }
+    }
+
+    #[test]
+    fn the_length_limit_applies_to_the_email_as_stored() {
+        // U+3392 (a compatibility character) is "mhz" in a domain: 80
+        // characters typed are 82 stored, one over the column's limit.
+        let typed = format!("{}@\u{3392}{}.example", "a".repeat(60), "b".repeat(10));
+        assert_eq!(typed.chars().count(), 80);
+        let errors = errors_of(StudentDraft {
+            email: typed,
+            ..draft()
+        });
+        assert_eq!(
+            errors.get(Field::Email),
+            Some("Email must be at most 80 characters (it has 82)")
+        );
+    }
+
+    #[test]
     fn a_non_ascii_local_part_is_refused_with_its_own_message() {
         for typed in ["\u{212A}ate@example.com", "jos\u{E9}@example.com"] {
             let errors = errors_of(StudentDraft {
