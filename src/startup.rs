@@ -24,8 +24,9 @@ use crate::routes;
 use crate::web::AppError;
 use crate::web::headers::security_headers;
 
-/// The largest form body accepted.
-pub const FORM_LIMIT: usize = 64 * 1024;
+/// The largest form body accepted: sized from the field limits, so a form
+/// filled to every limit in any script is never refused.
+pub const FORM_LIMIT: usize = crate::students::validation::BODY_LIMIT;
 
 /// A bound, not yet running, server.
 pub struct Application {

@@ -16,7 +16,15 @@ use crate::database::DbError;
 use crate::students::{FieldErrors, SaveError};
 
 /// The largest request body accepted, as for the pages' forms.
-pub const BODY_LIMIT: usize = crate::startup::FORM_LIMIT;
+pub use crate::students::validation::BODY_LIMIT;
+
+/// The 413 answer's message.
+pub fn too_large_message() -> String {
+    format!(
+        "the request body is larger than this API accepts ({} KB)",
+        BODY_LIMIT / 1024
+    )
+}
 
 /// What every error response carries.
 #[derive(Debug, Serialize, ToSchema)]
@@ -100,13 +108,7 @@ impl ApiError {
                 "the request body must be JSON, sent with Content-Type: application/json".into(),
                 BTreeMap::new(),
             ),
-            Self::PayloadTooLarge => (
-                format!(
-                    "the request body is larger than this API accepts ({} KB)",
-                    BODY_LIMIT / 1024
-                ),
-                BTreeMap::new(),
-            ),
+            Self::PayloadTooLarge => (too_large_message(), BTreeMap::new()),
             Self::Unavailable(_) => (
                 "the database is not answering right now; please try again in a moment".into(),
                 BTreeMap::new(),

@@ -7,11 +7,16 @@ use actix_web::http::header::{CACHE_CONTROL, ETAG, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 
 use super::conditional;
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, BODY_LIMIT, ErrorBody, too_large_message};
 use super::json::{JsonBody, ListQuery, StudentInput, StudentPage, StudentPatch, StudentRecord};
 use crate::database::Database;
 use crate::students::listing::{DEFAULT_PER_PAGE, Direction, ListParams, MAX_PER_PAGE, SortKey};
 use crate::students::{Student, StudentDraft, queries};
+
+/// The 413 response's description in the OpenAPI document.
+fn too_large_description() -> String {
+    format!("The body is over {} KB.", BODY_LIMIT / 1024)
+}
 
 /// Where the student endpoints live.
 pub const COLLECTION: &str = "/api/students";
@@ -216,9 +221,8 @@ pub async fn show(
             body = ErrorBody,
             example = json!({"error": "another student already uses this email address",
                              "fields": {"email": "Another student already uses this email address"}})),
-        (status = 413, description = "The body is over 64 KB.", body = ErrorBody,
-            example = json!({"error": "the request body is larger than this API accepts (64 KB)",
-                             "fields": {}})),
+        (status = 413, description = too_large_description(), body = ErrorBody,
+            example = json!({"error": too_large_message(), "fields": {}})),
         (status = 415, description = "The body is not sent as JSON.", body = ErrorBody,
             example = json!({"error": "the request body must be JSON, sent with Content-Type: application/json",
                              "fields": {}})),
@@ -284,9 +288,8 @@ pub async fn create(
             headers(("ETag" = String, description = "The version that is stored now, quoted.")),
             example = json!({"error": "the student has changed since the version If-Match \
                 names; it is now at ETag \"3\"", "fields": {}})),
-        (status = 413, description = "The body is over 64 KB.", body = ErrorBody,
-            example = json!({"error": "the request body is larger than this API accepts (64 KB)",
-                             "fields": {}})),
+        (status = 413, description = too_large_description(), body = ErrorBody,
+            example = json!({"error": too_large_message(), "fields": {}})),
         (status = 415, description = "The body is not sent as JSON.", body = ErrorBody,
             example = json!({"error": "the request body must be JSON, sent with Content-Type: application/json",
                              "fields": {}})),
@@ -351,9 +354,8 @@ pub async fn replace(
             headers(("ETag" = String, description = "The version that is stored now, quoted.")),
             example = json!({"error": "the student has changed since the version If-Match \
                 names; it is now at ETag \"3\"", "fields": {}})),
-        (status = 413, description = "The body is over 64 KB.", body = ErrorBody,
-            example = json!({"error": "the request body is larger than this API accepts (64 KB)",
-                             "fields": {}})),
+        (status = 413, description = too_large_description(), body = ErrorBody,
+            example = json!({"error": too_large_message(), "fields": {}})),
         (status = 415, description = "The body is not sent as JSON.", body = ErrorBody,
             example = json!({"error": "the request body must be JSON, sent with Content-Type: application/json",
                              "fields": {}})),

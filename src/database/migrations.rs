@@ -4,16 +4,19 @@
 use std::path::Path;
 
 use anyhow::Context;
-use diesel::dsl::sql;
+use diesel::dsl::{now, sql};
 use diesel::migration::MigrationSource;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::{Bool, Text};
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use secrecy::ExposeSecret;
 
 use crate::config::{DatabaseLocation, DatabaseSettings};
+use crate::schema::students;
+use crate::students::validation::standard_email;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -47,7 +50,9 @@ fn migrate_sqlite(file: &str) -> anyhow::Result<Vec<String>> {
             mode.journal_mode
         );
     }
-    run(&mut conn, SQLITE_MIGRATIONS)
+    let applied = run(&mut conn, SQLITE_MIGRATIONS)?;
+    standardise_emails_sqlite(&mut conn)?;
+    Ok(applied)
 }
 
 fn migrate_postgres(url: &str) -> anyhow::Result<Vec<String>> {
@@ -60,11 +65,90 @@ fn migrate_postgres(url: &str) -> anyhow::Result<Vec<String>> {
     // The harness begins with CREATE TABLE IF NOT EXISTS, which a role that
     // may only read and write the tables (an app's usual login, when the
     // owner migrates) is refused; with nothing pending, it is not needed.
-    if all_applied(&mut conn, POSTGRES_MIGRATIONS)? {
-        return Ok(Vec::new());
-    }
-    run(&mut conn, POSTGRES_MIGRATIONS)
+    let applied = if all_applied(&mut conn, POSTGRES_MIGRATIONS)? {
+        Vec::new()
+    } else {
+        run(&mut conn, POSTGRES_MIGRATIONS)?
+    };
+    standardise_emails_postgres(&mut conn)?;
+    Ok(applied)
 }
+
+diesel::define_sql_function! {
+    fn lower(text: Text) -> Text;
+}
+
+/// Rows stored before emails were kept in their standard form (see
+/// [`standard_email`]) are brought into it, so the unique index compares
+/// them with new ones, and an edit that changes nothing stays a no-op. Only
+/// emails with non-ASCII text, Punycode or a capital after the @ can differ
+/// from their standard form; the others are not even read.
+/// Two students whose emails turn out to be the same address are both kept
+/// as they are and reported at error level on every start, until one of them
+/// changes: deleting or rewriting someone's record is for a person to decide.
+/// (A macro because the queries' types name their backend.)
+macro_rules! standardise_emails {
+    ($name:ident, $conn:ty, $candidates:expr) => {
+        fn $name(conn: &mut $conn) -> anyhow::Result<()> {
+            conn.transaction(|conn| {
+                let rows: Vec<(i32, String)> = students::table
+                    .filter(sql::<Bool>($candidates))
+                    .select((students::id, students::email))
+                    .order(students::id)
+                    .load(conn)?;
+                for (id, email) in rows {
+                    let standard = standard_email(&email);
+                    if standard == email {
+                        continue;
+                    }
+                    // A savepoint: on PostgreSQL a failed statement would
+                    // otherwise end the whole transaction.
+                    let updated = conn.transaction(|conn| {
+                        diesel::update(students::table.find(id))
+                            .set((
+                                students::email.eq(&standard),
+                                students::version.eq(students::version + 1),
+                                students::updated_at.eq(now),
+                            ))
+                            .execute(conn)
+                    });
+                    match updated {
+                        Ok(_) => tracing::info!(
+                            "student {id}: email {email:?} stored in its standard form {standard:?}"
+                        ),
+                        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                            let others: Vec<i32> = students::table
+                                .filter(students::id.ne(id))
+                                .filter(lower(students::email).eq(lower(&standard)))
+                                .select(students::id)
+                                .load(conn)?;
+                            tracing::error!(
+                                "student {id}'s email {email:?} is the address of student(s) \
+                                 {others:?} ({standard:?}): both kept as stored; student {id} \
+                                 cannot be saved with this email until one of them changes it"
+                            );
+                        }
+                        Err(err) => return Err(err),
+                    }
+                }
+                Ok::<_, DieselError>(())
+            })
+            .context("cannot bring stored emails into their standard form")
+        }
+    };
+}
+
+standardise_emails!(
+    standardise_emails_sqlite,
+    SqliteConnection,
+    "students.email GLOB '*[^ -~]*' OR students.email GLOB '*@*[A-Z]*' \
+     OR students.email LIKE '%xn--%'"
+);
+standardise_emails!(
+    standardise_emails_postgres,
+    PgConnection,
+    "students.email ~ '[^ -~]|@.*[A-Z]' OR students.email ILIKE '%xn--%'"
+);
 
 /// Whether every embedded migration is recorded as applied, found with reads
 /// only.

@@ -57,7 +57,10 @@ impl AppError {
             Self::BadRequest(reason) => ("Bad request", reason.clone()),
             Self::PayloadTooLarge => (
                 "Too much data",
-                "The form sent more data than this site accepts (64 KB).".into(),
+                format!(
+                    "The form sent more data than this site accepts ({} KB).",
+                    crate::students::validation::BODY_LIMIT / 1024
+                ),
             ),
             Self::Unavailable(_) => (
                 "Temporarily unavailable",

@@ -6,7 +6,7 @@ use futures::future::join_all;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use student_registry::students::validation::EMAIL_TAKEN;
+use student_registry::students::validation::{BODY_LIMIT, EMAIL_TAKEN};
 
 use crate::helpers::*;
 
@@ -658,10 +658,10 @@ async fn a_body_that_is_not_json_is_a_415_so_a_form_cannot_forge_a_call() {
 }
 
 #[tokio::test]
-async fn a_body_over_64_kb_is_a_413() {
+async fn a_body_over_the_body_limit_is_a_413() {
     let app = spawn_app().await;
     let mut big = sammy_json();
-    big["bio"] = json!("x".repeat(70 * 1024));
+    big["bio"] = json!("x".repeat(BODY_LIMIT));
     let reply = post(&app, &big).await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     reply.error();

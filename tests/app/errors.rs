@@ -2,6 +2,7 @@
 
 use diesel::connection::SimpleConnection;
 use reqwest::StatusCode;
+use student_registry::students::validation::BODY_LIMIT;
 
 use crate::helpers::*;
 
@@ -71,10 +72,10 @@ async fn a_wrong_method_is_a_styled_405() {
 }
 
 #[tokio::test]
-async fn a_form_over_64_kb_is_refused_with_413() {
+async fn a_form_over_the_body_limit_is_refused_with_413() {
     let app = spawn_app().await;
     let response = app
-        .post_form("/create/", &with(sammy(), "bio", &"x".repeat(70 * 1024)))
+        .post_form("/create/", &with(sammy(), "bio", &"x".repeat(BODY_LIMIT)))
         .await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(response.text().await.unwrap().contains("Too much data"));

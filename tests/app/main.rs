@@ -15,6 +15,7 @@ mod errors;
 mod escaping;
 mod faulty_disk;
 mod helpers;
+mod input;
 mod listing;
 mod migrations;
 mod pages;

@@ -23,6 +23,8 @@ mod errors;
 mod escaping;
 #[path = "../app/helpers.rs"]
 mod helpers;
+#[path = "../app/input.rs"]
+mod input;
 #[path = "../app/listing.rs"]
 mod listing;
 #[path = "../app/migrations.rs"]
