@@ -23,12 +23,18 @@ mod errors;
 mod escaping;
 #[path = "../app/helpers.rs"]
 mod helpers;
+#[path = "../app/hosts.rs"]
+mod hosts;
+#[path = "../app/http.rs"]
+mod http;
 #[path = "../app/listing.rs"]
 mod listing;
 #[path = "../app/migrations.rs"]
 mod migrations;
 #[path = "../app/pages.rs"]
 mod pages;
+#[path = "../app/sessions.rs"]
+mod sessions;
 #[path = "../app/stale_edit.rs"]
 mod stale_edit;
 #[path = "../app/test_database.rs"]
