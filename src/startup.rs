@@ -123,6 +123,8 @@ fn serve(
             .build();
 
         App::new()
+            // Inside the sessions: empties one past its age before anything
+            // reads it.
             .wrap(from_fn(session::expire_old))
             .wrap(flashes)
             .wrap(sessions)
