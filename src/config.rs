@@ -8,6 +8,8 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::web::hosts::AllowedHost;
+
 /// Everything the application needs to start.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -21,6 +23,14 @@ pub struct Settings {
     pub static_dir: PathBuf,
     /// How long in-flight requests get to finish after SIGTERM.
     pub shutdown_timeout: Duration,
+    /// Host names the app answers to besides its own addresses (`localhost`,
+    /// `127.0.0.1`, `[::1]` and `host`, on the port it listens on).
+    pub allowed_hosts: Vec<AllowedHost>,
+    /// Believe `Forwarded` / `X-Forwarded-Host` / `X-Forwarded-Proto`: only
+    /// behind a proxy that sets them.
+    pub trust_proxy: bool,
+    /// A session older than this is treated as empty.
+    pub session_max_age: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -113,8 +123,12 @@ fn redact_password(url: &str) -> String {
     redacted
 }
 
-/// The secret must be long enough to derive cookie keys from.
+/// The secret must be long enough to derive cookie keys from; counted in
+/// characters (each at least a byte), as people count.
 pub const MIN_SECRET_KEY_LEN: usize = 32;
+
+/// Twelve hours: a working day, so a session does not expire mid-task.
+pub const DEFAULT_SESSION_MAX_AGE_SECS: u64 = 12 * 60 * 60;
 
 impl Settings {
     /// Reads the settings from the process environment.
@@ -147,7 +161,7 @@ impl Settings {
         let secure_cookies = parse_bool(get("COOKIE_SECURE"), "COOKIE_SECURE")?;
         let secret_key = get("SECRET_KEY").map(SecretString::from);
         if let Some(key) = &secret_key
-            && key.expose_secret().len() < MIN_SECRET_KEY_LEN
+            && key.expose_secret().chars().count() < MIN_SECRET_KEY_LEN
         {
             bail!("SECRET_KEY must be at least {MIN_SECRET_KEY_LEN} characters long");
         }
@@ -157,6 +171,29 @@ impl Settings {
             "SHUTDOWN_TIMEOUT_SECS",
             30,
         )?);
+        let allowed_hosts = get("ALLOWED_HOSTS")
+            .map(|hosts| {
+                hosts
+                    .split(',')
+                    .filter(|entry| !entry.trim().is_empty())
+                    .map(|entry| {
+                        entry
+                            .parse()
+                            .map_err(|err| anyhow::anyhow!("ALLOWED_HOSTS: {err}"))
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let trust_proxy = parse_bool(get("TRUST_PROXY"), "TRUST_PROXY")?;
+        let session_max_age = Duration::from_secs(parse_or(
+            get("SESSION_MAX_AGE_SECS"),
+            "SESSION_MAX_AGE_SECS",
+            DEFAULT_SESSION_MAX_AGE_SECS,
+        )?);
+        if session_max_age.is_zero() {
+            bail!("SESSION_MAX_AGE_SECS must be at least 1");
+        }
 
         Ok(Self {
             host,
@@ -170,6 +207,9 @@ impl Settings {
             secure_cookies,
             static_dir,
             shutdown_timeout,
+            allowed_hosts,
+            trust_proxy,
+            session_max_age,
         })
     }
 }
@@ -323,6 +363,49 @@ mod tests {
         assert!(settings(&[("LOG_SQL", "maybe")]).is_err());
         assert!(settings(&[("DATABASE_POOL_SIZE", "0")]).is_err());
         assert!(settings(&[("LOG_SQL", "true")]).unwrap().database.log_sql);
+    }
+
+    #[test]
+    fn secret_key_length_is_counted_in_characters() {
+        // 31 characters, 62 bytes: too short.
+        assert!(settings(&[("SECRET_KEY", &"é".repeat(31))]).is_err());
+        assert!(settings(&[("SECRET_KEY", &"é".repeat(32))]).is_ok());
+        assert!(settings(&[("SECRET_KEY", &"s".repeat(31))]).is_err());
+        assert!(settings(&[("SECRET_KEY", &"s".repeat(32))]).is_ok());
+    }
+
+    #[test]
+    fn allowed_hosts_are_a_comma_separated_list() {
+        let settings = settings(&[(
+            "ALLOWED_HOSTS",
+            " registry.school.example , 192.0.2.7:8000,[2001:db8::1],",
+        )])
+        .unwrap();
+        let hosts: Vec<String> = settings
+            .allowed_hosts
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            hosts,
+            ["registry.school.example", "192.0.2.7:8000", "[2001:db8::1]"]
+        );
+        let err =
+            super::tests::settings(&[("ALLOWED_HOSTS", "ok.example,http://bad")]).unwrap_err();
+        assert!(err.to_string().starts_with("ALLOWED_HOSTS: "), "{err}");
+    }
+
+    #[test]
+    fn proxy_trust_and_session_age_have_safe_defaults() {
+        let defaults = settings(&[]).unwrap();
+        assert!(defaults.allowed_hosts.is_empty());
+        assert!(!defaults.trust_proxy);
+        assert_eq!(defaults.session_max_age, Duration::from_secs(12 * 60 * 60));
+        let set = settings(&[("TRUST_PROXY", "true"), ("SESSION_MAX_AGE_SECS", "600")]).unwrap();
+        assert!(set.trust_proxy);
+        assert_eq!(set.session_max_age, Duration::from_secs(600));
+        assert!(settings(&[("SESSION_MAX_AGE_SECS", "0")]).is_err());
+        assert!(settings(&[("TRUST_PROXY", "maybe")]).is_err());
     }
 
     #[test]

@@ -4,13 +4,12 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_files::Files;
 use actix_session::SessionMiddleware;
 use actix_session::config::CookieContentSecurity;
 use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::middleware::{DefaultHeaders, Logger};
+use actix_web::middleware::{Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use actix_web_flash_messages::storage::SessionMessageStore;
 use actix_web_flash_messages::{FlashMessagesFramework, Level};
@@ -23,6 +22,8 @@ use crate::database::Database;
 use crate::routes;
 use crate::web::AppError;
 use crate::web::headers::security_headers;
+use crate::web::hosts::{self, HostPolicy};
+use crate::web::session;
 
 /// The largest form body accepted: sized from the field limits, so a form
 /// filled to every limit in any script is never refused.
@@ -98,10 +99,18 @@ fn serve(
     let key = cookie_key(settings);
     let secure_cookies = settings.secure_cookies;
     let static_dir = settings.static_dir.clone();
+    // Known only now: with PORT=0 the system picked the port.
+    let hosts = web::Data::new(HostPolicy::new(
+        settings.host,
+        listener.local_addr()?.port(),
+        &settings.allowed_hosts,
+        settings.trust_proxy,
+    ));
+    let session_max_age = web::Data::new(session::MaxAge(settings.session_max_age));
 
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
-            .cookie_name("registry_session".to_owned())
+            .cookie_name(session::cookie_name(secure_cookies).to_owned())
             .cookie_content_security(CookieContentSecurity::Signed)
             .cookie_http_only(true)
             .cookie_same_site(SameSite::Lax)
@@ -115,23 +124,25 @@ fn serve(
             .build();
 
         App::new()
+            // Inside the sessions: empties one past its age before anything
+            // reads it.
+            .wrap(from_fn(session::expire_old))
             .wrap(flashes)
             .wrap(sessions)
+            // Before sessions and handlers: a request for a host not served
+            // must not read or write anything.
+            .wrap(from_fn(hosts::check_host))
             .wrap(security_headers())
             .wrap(Logger::new("%r %s %Dms"))
             .app_data(database.clone())
+            .app_data(hosts.clone())
+            .app_data(session_max_age.clone())
             .app_data(web::PayloadConfig::new(FORM_LIMIT))
             .app_data(web::PathConfig::default().error_handler(|err, _| AppError::from(err).into()))
             .app_data(
                 web::QueryConfig::default().error_handler(|err, _| AppError::from(err).into()),
             )
-            .service(
-                web::scope("/static")
-                    .wrap(DefaultHeaders::new().add(("Cache-Control", "public, max-age=3600")))
-                    .service(
-                        Files::new("", &static_dir).default_handler(web::to(routes::not_found)),
-                    ),
-            )
+            .configure(routes::static_files(&static_dir))
             .configure(api::configure)
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))

@@ -21,6 +21,10 @@ fn too_large_description() -> String {
 /// Where the student endpoints live.
 pub const COLLECTION: &str = "/api/students";
 
+/// Students are personal data: kept by the client only (not shared caches),
+/// and revalidated (`ETag`) before each use.
+const PRIVATE: &str = "private, no-cache";
+
 /// Lists students a page at a time.
 ///
 /// The same search, order and paging as the index page, with `next` and
@@ -59,7 +63,7 @@ pub async fn list(
         prev: (pagination.page > 1).then(|| list_url(&params, pagination.page - 1)),
     };
     Ok(HttpResponse::Ok()
-        .insert_header((CACHE_CONTROL, "no-cache"))
+        .insert_header((CACHE_CONTROL, PRIVATE))
         .json(page))
 }
 
@@ -174,12 +178,14 @@ pub async fn show(
         .await?
         .ok_or(ApiError::NO_SUCH_STUDENT)?;
     if conditional::if_none_match_hits(&req, student.version)? {
+        // A 304 carries the caching headers the 200 would (RFC 9110 §15.4.5).
         return Ok(HttpResponse::NotModified()
             .insert_header((ETAG, conditional::etag(student.version)))
+            .insert_header((CACHE_CONTROL, PRIVATE))
             .finish());
     }
     Ok(record(
-        HttpResponse::Ok().insert_header((CACHE_CONTROL, "no-cache")),
+        HttpResponse::Ok().insert_header((CACHE_CONTROL, PRIVATE)),
         &student,
     ))
 }

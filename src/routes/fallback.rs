@@ -1,8 +1,8 @@
 //! What answers when no route does.
 
 use actix_web::http::Method;
-use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::http::header::{ALLOW, HeaderValue, LOCATION};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
 use crate::web::AppError;
 
@@ -31,6 +31,11 @@ pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
 
-pub async fn method_not_allowed() -> Result<HttpResponse, AppError> {
-    Err(AppError::MethodNotAllowed)
+/// The styled 405, with the `Allow` header RFC 9110 requires on one.
+pub async fn method_not_allowed(allow: &'static str) -> HttpResponse {
+    let mut response = AppError::MethodNotAllowed.error_response();
+    response
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static(allow));
+    response
 }

@@ -1,8 +1,12 @@
 //! The student pages: index, detail, create, edit, delete.
 
+use std::convert::Infallible;
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentType, LOCATION};
-use actix_web::{HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 use askama::Template;
 use serde::Deserialize;
@@ -45,8 +49,10 @@ impl CarriesCsrfToken for DeleteForm {
     }
 }
 
-/// The index's query string, read leniently: nothing in it is an error.
-#[derive(Debug, Default, Deserialize)]
+/// The index's query string, read leniently: nothing in it is an error. A
+/// parameter given twice (`?q=a&q=b`) counts once, as its first value;
+/// bytes that are not UTF-8 become U+FFFD.
+#[derive(Debug, Default)]
 pub struct IndexQuery {
     q: Option<String>,
     sort: Option<String>,
@@ -55,10 +61,37 @@ pub struct IndexQuery {
     per_page: Option<String>,
 }
 
+impl IndexQuery {
+    fn parse(query: &str) -> Self {
+        let mut read = Self::default();
+        for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let slot = match name.as_ref() {
+                "q" => &mut read.q,
+                "sort" => &mut read.sort,
+                "dir" => &mut read.dir,
+                "page" => &mut read.page,
+                "per_page" => &mut read.per_page,
+                _ => continue,
+            };
+            slot.get_or_insert_with(|| value.into_owned());
+        }
+        read
+    }
+}
+
+impl FromRequest for IndexQuery {
+    type Error = Infallible;
+    type Future = Ready<Result<Self, Infallible>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Self::parse(req.query_string())))
+    }
+}
+
 pub async fn index(
     db: web::Data<Database>,
     page: Page,
-    query: web::Query<IndexQuery>,
+    query: IndexQuery,
 ) -> Result<IndexPage, AppError> {
     let params = ListParams::parse(
         query.q.as_deref(),
@@ -234,4 +267,23 @@ fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((LOCATION, location))
         .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_query_takes_the_first_of_repeated_parameters() {
+        let query = IndexQuery::parse("q=a&q=b&page=1&page=2&sort=age&x=1&per_page=%FF");
+        assert_eq!(query.q.as_deref(), Some("a"));
+        assert_eq!(query.page.as_deref(), Some("1"));
+        assert_eq!(query.sort.as_deref(), Some("age"));
+        assert_eq!(query.dir, None);
+        assert_eq!(query.per_page.as_deref(), Some("\u{FFFD}"));
+        assert_eq!(
+            IndexQuery::parse("q=sam+sh%C3%A1rk").q.as_deref(),
+            Some("sam shárk")
+        );
+    }
 }

@@ -21,6 +21,7 @@ use rand::RngCore;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
+use super::hosts::RequestOrigin;
 use super::{AppError, form};
 
 /// The name of the hidden form field, and of the session entry.
@@ -40,6 +41,8 @@ pub fn token(session: &Session) -> Result<String, AppError> {
     session
         .insert(TOKEN_FIELD, &token)
         .map_err(AppError::unexpected)?;
+    // The token is the session's first entry: its age counts from here.
+    super::session::start(session).map_err(AppError::unexpected)?;
     Ok(token)
 }
 
@@ -60,8 +63,13 @@ fn tokens_match(expected: &str, submitted: &str) -> bool {
     !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
 }
 
-/// Refuses requests that the browser says come from another site.
-pub fn check_provenance(headers: &HeaderMap, host: &str) -> Result<(), AppError> {
+/// Refuses requests that the browser says come from another site. `origin` is
+/// where the request was sent (see [`super::hosts`]): a browser's `Origin` must name
+/// it exactly, scheme, host and port.
+pub fn check_provenance(
+    headers: &HeaderMap,
+    origin: Option<&RequestOrigin>,
+) -> Result<(), AppError> {
     if let Some(site) = headers.get("Sec-Fetch-Site") {
         // `none` is a navigation the user started; anything else but
         // same-origin was started by another site.
@@ -69,28 +77,16 @@ pub fn check_provenance(headers: &HeaderMap, host: &str) -> Result<(), AppError>
             return Err(AppError::Forbidden("cross-site request (Sec-Fetch-Site)"));
         }
     }
-    if let Some(origin) = headers.get(ORIGIN) {
-        let origin = origin.to_str().unwrap_or_default();
-        if !origin_matches_host(origin, host) {
-            return Err(AppError::Forbidden("cross-origin request (Origin)"));
+    if let Some(sent) = headers.get(ORIGIN) {
+        let sent = sent.to_str().unwrap_or_default();
+        if !origin.is_some_and(|origin| origin.is(sent)) {
+            return Err(AppError::Forbidden(
+                "cross-origin request (Origin is not the scheme, host and port the request was \
+                 sent to; behind an HTTPS proxy, set TRUST_PROXY)",
+            ));
         }
     }
     Ok(())
-}
-
-fn origin_matches_host(origin: &str, host: &str) -> bool {
-    let Ok(url) = url::Url::parse(origin) else {
-        // Includes `Origin: null` (sandboxed frames, some redirects).
-        return false;
-    };
-    let Some(origin_host) = url.host_str() else {
-        return false;
-    };
-    let origin_authority = match url.port() {
-        Some(port) => format!("{origin_host}:{port}"),
-        None => origin_host.to_owned(),
-    };
-    origin_authority.eq_ignore_ascii_case(host)
 }
 
 /// A form that carries a CSRF token.
@@ -110,7 +106,7 @@ where
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let provenance = check_provenance(req.headers(), req.connection_info().host());
+        let provenance = check_provenance(req.headers(), req.extensions().get::<RequestOrigin>());
         let is_form = req.content_type().eq_ignore_ascii_case(form::CONTENT_TYPE);
         let body = web::Bytes::from_request(req, payload);
         let session = req.get_session();
@@ -152,29 +148,43 @@ mod tests {
         assert!(!tokens_match("", ""));
     }
 
+    fn local() -> RequestOrigin {
+        RequestOrigin {
+            https: false,
+            host: url::Host::Ipv4([127, 0, 0, 1].into()),
+            port: 8000,
+        }
+    }
+
     #[test]
     fn same_origin_requests_pass() {
-        let host = "127.0.0.1:8000";
+        let host = Some(local());
+        let host = host.as_ref();
         assert!(check_provenance(&headers(&[]), host).is_ok());
         assert!(check_provenance(&headers(&[("sec-fetch-site", "same-origin")]), host).is_ok());
         assert!(check_provenance(&headers(&[("origin", "http://127.0.0.1:8000")]), host).is_ok());
-        assert!(
-            check_provenance(
-                &headers(&[("origin", "https://school.example")]),
-                "school.example"
-            )
-            .is_ok()
-        );
+        let public = RequestOrigin {
+            https: true,
+            host: url::Host::Domain("school.example".into()),
+            port: 443,
+        };
+        let origin = headers(&[("origin", "https://school.example")]);
+        assert!(check_provenance(&origin, Some(&public)).is_ok());
+        // A request that names no origin (HTTP/1.0 without Host) can still
+        // be a form posted without an Origin header.
+        assert!(check_provenance(&headers(&[]), None).is_ok());
     }
 
     #[test]
     fn cross_site_requests_are_refused() {
-        let host = "127.0.0.1:8000";
+        let host = Some(local());
+        let host = host.as_ref();
         for pairs in [
             &[("sec-fetch-site", "cross-site")][..],
             &[("sec-fetch-site", "same-site")][..],
             &[("origin", "http://evil.example")][..],
             &[("origin", "http://127.0.0.1:9999")][..],
+            &[("origin", "https://127.0.0.1:8000")][..],
             &[("origin", "null")][..],
             &[
                 ("sec-fetch-site", "same-origin"),
@@ -186,5 +196,7 @@ mod tests {
                 "{pairs:?}"
             );
         }
+        let origin = headers(&[("origin", "http://127.0.0.1:8000")]);
+        assert!(check_provenance(&origin, None).is_err());
     }
 }

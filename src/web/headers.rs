@@ -12,4 +12,8 @@ pub fn security_headers() -> DefaultHeaders {
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("Referrer-Policy", "same-origin"))
         .add(("X-Frame-Options", "DENY"))
+        // Pages show personal data: no cache, shared or the browser's, may
+        // keep a response that does not say otherwise. Static files and the
+        // API, which revalidates with ETags, set their own.
+        .add(("Cache-Control", "no-store"))
 }

@@ -5,7 +5,9 @@ pub mod csrf;
 pub mod error;
 pub mod form;
 pub mod headers;
+pub mod hosts;
 pub mod page;
+pub mod session;
 
 pub use error::AppError;
 pub use page::Page;

@@ -147,11 +147,10 @@ fn serve_logs_one_line_per_request_and_stops_cleanly_on_sigterm() {
             .ok()
             .and_then(|mut stream| {
                 use std::io::Write;
-                stream
-                    .write_all(
-                        b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-                    )
-                    .ok()?;
+                let request = format!(
+                    "GET /healthz HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n"
+                );
+                stream.write_all(request.as_bytes()).ok()?;
                 let mut response = String::new();
                 stream.read_to_string(&mut response).ok()?;
                 Some(response)

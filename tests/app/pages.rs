@@ -457,7 +457,7 @@ async fn the_session_cookie_is_http_only_and_same_site_lax() {
 }
 
 #[tokio::test]
-async fn cookies_are_secure_when_configured_for_https() {
+async fn with_cookie_secure_the_session_cookie_is_secure_and_host_prefixed() {
     let app = spawn_app_with(|settings| settings.secure_cookies = true).await;
     let response = app.get("/create/").await;
     let cookie = response
@@ -465,10 +465,19 @@ async fn cookies_are_secure_when_configured_for_https() {
         .get_all("set-cookie")
         .iter()
         .map(|value| value.to_str().unwrap().to_owned())
-        .find(|value| value.starts_with("registry_session="))
-        .expect("a session cookie");
+        .find(|value| value.starts_with("__Host-registry_session="))
+        .expect("a session cookie named with the __Host- prefix");
+    // What browsers require of a `__Host-` cookie, or they drop it.
+    let attributes: Vec<String> = cookie
+        .split(';')
+        .skip(1)
+        .map(|attribute| attribute.trim().to_ascii_lowercase())
+        .collect();
+    assert!(attributes.iter().any(|a| a == "secure"), "{cookie}");
+    assert!(attributes.iter().any(|a| a == "path=/"), "{cookie}");
     assert!(
-        cookie.contains("Secure") && cookie.contains("HttpOnly"),
+        !attributes.iter().any(|a| a.starts_with("domain")),
         "{cookie}"
     );
+    assert!(attributes.iter().any(|a| a == "httponly"), "{cookie}");
 }

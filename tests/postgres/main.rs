@@ -23,6 +23,10 @@ mod errors;
 mod escaping;
 #[path = "../app/helpers.rs"]
 mod helpers;
+#[path = "../app/hosts.rs"]
+mod hosts;
+#[path = "../app/http.rs"]
+mod http;
 #[path = "../app/input.rs"]
 mod input;
 #[path = "../app/listing.rs"]
@@ -31,6 +35,8 @@ mod listing;
 mod migrations;
 #[path = "../app/pages.rs"]
 mod pages;
+#[path = "../app/sessions.rs"]
+mod sessions;
 #[path = "../app/stale_edit.rs"]
 mod stale_edit;
 #[path = "../app/test_database.rs"]

@@ -1,0 +1,516 @@
+//! Which host names the app answers to, and the origin a request was made to.
+//!
+//! A page on an attacker's name that resolves to this server (DNS rebinding)
+//! is same-origin with itself, so the browser lets it read and write here:
+//! only the `Host` it sends gives it away. [`check_host`] refuses any host
+//! not allowed before anything else (sessions, handlers) runs, and leaves the
+//! request's [`RequestOrigin`] for the CSRF `Origin` check.
+//!
+//! Proxy headers (`Forwarded`, `X-Forwarded-Host`, `X-Forwarded-Proto`) are
+//! read only with `TRUST_PROXY=true`: from any client they are a lie away.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap, HeaderName};
+use actix_web::http::{Uri, Version};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, ResponseError, web};
+use url::Host;
+
+use super::AppError;
+use crate::api::ApiError;
+
+/// One entry of `ALLOWED_HOSTS`: a name or address, with or without a port.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AllowedHost {
+    host: Host<String>,
+    /// `None`: any port.
+    port: Option<u16>,
+}
+
+impl AllowedHost {
+    fn matches(&self, host: &Host<String>, port: u16) -> bool {
+        self.host == *host && self.port.is_none_or(|allowed| allowed == port)
+    }
+}
+
+/// `name`, `name:port`, `192.0.2.7`, `[2001:db8::1]:8000`; names ignore case.
+impl FromStr for AllowedHost {
+    type Err = String;
+
+    fn from_str(entry: &str) -> Result<Self, Self::Err> {
+        parse_authority(entry.trim())
+            .map(|(host, port)| Self { host, port })
+            .ok_or_else(|| {
+                format!("{entry:?} is not a host name or address, with an optional :port")
+            })
+    }
+}
+
+impl fmt::Display for AllowedHost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.port {
+            Some(port) => write!(f, "{}:{port}", self.host),
+            None => write!(f, "{}", self.host),
+        }
+    }
+}
+
+/// The scheme, host and port a client addressed: what a browser puts in the
+/// `Origin` of a form it submits from a page of this app.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestOrigin {
+    pub https: bool,
+    pub host: Host<String>,
+    /// The port named, or the scheme's default.
+    pub port: u16,
+}
+
+impl RequestOrigin {
+    /// Whether an `Origin` header names this origin.
+    pub fn is(&self, origin: &str) -> bool {
+        let Ok(url) = url::Url::parse(origin) else {
+            // Includes `Origin: null` (sandboxed frames, some redirects).
+            return false;
+        };
+        let scheme = if self.https { "https" } else { "http" };
+        url.scheme() == scheme
+            && url.host().map(|host| host.to_owned()).as_ref() == Some(&self.host)
+            && url.port_or_known_default() == Some(self.port)
+    }
+}
+
+impl fmt::Display for RequestOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scheme = if self.https { "https" } else { "http" };
+        write!(f, "{scheme}://{}:{}", self.host, self.port)
+    }
+}
+
+/// The hosts the app answers to, and whether a proxy's headers are believed.
+#[derive(Debug, Clone)]
+pub struct HostPolicy {
+    allowed: Vec<AllowedHost>,
+    trust_proxy: bool,
+}
+
+impl HostPolicy {
+    /// `localhost`, `127.0.0.1`, `[::1]` and the address listened on, each
+    /// on the port listened on, and then `extra` (`ALLOWED_HOSTS`).
+    pub fn new(listen: IpAddr, port: u16, extra: &[AllowedHost], trust_proxy: bool) -> Self {
+        let own = [
+            Host::Domain("localhost".to_owned()),
+            Host::Ipv4([127, 0, 0, 1].into()),
+            Host::Ipv6(std::net::Ipv6Addr::LOCALHOST),
+            match listen {
+                IpAddr::V4(address) => Host::Ipv4(address),
+                IpAddr::V6(address) => Host::Ipv6(address),
+            },
+        ];
+        let mut allowed: Vec<AllowedHost> = own
+            .into_iter()
+            .map(|host| AllowedHost {
+                host,
+                port: Some(port),
+            })
+            .collect();
+        allowed.extend_from_slice(extra);
+        Self {
+            allowed,
+            trust_proxy,
+        }
+    }
+
+    /// The origin the request was sent to, if it names one this app answers
+    /// to. `Ok(None)`: an HTTP/1.0 request without `Host`, which names none.
+    fn origin_of(
+        &self,
+        version: Version,
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> Result<Option<RequestOrigin>, Refusal> {
+        let forwarded = if self.trust_proxy {
+            Forwarded::read(headers)
+        } else {
+            Forwarded::default()
+        };
+        // RFC 9112 §3.2.2: an absolute request target overrides `Host`.
+        let authority = match (
+            &forwarded.host,
+            uri.authority(),
+            single(headers, &header::HOST)?,
+        ) {
+            (Some(forwarded), _, _) => forwarded.clone(),
+            (None, Some(authority), _) => authority.as_str().to_owned(),
+            (None, None, Some(host)) => host.to_owned(),
+            (None, None, None) if version <= Version::HTTP_10 => return Ok(None),
+            (None, None, None) => return Err(Refusal::Missing),
+        };
+        let (host, port) =
+            parse_authority(&authority).ok_or_else(|| Refusal::Unknown(authority.clone()))?;
+        let https = forwarded.https;
+        let port = port.unwrap_or(if https { 443 } else { 80 });
+        if self.allowed.iter().any(|entry| entry.matches(&host, port)) {
+            Ok(Some(RequestOrigin { https, host, port }))
+        } else {
+            Err(Refusal::Unknown(authority))
+        }
+    }
+}
+
+enum Refusal {
+    Missing,
+    Unknown(String),
+    Malformed,
+}
+
+/// What the proxy in front says the client asked for.
+#[derive(Default)]
+struct Forwarded {
+    host: Option<String>,
+    https: bool,
+}
+
+impl Forwarded {
+    /// The last value of each header: the one the proxy in front of the app
+    /// added; earlier ones may have come from the client. `Forwarded` (RFC
+    /// 7239) first, then `X-Forwarded-Host` and `X-Forwarded-Proto`.
+    fn read(headers: &HeaderMap) -> Self {
+        let forwarded = last_value(headers, &header::FORWARDED).map(forwarded_pairs);
+        let from_forwarded = |name: &str| {
+            forwarded.as_ref().and_then(|pairs| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                    .map(|(_, value)| value.clone())
+            })
+        };
+        let host = from_forwarded("host").or_else(|| {
+            last_value(headers, &HeaderName::from_static("x-forwarded-host")).map(str::to_owned)
+        });
+        let proto = from_forwarded("proto").or_else(|| {
+            last_value(headers, &HeaderName::from_static("x-forwarded-proto")).map(str::to_owned)
+        });
+        Self {
+            host,
+            https: proto.is_some_and(|proto| proto.eq_ignore_ascii_case("https")),
+        }
+    }
+}
+
+/// The last comma-separated value of the last such header.
+fn last_value<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
+    let value = headers.get_all(name).last()?.to_str().ok()?;
+    split_outside_quotes(value, ',').pop().map(str::trim)
+}
+
+/// The `name=value` pairs of one `Forwarded` element, values unquoted.
+fn forwarded_pairs(element: &str) -> Vec<(String, String)> {
+    split_outside_quotes(element, ';')
+        .into_iter()
+        .filter_map(|pair| {
+            let (name, value) = pair.split_once('=')?;
+            let value = value.trim();
+            let value = match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+                Some(quoted) => quoted.replace("\\\"", "\"").replace("\\\\", "\\"),
+                None => value.to_owned(),
+            };
+            Some((name.trim().to_owned(), value))
+        })
+        .collect()
+}
+
+fn split_outside_quotes(value: &str, separator: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (at, c) in value.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            c if c == separator && !quoted => {
+                parts.push(&value[start..at]);
+                start = at + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    parts.push(&value[start..]);
+    parts
+}
+
+/// A header that may appear at most once (RFC 9112 §3.2: two `Host`s are a 400).
+fn single<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Result<Option<&'a str>, Refusal> {
+    let mut values = headers.get_all(name);
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(Refusal::Malformed);
+    }
+    value.to_str().map(Some).map_err(|_| Refusal::Malformed)
+}
+
+/// `host[:port]` as in a `Host` header: the host normalised as browsers do
+/// (lower case, IPv4 in dotted decimal, IPv6 in brackets, compressed).
+fn parse_authority(authority: &str) -> Option<(Host<String>, Option<u16>)> {
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(rest) => {
+            let (address, after) = rest.split_once(']')?;
+            let port = match after {
+                "" => None,
+                after => Some(after.strip_prefix(':')?),
+            };
+            (&authority[..address.len() + 2], port)
+        }
+        None => match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    let port = match port {
+        None => None,
+        Some(port) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(port.parse::<u16>().ok().filter(|&port| port != 0)?)
+        }
+        Some(_) => return None,
+    };
+    // Percent signs are decoded by the URL parser; a Host never has them.
+    if host.is_empty() || host.contains('%') {
+        return None;
+    }
+    Some((Host::parse(host).ok()?, port))
+}
+
+/// Refuses, with a 400, a request whose `Host` (or missing `Host`, on
+/// HTTP/1.1) names no host the app answers to; nothing else runs for it.
+/// Otherwise leaves its [`RequestOrigin`] in the request's extensions.
+pub async fn check_host(
+    policy: web::Data<HostPolicy>,
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    match policy.origin_of(req.version(), req.uri(), req.headers()) {
+        Ok(origin) => {
+            if let Some(origin) = origin {
+                req.extensions_mut().insert(origin);
+            }
+            Ok(next.call(req).await?.map_into_left_body())
+        }
+        Err(refusal) => {
+            match &refusal {
+                Refusal::Unknown(host) => {
+                    tracing::warn!("refused a request for host {host:?}: not in ALLOWED_HOSTS");
+                }
+                Refusal::Missing => tracing::warn!("refused a request without a Host header"),
+                Refusal::Malformed => tracing::warn!("refused a request with a malformed Host"),
+            }
+            let response = if is_api(req.path()) {
+                ApiError::bad_request(
+                    "this server does not answer to the host named in the request \
+                     (its Host header)",
+                )
+                .error_response()
+            } else {
+                AppError::BadRequest(
+                    "This site is not served at the address used. Check the address; \
+                     the administrator can allow more names with ALLOWED_HOSTS."
+                        .into(),
+                )
+                .error_response()
+            };
+            Ok(req.into_response(response).map_into_right_body())
+        }
+    }
+}
+
+fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        map
+    }
+
+    fn policy(extra: &[&str], trust_proxy: bool) -> HostPolicy {
+        let extra: Vec<AllowedHost> = extra.iter().map(|e| e.parse().unwrap()).collect();
+        HostPolicy::new([127, 0, 0, 1].into(), 8000, &extra, trust_proxy)
+    }
+
+    fn origin(policy: &HostPolicy, pairs: &[(&'static str, &'static str)]) -> Option<String> {
+        match policy.origin_of(Version::HTTP_11, &Uri::from_static("/"), &headers(pairs)) {
+            Ok(Some(origin)) => Some(origin.to_string()),
+            Ok(None) => Some("none".into()),
+            Err(_) => None,
+        }
+    }
+
+    #[test]
+    fn the_default_hosts_on_the_port_listened_on_are_allowed() {
+        let policy = policy(&[], false);
+        for (host, expected) in [
+            ("127.0.0.1:8000", "http://127.0.0.1:8000"),
+            ("localhost:8000", "http://localhost:8000"),
+            ("LocalHost:8000", "http://localhost:8000"),
+            ("[::1]:8000", "http://[::1]:8000"),
+            ("[0:0::1]:8000", "http://[::1]:8000"),
+        ] {
+            assert_eq!(
+                origin(&policy, &[("host", host)]).as_deref(),
+                Some(expected)
+            );
+        }
+        for host in [
+            "rebind.evil.example:8000",
+            "127.0.0.1:8001",
+            "localhost",
+            "localhost:",
+            "localhost:0",
+            "localhost:99999",
+            "localhost:80a",
+            "evil@localhost:8000",
+            "localhost%3a8000",
+            "::1:8000",
+            "[::1",
+            "",
+        ] {
+            assert_eq!(origin(&policy, &[("host", host)]), None, "{host:?}");
+        }
+        assert_eq!(origin(&policy, &[]), None, "HTTP/1.1 without Host");
+        assert!(
+            origin(
+                &policy,
+                &[("host", "127.0.0.1:8000"), ("host", "127.0.0.1:8000")]
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn an_http_1_0_request_may_leave_out_host() {
+        let policy = policy(&[], false);
+        let origin = policy.origin_of(Version::HTTP_10, &Uri::from_static("/"), &headers(&[]));
+        assert!(matches!(origin, Ok(None)));
+    }
+
+    #[test]
+    fn an_absolute_request_target_overrides_host() {
+        let policy = policy(&[], false);
+        let uri = Uri::from_static("http://evil.example/");
+        let origin = policy.origin_of(
+            Version::HTTP_11,
+            &uri,
+            &headers(&[("host", "127.0.0.1:8000")]),
+        );
+        assert!(origin.is_err());
+    }
+
+    #[test]
+    fn allowed_hosts_without_a_port_allow_any_port() {
+        let policy = policy(&["Registry.School.Example", "10.0.0.5:9000"], false);
+        assert_eq!(
+            origin(&policy, &[("host", "registry.school.example")]).as_deref(),
+            Some("http://registry.school.example:80")
+        );
+        assert!(origin(&policy, &[("host", "registry.school.example:8443")]).is_some());
+        assert!(origin(&policy, &[("host", "10.0.0.5:9000")]).is_some());
+        assert!(origin(&policy, &[("host", "10.0.0.5")]).is_none());
+        assert!(origin(&policy, &[("host", "school.example")]).is_none());
+        // The default hosts stay allowed.
+        assert!(origin(&policy, &[("host", "localhost:8000")]).is_some());
+    }
+
+    #[test]
+    fn bad_entries_are_refused() {
+        for entry in ["", "a b", "host:port", "[::1", "x:0", "http://x", "a/b"] {
+            assert!(entry.parse::<AllowedHost>().is_err(), "{entry:?}");
+        }
+        assert_eq!(
+            "[::1]:8000".parse::<AllowedHost>().unwrap().to_string(),
+            "[::1]:8000"
+        );
+    }
+
+    #[test]
+    fn proxy_headers_count_only_when_trusted() {
+        let pairs = [
+            ("host", "127.0.0.1:8000"),
+            ("x-forwarded-host", "registry.school.example"),
+            ("x-forwarded-proto", "https"),
+        ];
+        assert_eq!(
+            origin(&policy(&["registry.school.example"], false), &pairs).as_deref(),
+            Some("http://127.0.0.1:8000")
+        );
+        assert_eq!(
+            origin(&policy(&["registry.school.example"], true), &pairs).as_deref(),
+            Some("https://registry.school.example:443")
+        );
+        // Trusted, the forwarded host is the one checked.
+        assert_eq!(origin(&policy(&[], true), &pairs), None);
+        let forwarded = [
+            ("host", "127.0.0.1:8000"),
+            ("forwarded", "host=evil.example;proto=http"),
+            (
+                "forwarded",
+                "for=192.0.2.1;host=\"registry.school.example\";proto=https",
+            ),
+        ];
+        assert_eq!(
+            origin(&policy(&["registry.school.example"], true), &forwarded).as_deref(),
+            Some("https://registry.school.example:443")
+        );
+        let appended = [
+            ("host", "127.0.0.1:8000"),
+            ("x-forwarded-host", "evil.example, registry.school.example"),
+        ];
+        assert_eq!(
+            origin(&policy(&["registry.school.example"], true), &appended).as_deref(),
+            Some("http://registry.school.example:80")
+        );
+    }
+
+    #[test]
+    fn origins_compare_scheme_host_and_port() {
+        let origin = RequestOrigin {
+            https: false,
+            host: Host::Ipv4([127, 0, 0, 1].into()),
+            port: 8000,
+        };
+        assert!(origin.is("http://127.0.0.1:8000"));
+        for other in [
+            "https://127.0.0.1:8000",
+            "http://127.0.0.1:8001",
+            "http://127.0.0.1",
+            "http://localhost:8000",
+            "null",
+            "",
+        ] {
+            assert!(!origin.is(other), "{other}");
+        }
+        let public = RequestOrigin {
+            https: true,
+            host: Host::Domain("registry.school.example".into()),
+            port: 443,
+        };
+        assert!(public.is("https://registry.school.example"));
+        assert!(public.is("https://REGISTRY.school.example:443"));
+        assert!(!public.is("http://registry.school.example"));
+    }
+}
