@@ -29,6 +29,9 @@ pub struct DatabaseSettings {
     pub pool_size: u32,
     /// Log every SQL statement (Flask-SQLAlchemy's `SQLALCHEMY_ECHO`).
     pub log_sql: bool,
+    /// The longest a request's query may hold its connection; `None` (set
+    /// with `QUERY_TIMEOUT_MS=0`) lets queries run as long as they take.
+    pub query_timeout: Option<Duration>,
 }
 
 impl DatabaseSettings {
@@ -38,6 +41,7 @@ impl DatabaseSettings {
             location,
             pool_size: 8,
             log_sql: false,
+            query_timeout: Some(DEFAULT_QUERY_TIMEOUT),
         }
     }
 }
@@ -113,6 +117,11 @@ fn redact_password(url: &str) -> String {
     redacted
 }
 
+/// Long enough for any search a person means to make (the slowest sensible
+/// ones take a few hundred milliseconds at 100,000 students), short enough
+/// that one client cannot hold connections for long.
+pub const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// The secret must be long enough to derive cookie keys from.
 pub const MIN_SECRET_KEY_LEN: usize = 32;
 
@@ -144,6 +153,12 @@ impl Settings {
             bail!("DATABASE_POOL_SIZE must be at least 1");
         }
         let log_sql = parse_bool(get("LOG_SQL"), "LOG_SQL")?;
+        let query_timeout_ms: u64 = parse_or(
+            get("QUERY_TIMEOUT_MS"),
+            "QUERY_TIMEOUT_MS",
+            DEFAULT_QUERY_TIMEOUT.as_millis() as u64,
+        )?;
+        let query_timeout = (query_timeout_ms > 0).then(|| Duration::from_millis(query_timeout_ms));
         let secure_cookies = parse_bool(get("COOKIE_SECURE"), "COOKIE_SECURE")?;
         let secret_key = get("SECRET_KEY").map(SecretString::from);
         if let Some(key) = &secret_key
@@ -165,6 +180,7 @@ impl Settings {
                 location,
                 pool_size,
                 log_sql,
+                query_timeout,
             },
             secret_key,
             secure_cookies,
@@ -323,6 +339,30 @@ mod tests {
         assert!(settings(&[("LOG_SQL", "maybe")]).is_err());
         assert!(settings(&[("DATABASE_POOL_SIZE", "0")]).is_err());
         assert!(settings(&[("LOG_SQL", "true")]).unwrap().database.log_sql);
+    }
+
+    #[test]
+    fn query_timeout_defaults_to_two_seconds_and_zero_turns_it_off() {
+        assert_eq!(
+            settings(&[]).unwrap().database.query_timeout,
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            settings(&[("QUERY_TIMEOUT_MS", "250")])
+                .unwrap()
+                .database
+                .query_timeout,
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(
+            settings(&[("QUERY_TIMEOUT_MS", "0")])
+                .unwrap()
+                .database
+                .query_timeout,
+            None
+        );
+        assert!(settings(&[("QUERY_TIMEOUT_MS", "-1")]).is_err());
+        assert!(settings(&[("QUERY_TIMEOUT_MS", "2s")]).is_err());
     }
 
     #[test]

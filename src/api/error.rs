@@ -58,6 +58,12 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("the database is unavailable")]
     Unavailable(#[source] DbError),
+    /// The request's query used up its budget and was stopped.
+    #[error("the request took too long")]
+    TooSlow(#[source] DbError),
+    /// A listing's search used up the query budget.
+    #[error("the search matched too much")]
+    SearchTooBroad(#[source] DbError),
     #[error("unexpected error")]
     Unexpected(#[source] anyhow::Error),
 }
@@ -108,6 +114,16 @@ impl ApiError {
                 "the database is not answering right now; please try again in a moment".into(),
                 BTreeMap::new(),
             ),
+            Self::TooSlow(_) => (
+                "the request needed more work than this API allows for one request; \
+                 please try again in a moment"
+                    .into(),
+                BTreeMap::new(),
+            ),
+            Self::SearchTooBroad(_) => (
+                crate::students::listing::SEARCH_TOO_BROAD.into(),
+                BTreeMap::new(),
+            ),
             Self::Unexpected(_) => (
                 "an unexpected error occurred; it has been logged".into(),
                 BTreeMap::new(),
@@ -142,7 +158,9 @@ impl ResponseError for ApiError {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::TooSlow(_) | Self::SearchTooBroad(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -150,6 +168,8 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         if matches!(self, Self::Unexpected(_) | Self::Unavailable(_)) {
             tracing::error!("{self:?}");
+        } else if matches!(self, Self::TooSlow(_) | Self::SearchTooBroad(_)) {
+            tracing::warn!("{self:?}");
         }
         let mut response = HttpResponse::build(self.status_code());
         match self {
@@ -169,6 +189,8 @@ impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
         if err.is_unavailable() {
             Self::Unavailable(err)
+        } else if matches!(err, DbError::TooSlow(_)) {
+            Self::TooSlow(err)
         } else {
             Self::Unexpected(err.into())
         }

@@ -5,13 +5,16 @@
 //! SQLite (a file, the default) and PostgreSQL (for several app instances on
 //! one database) are both built in; `DATABASE_URL` picks one at start-up.
 
+mod budget;
 mod connection;
 mod migrations;
 mod pool;
 
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use actix_web::web;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{Pool, PooledConnection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -38,6 +41,10 @@ pub enum DbError {
     Query(#[source] DieselError),
     #[error("the blocking database task was cancelled")]
     Cancelled,
+    /// The work used up the query budget (`QUERY_TIMEOUT_MS`) and was
+    /// stopped: a search that matched too much, typically.
+    #[error("the query took longer than its budget and was stopped")]
+    TooSlow(#[source] DieselError),
 }
 
 impl From<DieselError> for DbError {
@@ -47,9 +54,21 @@ impl From<DieselError> for DbError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 _,
             ) => Self::ConnectionLost(err),
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, ref info)
+                if stopped_by_budget(info.message()) =>
+            {
+                Self::TooSlow(err)
+            }
             err => Self::Query(err),
         }
     }
+}
+
+/// SQLite's progress handler interrupts only for the budget; PostgreSQL says
+/// "canceling statement due to statement timeout" (in English: and in any
+/// language, its deadline has then passed).
+fn stopped_by_budget(message: &str) -> bool {
+    message == "interrupted" || message.contains("statement timeout") || budget::spent()
 }
 
 impl DbError {
@@ -71,26 +90,33 @@ pub struct Database {
     /// wait their turn in order without holding a connection readers need.
     /// PostgreSQL locks rows, not the database, and needs no such queue.
     write_turn: Option<Arc<Mutex<()>>>,
+    /// How long a request's work may hold its connection.
+    query_timeout: Option<Duration>,
 }
 
 impl Database {
     /// Opens (creating if needed) the database, applies pending migrations
     /// and builds the pool. Blocking: call it at start-up.
     pub fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+        let is_sqlite = matches!(settings.location, DatabaseLocation::Sqlite(_));
+        if is_sqlite && settings.query_timeout.is_some() {
+            budget::install_sqlite_handler();
+        }
         let applied = migrate(settings)?;
         if !applied.is_empty() {
             tracing::info!("applied migrations: {}", applied.join(", "));
         }
         let pool = pool::build(settings)?;
-        let is_sqlite = matches!(settings.location, DatabaseLocation::Sqlite(_));
         Ok(Self {
             pool,
             write_turn: is_sqlite.then(Arc::default),
+            query_timeout: settings.query_timeout,
         })
     }
 
     /// Runs `work` with a pooled connection on actix's blocking thread pool, so
-    /// a slow query or a busy wait never stalls an async worker.
+    /// a slow query or a busy wait never stalls an async worker. Past the
+    /// query budget its query is stopped and fails with [`DbError::TooSlow`].
     pub async fn run<F, T, E>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
@@ -98,8 +124,10 @@ impl Database {
         E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let budget = self.query_timeout;
         web::block(move || {
             let mut conn = pool.get().map_err(DbError::Unavailable)?;
+            let _budget = budget::Budget::start(budget);
             work(&mut conn)
         })
         .await
@@ -116,6 +144,10 @@ impl Database {
     {
         let pool = self.pool.clone();
         let write_turn = self.write_turn.clone();
+        // A SQLite writer may first wait up to BUSY_TIMEOUT for another
+        // process's lock, a wait that runs no instructions but passes time;
+        // the budget is for the work after it.
+        let budget = self.query_timeout.map(|budget| budget + BUSY_TIMEOUT);
         web::block(move || {
             // A writer that panicked leaves no half-done state behind the
             // lock (its transaction rolled back), so a poisoned lock is fine.
@@ -123,6 +155,7 @@ impl Database {
                 .as_ref()
                 .map(|turn| turn.lock().unwrap_or_else(PoisonError::into_inner));
             let mut conn = pool.get().map_err(DbError::Unavailable)?;
+            let _budget = budget::Budget::start(budget);
             work(&mut conn)
         })
         .await
@@ -130,8 +163,14 @@ impl Database {
     }
 
     /// A connection for blocking code outside request handling (CLI commands).
+    /// The query budget is for requests: a bulk load may take longer, so
+    /// PostgreSQL's `statement_timeout` is lifted on this connection.
     pub fn connection(&self) -> Result<PooledConnection<ConnectionManager>, DbError> {
-        self.pool.get().map_err(DbError::Unavailable)
+        let mut conn = self.pool.get().map_err(DbError::Unavailable)?;
+        if let AnyConnection::Postgresql(pg) = &mut *conn {
+            pg.batch_execute("SET statement_timeout = 0")?;
+        }
+        Ok(conn)
     }
 
     /// Answers whether the database responds to a trivial query.

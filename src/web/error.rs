@@ -26,6 +26,9 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("the database is unavailable")]
     Unavailable(#[source] DbError),
+    /// The request's query used up its budget and was stopped.
+    #[error("the request took too long")]
+    TooSlow(#[source] DbError),
     #[error("unexpected error")]
     Unexpected(#[source] anyhow::Error),
 }
@@ -59,6 +62,11 @@ impl AppError {
             Self::Unavailable(_) => (
                 "Temporarily unavailable",
                 "The database is not answering right now. Please try again in a moment.".into(),
+            ),
+            Self::TooSlow(_) => (
+                "This took too long",
+                "The page needed more work than this site allows for one request. Please try again in a moment."
+                    .into(),
             ),
             Self::Unexpected(_) => (
                 "Something went wrong",
@@ -98,7 +106,7 @@ impl ResponseError for AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::TooSlow(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -108,6 +116,7 @@ impl ResponseError for AppError {
         match self {
             Self::Unexpected(_) | Self::Unavailable(_) => tracing::error!("{self:?}"),
             Self::Forbidden(reason) => tracing::warn!("request refused: {reason}"),
+            Self::TooSlow(_) => tracing::warn!("{self:?}"),
             _ => {}
         }
         let (title, message) = self.describe();
@@ -135,6 +144,8 @@ impl From<DbError> for AppError {
     fn from(err: DbError) -> Self {
         if err.is_unavailable() {
             Self::Unavailable(err)
+        } else if matches!(err, DbError::TooSlow(_)) {
+            Self::TooSlow(err)
         } else {
             Self::unexpected(err)
         }

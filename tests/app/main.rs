@@ -16,5 +16,6 @@ mod listing;
 mod migrations;
 mod pages;
 mod stale_edit;
+mod stalling;
 mod test_database;
 mod validation;
