@@ -21,7 +21,16 @@ pub struct Settings {
     pub static_dir: PathBuf,
     /// How long in-flight requests get to finish after SIGTERM.
     pub shutdown_timeout: Duration,
+    /// How long a request body may take to arrive (`BODY_TIMEOUT_SECS`).
+    pub body_timeout: Duration,
+    /// Open connections at most, across all workers (`MAX_CONNECTIONS`).
+    pub max_connections: usize,
 }
+
+/// Well below the usual limit of 1,024 open files, which also has to hold
+/// the database's files and connections: past it, new connections wait to be
+/// accepted instead of the process failing to open anything.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 #[derive(Debug, Clone)]
 pub struct DatabaseSettings {
@@ -172,6 +181,22 @@ impl Settings {
             "SHUTDOWN_TIMEOUT_SECS",
             30,
         )?);
+        let body_timeout = Duration::from_secs(parse_or(
+            get("BODY_TIMEOUT_SECS"),
+            "BODY_TIMEOUT_SECS",
+            crate::web::deadline::DEFAULT_BODY_TIMEOUT.as_secs(),
+        )?);
+        if body_timeout.is_zero() {
+            bail!("BODY_TIMEOUT_SECS must be at least 1");
+        }
+        let max_connections = parse_or(
+            get("MAX_CONNECTIONS"),
+            "MAX_CONNECTIONS",
+            DEFAULT_MAX_CONNECTIONS,
+        )?;
+        if max_connections == 0 {
+            bail!("MAX_CONNECTIONS must be at least 1");
+        }
 
         Ok(Self {
             host,
@@ -186,6 +211,8 @@ impl Settings {
             secure_cookies,
             static_dir,
             shutdown_timeout,
+            body_timeout,
+            max_connections,
         })
     }
 }
@@ -363,6 +390,19 @@ mod tests {
         );
         assert!(settings(&[("QUERY_TIMEOUT_MS", "-1")]).is_err());
         assert!(settings(&[("QUERY_TIMEOUT_MS", "2s")]).is_err());
+    }
+
+    #[test]
+    fn body_timeout_and_connection_cap_have_defaults_and_refuse_zero() {
+        let defaults = settings(&[]).unwrap();
+        assert_eq!(defaults.body_timeout, Duration::from_secs(10));
+        assert_eq!(defaults.max_connections, 512);
+        let set = settings(&[("BODY_TIMEOUT_SECS", "3"), ("MAX_CONNECTIONS", "100")]).unwrap();
+        assert_eq!(set.body_timeout, Duration::from_secs(3));
+        assert_eq!(set.max_connections, 100);
+        assert!(settings(&[("BODY_TIMEOUT_SECS", "0")]).is_err());
+        assert!(settings(&[("MAX_CONNECTIONS", "0")]).is_err());
+        assert!(settings(&[("MAX_CONNECTIONS", "lots")]).is_err());
     }
 
     #[test]

@@ -22,6 +22,7 @@ use crate::config::Settings;
 use crate::database::Database;
 use crate::routes;
 use crate::web::AppError;
+use crate::web::deadline::BodyDeadline;
 use crate::web::headers::security_headers;
 
 /// The largest form body accepted.
@@ -97,6 +98,7 @@ fn serve(
     let key = cookie_key(settings);
     let secure_cookies = settings.secure_cookies;
     let static_dir = settings.static_dir.clone();
+    let body_timeout = settings.body_timeout;
 
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
@@ -120,6 +122,7 @@ fn serve(
             .wrap(Logger::new("%r %s %Dms"))
             .app_data(database.clone())
             .app_data(web::PayloadConfig::new(FORM_LIMIT))
+            .app_data(BodyDeadline(body_timeout))
             .app_data(web::PathConfig::default().error_handler(|err, _| AppError::from(err).into()))
             .app_data(
                 web::QueryConfig::default().error_handler(|err, _| AppError::from(err).into()),
@@ -140,9 +143,16 @@ fn serve(
     // once than the pool has connections: more threads would only wait for
     // one, each holding its own stack and allocator arena.
     .worker_max_blocking_threads(settings.database.pool_size as usize)
+    // The cap is per worker; actix starts one worker per available CPU.
+    .max_connections(settings.max_connections.div_ceil(worker_count()))
     .shutdown_timeout(settings.shutdown_timeout.as_secs())
     .run();
     Ok(server)
+}
+
+/// The number of workers actix starts by default.
+fn worker_count() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// Signs the session and flash cookies.

@@ -56,6 +56,9 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("request body too large")]
     PayloadTooLarge,
+    /// The body did not arrive within `BODY_TIMEOUT_SECS`.
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     #[error("the database is unavailable")]
     Unavailable(#[source] DbError),
     /// The request's query used up its budget and was stopped.
@@ -110,6 +113,10 @@ impl ApiError {
                 ),
                 BTreeMap::new(),
             ),
+            Self::RequestTimeout => (
+                "the request body did not arrive in time; send it again".into(),
+                BTreeMap::new(),
+            ),
             Self::Unavailable(_) => (
                 "the database is not answering right now; please try again in a moment".into(),
                 BTreeMap::new(),
@@ -158,6 +165,7 @@ impl ResponseError for ApiError {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Unavailable(_) | Self::TooSlow(_) | Self::SearchTooBroad(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -178,6 +186,10 @@ impl ResponseError for ApiError {
             }
             Self::PreconditionFailed { current } => {
                 response.insert_header((ETAG, conditional::etag(*current)));
+            }
+            // The rest of the body may still be on its way: drop the connection.
+            Self::RequestTimeout => {
+                response.force_close();
             }
             _ => {}
         }

@@ -27,6 +27,7 @@ use crate::students::validation::{
     AGE_MAX, AGE_MIN, BIO_MAX, CITY_MAX, EMAIL_MAX, NAME_MAX, TRIMMED_CHARS_CLASS,
 };
 use crate::students::{Student, StudentDraft};
+use crate::web::deadline;
 
 /// A stored student, every column.
 #[derive(Debug, Serialize, ToSchema)]
@@ -139,9 +140,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         // The scope's JsonConfig applies: size limit, content type, error shape.
-        let object = web::Json::<serde_json::Map<String, Value>>::from_request(req, payload);
+        let object = deadline::read_within(
+            req,
+            web::Json::<serde_json::Map<String, Value>>::from_request(req, payload),
+        );
         Box::pin(async move {
-            let object = object.await?.into_inner();
+            let object = object
+                .await
+                .map_err(|_| ApiError::RequestTimeout)??
+                .into_inner();
             serde_path_to_error::deserialize(Value::Object(object))
                 .map(Self)
                 .map_err(|err| ApiError::from(err).into())

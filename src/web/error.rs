@@ -24,6 +24,9 @@ pub enum AppError {
     BadRequest(String),
     #[error("request body too large")]
     PayloadTooLarge,
+    /// The form's body did not arrive within `BODY_TIMEOUT_SECS`.
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     #[error("the database is unavailable")]
     Unavailable(#[source] DbError),
     /// The request's query used up its budget and was stopped.
@@ -58,6 +61,11 @@ impl AppError {
             Self::PayloadTooLarge => (
                 "Too much data",
                 "The form sent more data than this site accepts (64 KB).".into(),
+            ),
+            Self::RequestTimeout => (
+                "The form took too long to arrive",
+                "The connection was too slow to send the form in time. Please submit it again."
+                    .into(),
             ),
             Self::Unavailable(_) => (
                 "Temporarily unavailable",
@@ -106,6 +114,7 @@ impl ResponseError for AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Unavailable(_) | Self::TooSlow(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -126,15 +135,16 @@ impl ResponseError for AppError {
             title,
             message,
         };
+        let mut response = HttpResponse::build(status);
+        if matches!(self, Self::RequestTimeout) {
+            // The rest of the body may still be on its way: drop the connection.
+            response.force_close();
+        }
         match page.render() {
-            Ok(body) => HttpResponse::build(status)
-                .content_type(ContentType::html())
-                .body(body),
+            Ok(body) => response.content_type(ContentType::html()).body(body),
             Err(err) => {
                 tracing::error!("cannot render the error page: {err}");
-                HttpResponse::build(status)
-                    .content_type(ContentType::plaintext())
-                    .body(title)
+                response.content_type(ContentType::plaintext()).body(title)
             }
         }
     }

@@ -119,3 +119,134 @@ async fn a_search_without_letters_or_digits_asks_for_one_and_reads_nothing() {
         Some(SEARCH_NEEDS_WORDS)
     );
 }
+
+/// Opens a connection, sends the head of a POST whose body says it is 1,000
+/// bytes long, and then sends one byte of it every 100 ms until the server
+/// stops taking them. Returns the reading half.
+async fn trickle(app: &TestApp, path: &str, content_type: &str) -> tokio::net::tcp::OwnedReadHalf {
+    use tokio::io::AsyncWriteExt;
+    let address = app.address.trim_start_matches("http://");
+    let stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    let (reader, mut writer) = stream.into_split();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\n\
+         Content-Length: 1000\r\n\r\n"
+    );
+    writer.write_all(head.as_bytes()).await.expect("send head");
+    tokio::spawn(async move {
+        for _ in 0..1000 {
+            if writer.write_all(b"a").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    reader
+}
+
+/// Everything the server sends until it closes the connection (a reset
+/// after the response counts as closing), or `None` if it keeps it open
+/// longer than `wait`.
+async fn read_until_closed(
+    reader: &mut tokio::net::tcp::OwnedReadHalf,
+    wait: Duration,
+) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let read = async {
+        let mut chunk = [0u8; 4096];
+        loop {
+            match reader.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received.extend_from_slice(&chunk[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(wait, read).await.ok()?;
+    Some(String::from_utf8_lossy(&received).into_owned())
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_arrive_in_time_gets_408_and_its_connection_is_closed() {
+    let deadline = Duration::from_secs(1);
+    let app = spawn_app_with(|settings| settings.body_timeout = deadline).await;
+    for (path, content_type, says) in [
+        (
+            "/create/",
+            "application/x-www-form-urlencoded",
+            "The form took too long to arrive",
+        ),
+        (
+            "/api/students",
+            "application/json",
+            "\"error\":\"the request body did not arrive in time; send it again\"",
+        ),
+        (
+            "/1/delete/",
+            "application/x-www-form-urlencoded",
+            "The form took too long to arrive",
+        ),
+    ] {
+        let started = Instant::now();
+        let mut reader = trickle(&app, path, content_type).await;
+        let response = read_until_closed(&mut reader, deadline + Duration::from_secs(4))
+            .await
+            .unwrap_or_else(|| panic!("{path}: no answer, or the connection stayed open"));
+        let elapsed = started.elapsed();
+        assert!(response.starts_with("HTTP/1.1 408"), "{path}: {response}");
+        assert!(response.contains(says), "{path}: {response}");
+        assert!(
+            elapsed >= deadline - Duration::from_millis(100),
+            "{path}: answered before the deadline, after {elapsed:?}"
+        );
+    }
+
+    // Many trickling clients at once: the app keeps answering the others.
+    let mut trickling = Vec::new();
+    for _ in 0..100 {
+        trickling.push(trickle(&app, "/create/", "application/x-www-form-urlencoded").await);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    for path in ["/healthz", "/", "/api/students"] {
+        let response = client.get(app.url(path)).send().await.expect(path);
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn connections_past_the_cap_wait_for_a_free_one_and_the_body_deadline_frees_them() {
+    // actix caps connections per worker, one worker per CPU: one each.
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let deadline = Duration::from_secs(1);
+    let app = spawn_app_with(|settings| {
+        settings.body_timeout = deadline;
+        settings.max_connections = workers;
+    })
+    .await;
+    let mut trickling = Vec::new();
+    for _ in 0..workers {
+        trickling.push(trickle(&app, "/create/", "application/x-www-form-urlencoded").await);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let started = Instant::now();
+    let response = reqwest::Client::builder()
+        .timeout(deadline + Duration::from_secs(4))
+        .build()
+        .unwrap()
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("/healthz answers once a trickling client is cut off");
+    assert_eq!(response.status(), StatusCode::OK);
+    let waited = started.elapsed();
+    assert!(
+        waited >= deadline / 2,
+        "every connection was taken, yet /healthz was answered at once ({waited:?}): no cap"
+    );
+}
