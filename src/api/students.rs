@@ -46,7 +46,12 @@ pub async fn list(
     let params = list_params(&query)?;
     let list = {
         let params = params.clone();
-        db.run(move |conn| queries::list(conn, &params)).await
+        if params.search.is_some() {
+            db.run_search(move |conn| queries::list(conn, &params))
+                .await
+        } else {
+            db.run(move |conn| queries::list(conn, &params)).await
+        }
     };
     let list = match list {
         Ok(list) => list,

@@ -18,6 +18,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{Pool, PooledConnection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use tokio::sync::Semaphore;
 
 use crate::config::{DatabaseLocation, DatabaseSettings};
 pub use connection::AnyConnection;
@@ -41,6 +42,10 @@ pub enum DbError {
     Query(#[source] DieselError),
     #[error("the blocking database task was cancelled")]
     Cancelled,
+    /// Every search lane stayed taken for as long as a request waits for a
+    /// connection.
+    #[error("too many searches are running")]
+    Busy,
     /// The work used up the query budget (`QUERY_TIMEOUT_MS`) and was
     /// stopped: a search that matched too much, typically.
     #[error("the query took longer than its budget and was stopped")]
@@ -75,8 +80,16 @@ impl DbError {
     /// The database is down or unreachable, as opposed to a query that failed:
     /// worth a "try again shortly" rather than an error report.
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, Self::Unavailable(_) | Self::ConnectionLost(_))
+        matches!(
+            self,
+            Self::Unavailable(_) | Self::ConnectionLost(_) | Self::Busy
+        )
     }
+}
+
+/// A quarter of the pool (2 of the default 8), at least one.
+fn search_lanes(pool_size: u32) -> usize {
+    (pool_size as usize / 4).max(1)
 }
 
 /// A cloneable handle on the pool.
@@ -92,6 +105,12 @@ pub struct Database {
     write_turn: Option<Arc<Mutex<()>>>,
     /// How long a request's work may hold its connection.
     query_timeout: Option<Duration>,
+    /// Searches are the one request whose cost a client chooses. Letting
+    /// only a few run at once leaves the other connections (and CPU time)
+    /// to page reads, however many clients search.
+    search_lanes: Arc<Semaphore>,
+    /// How long a search waits for a lane: as long as for a connection.
+    lane_timeout: Duration,
 }
 
 impl Database {
@@ -111,6 +130,12 @@ impl Database {
             pool,
             write_turn: is_sqlite.then(Arc::default),
             query_timeout: settings.query_timeout,
+            search_lanes: Arc::new(Semaphore::new(search_lanes(settings.pool_size))),
+            lane_timeout: if is_sqlite {
+                POOL_TIMEOUT
+            } else {
+                POSTGRES_POOL_TIMEOUT
+            },
         })
     }
 
@@ -132,6 +157,22 @@ impl Database {
         })
         .await
         .map_err(|_| E::from(DbError::Cancelled))?
+    }
+
+    /// Like [`Database::run`], for a search: it first waits for one of the
+    /// few search lanes, so searches can never take every connection.
+    pub async fn run_search<F, T, E>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let _lane = actix_web::rt::time::timeout(self.lane_timeout, self.search_lanes.acquire())
+            .await
+            .map_err(|_| DbError::Busy)?
+            // Never closed.
+            .map_err(|_| DbError::Busy)?;
+        self.run(work).await
     }
 
     /// Like [`Database::run`], for work that writes: on SQLite it waits for
