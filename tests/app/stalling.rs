@@ -250,3 +250,34 @@ async fn connections_past_the_cap_wait_for_a_free_one_and_the_body_deadline_free
         "every connection was taken, yet /healthz was answered at once ({waited:?}): no cap"
     );
 }
+
+#[tokio::test]
+async fn a_page_read_is_answered_while_many_clients_search_at_once() {
+    // Pool of 4: searches get one lane, page reads the other connections.
+    let app = spawn_app_with(|settings| settings.database.pool_size = 4).await;
+    seed::seed(&mut app.db(), 20_000).expect("seed");
+    let searches: Vec<_> = (0..8)
+        .map(|_| {
+            let client = client();
+            let url = app.url(&format!("/?q={}&page=400", search_for_everything()));
+            tokio::spawn(async move { client.get(url).send().await.map(|r| r.status()) })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for _ in 0..3 {
+        let started = Instant::now();
+        assert_eq!(app.get("/2/").await.status(), StatusCode::OK);
+        let waited = started.elapsed();
+        assert!(
+            waited < Duration::from_millis(500),
+            "a student's page took {waited:?} while others searched"
+        );
+    }
+    for search in searches {
+        let status = search.await.unwrap().expect("search answered");
+        assert!(
+            status == StatusCode::OK || status == StatusCode::SERVICE_UNAVAILABLE,
+            "{status}"
+        );
+    }
+}
