@@ -10,7 +10,7 @@ use actix_session::config::CookieContentSecurity;
 use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::middleware::{DefaultHeaders, Logger};
+use actix_web::middleware::{DefaultHeaders, Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use actix_web_flash_messages::storage::SessionMessageStore;
 use actix_web_flash_messages::{FlashMessagesFramework, Level};
@@ -22,7 +22,7 @@ use crate::config::Settings;
 use crate::database::Database;
 use crate::routes;
 use crate::web::AppError;
-use crate::web::deadline::BodyDeadline;
+use crate::web::deadline::{self, BodyDeadline};
 use crate::web::headers::security_headers;
 
 /// The largest form body accepted.
@@ -120,6 +120,7 @@ fn serve(
             .wrap(sessions)
             .wrap(security_headers())
             .wrap(Logger::new("%r %s %Dms"))
+            .wrap(from_fn(deadline::close_after_unread_body))
             .app_data(database.clone())
             .app_data(web::PayloadConfig::new(FORM_LIMIT))
             .app_data(BodyDeadline(body_timeout))
