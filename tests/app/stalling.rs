@@ -267,7 +267,7 @@ async fn a_page_read_is_answered_while_many_clients_search_at_once() {
     // Pool of 4: searches get one lane, page reads the other connections.
     let app = spawn_app_with(|settings| settings.database.pool_size = 4).await;
     seed::seed(&mut app.db(), 20_000).expect("seed");
-    let searches: Vec<_> = (0..8)
+    let searches: Vec<_> = (0..16)
         .map(|_| {
             let client = client();
             let url = app.url(&format!("/?q={}&page=400", search_for_everything()));
