@@ -30,7 +30,10 @@
 # connections, and prints, per backend, requests/s, p50/p99 latency, the
 # ratio to that backend's /healthz measured in the same run, non-2xx/3xx
 # counts and the server's peak memory (the app's process only: PostgreSQL's
-# own processes are not counted).
+# own processes are not counted). Last, the stall scenarios: 16 connections
+# loop on a search while one more reads a student's page; the reader's row is
+# the one to watch (non-2xx in a flood row are searches stopped at the query
+# budget, 503).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -199,6 +202,43 @@ run search "/?q=$term"
 run student "/$some_id/"
 run create_form /create/
 run create_post /create/ create
+
+# One client must not stall everyone: 16 connections loop on the most
+# expensive search found (50 one-letter words that each match every student,
+# a page deep in the result; about 1 s of work alone, stopped at the query
+# budget under load) while one more connection reads a student's page. The
+# reader's latency is the figure that matters (target: p99 < 100 ms).
+heavy_term=$(printf 'e%%20%.0s' $(seq 1 49))e
+stall() { # name search-path [shown-path]: the flood and the reader, on every backend in turn
+  local name=$1 path=$2 shown=${3:-$2} b
+  for b in "${backends[@]}"; do
+    # --timeout: a search may take its whole budget; wrk's default (2 s)
+    # would count those as socket errors rather than latencies.
+    wrk -t "$threads" -c 16 -d "${duration}s" --timeout 10s --latency "${base[$b]}$path" \
+      > "$work/$name-flood-$b.txt" 2>&1 &
+    local flood=$!
+    sleep 1 # the flood is under way before the reader starts
+    wrk -t 1 -c 1 -d "$(( duration > 2 ? duration - 2 : 1 ))s" --latency "${base[$b]}/$some_id/" \
+      > "$work/$name-reader-$b.txt" 2>&1
+    wait "$flood"
+    local part file rps p50 p99 bad errors
+    for part in flood reader; do
+      file="$work/$name-$part-$b.txt"
+      rps=$(awk '/^Requests\/sec/ { print $2 }' "$file")
+      p50=$(awk '$1 == "50%" { print $2 }' "$file")
+      p99=$(awk '$1 == "99%" { print $2 }' "$file")
+      bad=$(awk -F': *' '/Non-2xx or 3xx/ { print $2 }' "$file")
+      errors=$(awk '/Socket errors/ { print $0 }' "$file")
+      if [ "$part" = flood ]; then
+        echo "$name (16 searching)|$b|$shown|$rps|$p50|$p99|${bad:-0}|${errors:-}" >> "$work/results"
+      else
+        echo "$name (1 reading meanwhile)|$b|/$some_id/|$rps|$p50|$p99|${bad:-0}|${errors:-}" >> "$work/results"
+      fi
+    done
+  done
+}
+stall stall_heavy "/?q=$heavy_term&page=2000" "/?q=e%20e%20…(50 e's)&page=2000"
+stall stall_punctuation "/?q=-"
 
 declare -A peak_kb created healthz_rps
 for b in "${backends[@]}"; do

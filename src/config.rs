@@ -31,7 +31,16 @@ pub struct Settings {
     pub trust_proxy: bool,
     /// A session older than this is treated as empty.
     pub session_max_age: Duration,
+    /// How long a request body may take to arrive (`BODY_TIMEOUT_SECS`).
+    pub body_timeout: Duration,
+    /// Open connections at most, across all workers (`MAX_CONNECTIONS`).
+    pub max_connections: usize,
 }
+
+/// Well below the usual limit of 1,024 open files, which also has to hold
+/// the database's files and connections: past it, new connections wait to be
+/// accepted instead of the process failing to open anything.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 #[derive(Debug, Clone)]
 pub struct DatabaseSettings {
@@ -39,6 +48,9 @@ pub struct DatabaseSettings {
     pub pool_size: u32,
     /// Log every SQL statement (Flask-SQLAlchemy's `SQLALCHEMY_ECHO`).
     pub log_sql: bool,
+    /// The longest a request's query may hold its connection; `None` (set
+    /// with `QUERY_TIMEOUT_MS=0`) lets queries run as long as they take.
+    pub query_timeout: Option<Duration>,
 }
 
 impl DatabaseSettings {
@@ -48,6 +60,7 @@ impl DatabaseSettings {
             location,
             pool_size: 8,
             log_sql: false,
+            query_timeout: Some(DEFAULT_QUERY_TIMEOUT),
         }
     }
 }
@@ -123,6 +136,11 @@ fn redact_password(url: &str) -> String {
     redacted
 }
 
+/// Long enough for any search a person means to make (the slowest sensible
+/// ones take a few hundred milliseconds at 100,000 students), short enough
+/// that one client cannot hold connections for long.
+pub const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// The secret must be long enough to derive cookie keys from; counted in
 /// characters (each at least a byte), as people count.
 pub const MIN_SECRET_KEY_LEN: usize = 32;
@@ -158,6 +176,12 @@ impl Settings {
             bail!("DATABASE_POOL_SIZE must be at least 1");
         }
         let log_sql = parse_bool(get("LOG_SQL"), "LOG_SQL")?;
+        let query_timeout_ms: u64 = parse_or(
+            get("QUERY_TIMEOUT_MS"),
+            "QUERY_TIMEOUT_MS",
+            DEFAULT_QUERY_TIMEOUT.as_millis() as u64,
+        )?;
+        let query_timeout = (query_timeout_ms > 0).then(|| Duration::from_millis(query_timeout_ms));
         let secure_cookies = parse_bool(get("COOKIE_SECURE"), "COOKIE_SECURE")?;
         let secret_key = get("SECRET_KEY").map(SecretString::from);
         if let Some(key) = &secret_key
@@ -194,6 +218,22 @@ impl Settings {
         if session_max_age.is_zero() {
             bail!("SESSION_MAX_AGE_SECS must be at least 1");
         }
+        let body_timeout = Duration::from_secs(parse_or(
+            get("BODY_TIMEOUT_SECS"),
+            "BODY_TIMEOUT_SECS",
+            crate::web::deadline::DEFAULT_BODY_TIMEOUT.as_secs(),
+        )?);
+        if body_timeout.is_zero() {
+            bail!("BODY_TIMEOUT_SECS must be at least 1");
+        }
+        let max_connections = parse_or(
+            get("MAX_CONNECTIONS"),
+            "MAX_CONNECTIONS",
+            DEFAULT_MAX_CONNECTIONS,
+        )?;
+        if max_connections == 0 {
+            bail!("MAX_CONNECTIONS must be at least 1");
+        }
 
         Ok(Self {
             host,
@@ -202,6 +242,7 @@ impl Settings {
                 location,
                 pool_size,
                 log_sql,
+                query_timeout,
             },
             secret_key,
             secure_cookies,
@@ -210,6 +251,8 @@ impl Settings {
             allowed_hosts,
             trust_proxy,
             session_max_age,
+            body_timeout,
+            max_connections,
         })
     }
 }
@@ -406,6 +449,43 @@ mod tests {
         assert_eq!(set.session_max_age, Duration::from_secs(600));
         assert!(settings(&[("SESSION_MAX_AGE_SECS", "0")]).is_err());
         assert!(settings(&[("TRUST_PROXY", "maybe")]).is_err());
+    }
+
+    #[test]
+    fn query_timeout_defaults_to_two_seconds_and_zero_turns_it_off() {
+        assert_eq!(
+            settings(&[]).unwrap().database.query_timeout,
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            settings(&[("QUERY_TIMEOUT_MS", "250")])
+                .unwrap()
+                .database
+                .query_timeout,
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(
+            settings(&[("QUERY_TIMEOUT_MS", "0")])
+                .unwrap()
+                .database
+                .query_timeout,
+            None
+        );
+        assert!(settings(&[("QUERY_TIMEOUT_MS", "-1")]).is_err());
+        assert!(settings(&[("QUERY_TIMEOUT_MS", "2s")]).is_err());
+    }
+
+    #[test]
+    fn body_timeout_and_connection_cap_have_defaults_and_refuse_zero() {
+        let defaults = settings(&[]).unwrap();
+        assert_eq!(defaults.body_timeout, Duration::from_secs(10));
+        assert_eq!(defaults.max_connections, 512);
+        let set = settings(&[("BODY_TIMEOUT_SECS", "3"), ("MAX_CONNECTIONS", "100")]).unwrap();
+        assert_eq!(set.body_timeout, Duration::from_secs(3));
+        assert_eq!(set.max_connections, 100);
+        assert!(settings(&[("BODY_TIMEOUT_SECS", "0")]).is_err());
+        assert!(settings(&[("MAX_CONNECTIONS", "0")]).is_err());
+        assert!(settings(&[("MAX_CONNECTIONS", "lots")]).is_err());
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::config::Settings;
 use crate::database::Database;
 use crate::routes;
 use crate::web::AppError;
+use crate::web::deadline::{self, BodyDeadline};
 use crate::web::headers::security_headers;
 use crate::web::hosts::{self, HostPolicy};
 use crate::web::session;
@@ -107,6 +108,7 @@ fn serve(
         settings.trust_proxy,
     ));
     let session_max_age = web::Data::new(session::MaxAge(settings.session_max_age));
+    let body_timeout = settings.body_timeout;
 
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
@@ -134,10 +136,12 @@ fn serve(
             .wrap(from_fn(hosts::check_host))
             .wrap(security_headers())
             .wrap(Logger::new("%r %s %Dms"))
+            .wrap(from_fn(deadline::close_after_unread_body))
             .app_data(database.clone())
             .app_data(hosts.clone())
             .app_data(session_max_age.clone())
             .app_data(web::PayloadConfig::new(FORM_LIMIT))
+            .app_data(BodyDeadline(body_timeout))
             .app_data(web::PathConfig::default().error_handler(|err, _| AppError::from(err).into()))
             .app_data(
                 web::QueryConfig::default().error_handler(|err, _| AppError::from(err).into()),
@@ -152,9 +156,16 @@ fn serve(
     // once than the pool has connections: more threads would only wait for
     // one, each holding its own stack and allocator arena.
     .worker_max_blocking_threads(settings.database.pool_size as usize)
+    // The cap is per worker; actix starts one worker per available CPU.
+    .max_connections(settings.max_connections.div_ceil(worker_count()))
     .shutdown_timeout(settings.shutdown_timeout.as_secs())
     .run();
     Ok(server)
+}
+
+/// The number of workers actix starts by default.
+fn worker_count() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// Signs the session and flash cookies.

@@ -28,6 +28,9 @@ pub struct ListingView {
     pub summary: String,
     /// Set when the requested page did not exist.
     pub notice: Option<String>,
+    /// Why the search found no students without being run, or was stopped:
+    /// shown instead of "No students match".
+    pub search_problem: Option<&'static str>,
     pub headers: Vec<SortHeader>,
     pub pages: Vec<PageLink>,
     pub clear_search_href: String,
@@ -172,6 +175,7 @@ impl ListingView {
             notice: pagination.requested_past_end.map(|requested| {
                 format!("There is no page {requested}; this is the last page, {last}.")
             }),
+            search_problem: None,
             headers,
             pages,
             clear_search_href: index_url(&without_search, 1, params.sort, params.direction),

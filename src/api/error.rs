@@ -64,11 +64,20 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("request body too large")]
     PayloadTooLarge,
+    /// The body did not arrive within `BODY_TIMEOUT_SECS`.
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     #[error("the database is unavailable")]
     Unavailable(#[source] DbError),
     /// A write the database did not store; nothing of it remains.
     #[error("the change was not saved")]
     NotSaved(#[source] DbError),
+    /// The request's query used up its budget and was stopped.
+    #[error("the request took too long")]
+    TooSlow(#[source] DbError),
+    /// A listing's search used up the query budget.
+    #[error("the search matched too much")]
+    SearchTooBroad(#[source] DbError),
     #[error("unexpected error")]
     Unexpected(#[source] anyhow::Error),
 }
@@ -109,6 +118,10 @@ impl ApiError {
                 BTreeMap::new(),
             ),
             Self::PayloadTooLarge => (too_large_message(), BTreeMap::new()),
+            Self::RequestTimeout => (
+                "the request body did not arrive in time; send it again".into(),
+                BTreeMap::new(),
+            ),
             Self::Unavailable(_) => (
                 "the database is not answering right now; please try again in a moment".into(),
                 BTreeMap::new(),
@@ -117,6 +130,16 @@ impl ApiError {
                 "the change was not saved: the database could not store it; \
                  nothing was changed, please try again"
                     .into(),
+                BTreeMap::new(),
+            ),
+            Self::TooSlow(_) => (
+                "the request needed more work than this API allows for one request; \
+                 please try again in a moment"
+                    .into(),
+                BTreeMap::new(),
+            ),
+            Self::SearchTooBroad(_) => (
+                crate::students::listing::SEARCH_TOO_BROAD.into(),
                 BTreeMap::new(),
             ),
             Self::Unexpected(_) => (
@@ -153,7 +176,11 @@ impl ResponseError for ApiError {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unavailable(_) | Self::NotSaved(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::Unavailable(_)
+            | Self::NotSaved(_)
+            | Self::TooSlow(_)
+            | Self::SearchTooBroad(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -164,6 +191,8 @@ impl ResponseError for ApiError {
             Self::Unexpected(_) | Self::Unavailable(_) | Self::NotSaved(_)
         ) {
             tracing::error!("{self:?}");
+        } else if matches!(self, Self::TooSlow(_) | Self::SearchTooBroad(_)) {
+            tracing::warn!("{self:?}");
         }
         let mut response = HttpResponse::build(self.status_code());
         match self {
@@ -172,6 +201,10 @@ impl ResponseError for ApiError {
             }
             Self::PreconditionFailed { current } => {
                 response.insert_header((ETAG, conditional::etag(*current)));
+            }
+            // The rest of the body may still be on its way: drop the connection.
+            Self::RequestTimeout => {
+                response.force_close();
             }
             _ => {}
         }
@@ -185,6 +218,8 @@ impl From<DbError> for ApiError {
             Self::Unavailable(err)
         } else if err.is_not_saved() {
             Self::NotSaved(err)
+        } else if matches!(err, DbError::TooSlow(_)) {
+            Self::TooSlow(err)
         } else {
             Self::Unexpected(err.into())
         }

@@ -30,6 +30,7 @@ use crate::students::validation::{
     refused_in_bio_class, refused_in_line_class,
 };
 use crate::students::{Student, StudentDraft};
+use crate::web::deadline;
 
 /// A stored student, every column.
 #[derive(Debug, Serialize, ToSchema)]
@@ -142,9 +143,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         // The scope's JsonConfig applies: size limit, content type, error shape.
-        let object = web::Json::<serde_json::Map<String, Value>>::from_request(req, payload);
+        let object = deadline::read_within(
+            req,
+            web::Json::<serde_json::Map<String, Value>>::from_request(req, payload),
+        );
         Box::pin(async move {
-            let object = object.await?.into_inner();
+            let object = object
+                .await
+                .map_err(|_| ApiError::RequestTimeout)??
+                .into_inner();
             serde_path_to_error::deserialize(Value::Object(object))
                 .map(Self)
                 .map_err(|err| ApiError::from(err).into())

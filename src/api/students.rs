@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use super::conditional;
 use super::error::{ApiError, BODY_LIMIT, ErrorBody, too_large_message};
 use super::json::{JsonBody, ListQuery, StudentInput, StudentPage, StudentPatch, StudentRecord};
-use crate::database::Database;
+use crate::database::{Database, DbError};
 use crate::students::listing::{DEFAULT_PER_PAGE, Direction, ListParams, MAX_PER_PAGE, SortKey};
 use crate::students::{Student, StudentDraft, queries};
 
@@ -41,6 +41,11 @@ const PRIVATE: &str = "private, no-cache";
             body = ErrorBody,
             example = json!({"error": "invalid query parameters",
                              "fields": {"per_page": "must be a whole number from 1 to 100"}})),
+        (status = 503, description = "The search needed more work than one request may \
+            take (`QUERY_TIMEOUT_MS`), or the database is not answering.",
+            body = ErrorBody,
+            example = json!({"error": "That search matched too much; add more letters.",
+                             "fields": {}})),
     )
 )]
 pub async fn list(
@@ -50,7 +55,19 @@ pub async fn list(
     let params = list_params(&query)?;
     let list = {
         let params = params.clone();
-        db.run(move |conn| queries::list(conn, &params)).await?
+        if params.search.is_some() {
+            db.run_search(move |conn| queries::list(conn, &params))
+                .await
+        } else {
+            db.run(move |conn| queries::list(conn, &params)).await
+        }
+    };
+    let list = match list {
+        Ok(list) => list,
+        Err(err @ DbError::TooSlow(_)) if params.search.is_some() => {
+            return Err(ApiError::SearchTooBroad(err));
+        }
+        Err(err) => return Err(err.into()),
     };
     let pagination = list.pagination;
     let page = StudentPage {

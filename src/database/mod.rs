@@ -5,6 +5,7 @@
 //! SQLite (a file, the default) and PostgreSQL (for several app instances on
 //! one database) are both built in; `DATABASE_URL` picks one at start-up.
 
+mod budget;
 mod connection;
 mod migrations;
 mod pool;
@@ -15,9 +16,11 @@ use std::time::{Duration, Instant};
 
 use actix_web::web;
 use anyhow::Context;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{Pool, PooledConnection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use tokio::sync::Semaphore;
 
 use crate::config::{DatabaseLocation, DatabaseSettings};
 pub use connection::AnyConnection;
@@ -51,6 +54,14 @@ pub enum DbError {
     FileReplaced(String),
     #[error("the blocking database task was cancelled")]
     Cancelled,
+    /// Every search lane stayed taken for as long as a request waits for a
+    /// connection.
+    #[error("too many searches are running")]
+    Busy,
+    /// The work used up the query budget (`QUERY_TIMEOUT_MS`) and was
+    /// stopped: a search that matched too much, typically.
+    #[error("the query took longer than its budget and was stopped")]
+    TooSlow(#[source] DieselError),
 }
 
 impl From<DieselError> for DbError {
@@ -71,6 +82,11 @@ impl From<DieselError> for DbError {
             {
                 Self::NotSaved(err)
             }
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, ref info)
+                if stopped_by_budget(info.message()) =>
+            {
+                Self::TooSlow(err)
+            }
             err => Self::Query(err),
         }
     }
@@ -81,12 +97,21 @@ const SQLITE_REFUSED_WRITES: &[&str] = &[
     "database or disk is full",
     "attempt to write a readonly database",
 ];
+/// SQLite's progress handler interrupts only for the budget; PostgreSQL says
+/// "canceling statement due to statement timeout" (in English: and in any
+/// language, its deadline has then passed).
+fn stopped_by_budget(message: &str) -> bool {
+    message == "interrupted" || message.contains("statement timeout") || budget::spent()
+}
 
 impl DbError {
     /// The database is down or unreachable, as opposed to a query that failed:
     /// worth a "try again shortly" rather than an error report.
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, Self::Unavailable(_) | Self::ConnectionLost(_))
+        matches!(
+            self,
+            Self::Unavailable(_) | Self::ConnectionLost(_) | Self::Busy
+        )
     }
 
     /// A write that was not stored and left nothing behind: the user may
@@ -94,6 +119,11 @@ impl DbError {
     pub fn is_not_saved(&self) -> bool {
         matches!(self, Self::NotSaved(_) | Self::FileReplaced(_))
     }
+}
+
+/// A quarter of the pool (2 of the default 8), at least one.
+fn search_lanes(pool_size: u32) -> usize {
+    (pool_size as usize / 4).max(1)
 }
 
 /// A cloneable handle on the pool.
@@ -111,6 +141,14 @@ pub struct Database {
     file: Option<Arc<DatabaseFile>>,
     /// When [`Database::ping`] last proved that a write commits.
     write_probe: Arc<Mutex<WriteProbe>>,
+    /// How long a request's work may hold its connection.
+    query_timeout: Option<Duration>,
+    /// Searches are the one request whose cost a client chooses. Letting
+    /// only a few run at once leaves the other connections (and CPU time)
+    /// to page reads, however many clients search.
+    search_lanes: Arc<Semaphore>,
+    /// How long a search waits for a lane: as long as for a connection.
+    lane_timeout: Duration,
 }
 
 /// How long a successful write probe vouches for the database. `/healthz` is
@@ -150,6 +188,10 @@ impl Database {
     /// Opens (creating if needed) the database, applies pending migrations
     /// and builds the pool. Blocking: call it at start-up.
     pub fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+        let is_sqlite = matches!(settings.location, DatabaseLocation::Sqlite(_));
+        if is_sqlite && settings.query_timeout.is_some() {
+            budget::install_sqlite_handler();
+        }
         let applied = migrate(settings)?;
         if !applied.is_empty() {
             tracing::info!("applied migrations: {}", applied.join(", "));
@@ -161,14 +203,22 @@ impl Database {
         };
         Ok(Self {
             pool,
-            write_turn: file.is_some().then(Arc::default),
+            write_turn: is_sqlite.then(Arc::default),
             file,
             write_probe: Arc::default(),
+            query_timeout: settings.query_timeout,
+            search_lanes: Arc::new(Semaphore::new(search_lanes(settings.pool_size))),
+            lane_timeout: if is_sqlite {
+                POOL_TIMEOUT
+            } else {
+                POSTGRES_POOL_TIMEOUT
+            },
         })
     }
 
     /// Runs `work` with a pooled connection on actix's blocking thread pool, so
-    /// a slow query or a busy wait never stalls an async worker.
+    /// a slow query or a busy wait never stalls an async worker. Past the
+    /// query budget its query is stopped and fails with [`DbError::TooSlow`].
     pub async fn run<F, T, E>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
@@ -176,12 +226,30 @@ impl Database {
         E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let budget = self.query_timeout;
         web::block(move || {
             let mut conn = pool.get().map_err(DbError::Unavailable)?;
+            let _budget = budget::Budget::start(budget);
             work(&mut conn)
         })
         .await
         .map_err(|_| E::from(DbError::Cancelled))?
+    }
+
+    /// Like [`Database::run`], for a search: it first waits for one of the
+    /// few search lanes, so searches can never take every connection.
+    pub async fn run_search<F, T, E>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let _lane = actix_web::rt::time::timeout(self.lane_timeout, self.search_lanes.acquire())
+            .await
+            .map_err(|_| DbError::Busy)?
+            // Never closed.
+            .map_err(|_| DbError::Busy)?;
+        self.run(work).await
     }
 
     /// Like [`Database::run`], for work that writes: on SQLite it waits for
@@ -197,6 +265,10 @@ impl Database {
         let pool = self.pool.clone();
         let write_turn = self.write_turn.clone();
         let file = self.file.clone();
+        // A SQLite writer may first wait up to BUSY_TIMEOUT for another
+        // process's lock, a wait that runs no instructions but passes time;
+        // the budget is for the work after it.
+        let budget = self.query_timeout.map(|budget| budget + BUSY_TIMEOUT);
         web::block(move || {
             // A writer that panicked leaves no half-done state behind the
             // lock (its transaction rolled back), so a poisoned lock is fine.
@@ -207,6 +279,7 @@ impl Database {
                 file.check()?;
             }
             let mut conn = pool.get().map_err(DbError::Unavailable)?;
+            let _budget = budget::Budget::start(budget);
             work(&mut conn)
         })
         .await
@@ -214,8 +287,14 @@ impl Database {
     }
 
     /// A connection for blocking code outside request handling (CLI commands).
+    /// The query budget is for requests: a bulk load may take longer, so
+    /// PostgreSQL's `statement_timeout` is lifted on this connection.
     pub fn connection(&self) -> Result<PooledConnection<ConnectionManager>, DbError> {
-        self.pool.get().map_err(DbError::Unavailable)
+        let mut conn = self.pool.get().map_err(DbError::Unavailable)?;
+        if let AnyConnection::Postgresql(pg) = &mut *conn {
+            pg.batch_execute("SET statement_timeout = 0")?;
+        }
+        Ok(conn)
     }
 
     /// Answers whether the database answers a read and takes a write. The

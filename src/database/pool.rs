@@ -30,6 +30,7 @@ pub(super) fn build(settings: &DatabaseSettings) -> anyhow::Result<DbPool> {
         .max_size(settings.pool_size)
         .connection_customizer(Box::new(ConnectionSetup {
             log_sql: settings.log_sql,
+            statement_timeout: settings.query_timeout,
         }));
     let builder = match location {
         // A file does not drop connections; checking each checkout would add
@@ -52,6 +53,8 @@ pub(super) fn build(settings: &DatabaseSettings) -> anyhow::Result<DbPool> {
 #[derive(Debug)]
 struct ConnectionSetup {
     log_sql: bool,
+    /// PostgreSQL's share of the query budget (SQLite's is in `budget`).
+    statement_timeout: Option<Duration>,
 }
 
 impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for ConnectionSetup {
@@ -65,7 +68,13 @@ impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for ConnectionSetup
             ),
             // Timestamps are stored without a zone and mean UTC; `now()` is
             // converted to the session's zone when stored, so that must be UTC.
-            AnyConnection::Postgresql(_) => "SET TIME ZONE 'UTC';".to_owned(),
+            // statement_timeout is the query budget: the server cancels a
+            // statement that runs longer (0 means never).
+            AnyConnection::Postgresql(_) => format!(
+                "SET TIME ZONE 'UTC'; SET statement_timeout = {};",
+                self.statement_timeout
+                    .map_or(0, |timeout| timeout.as_millis())
+            ),
         };
         conn.batch_execute(&setup)
             .map_err(diesel::r2d2::Error::QueryError)?;

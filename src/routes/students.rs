@@ -12,7 +12,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::database::{Database, DbError};
-use crate::students::listing::ListParams;
+use crate::pagination::Pagination;
+use crate::students::listing::{ListParams, SEARCH_NEEDS_WORDS, SEARCH_TOO_BROAD};
 use crate::students::{FieldErrors, SaveError, StudentDraft, queries};
 use crate::views::{IndexPage, ListingView, StudentFormPage, StudentPage, StudentView};
 use crate::web::csrf::{CarriesCsrfToken, ProtectedForm};
@@ -92,7 +93,7 @@ pub async fn index(
     db: web::Data<Database>,
     page: Page,
     query: IndexQuery,
-) -> Result<IndexPage, AppError> {
+) -> Result<HttpResponse, AppError> {
     let params = ListParams::parse(
         query.q.as_deref(),
         query.sort.as_deref(),
@@ -100,15 +101,54 @@ pub async fn index(
         query.page.as_deref(),
         query.per_page.as_deref(),
     );
+    // A search that is refused keeps the term in the box, with what to do
+    // instead of a list.
+    let refused = |problem, page| {
+        let mut listing = ListingView::new(&params, &Pagination::new(1, params.per_page, 0));
+        listing.search_problem = Some(problem);
+        IndexPage {
+            page,
+            listing,
+            students: Vec::new(),
+        }
+    };
+    let search = params.search.as_deref();
+    if search.is_some_and(|term| !queries::is_searchable(term)) {
+        return render(StatusCode::OK, &refused(SEARCH_NEEDS_WORDS, page));
+    }
     let list = {
         let params = params.clone();
-        db.run(move |conn| queries::list(conn, &params)).await?
+        if params.search.is_some() {
+            db.run_search(move |conn| queries::list(conn, &params))
+                .await
+        } else {
+            db.run(move |conn| queries::list(conn, &params)).await
+        }
     };
-    Ok(IndexPage {
-        page,
-        listing: ListingView::new(&params, &list.pagination),
-        students: list.students.iter().map(StudentView::from).collect(),
-    })
+    let list = match list {
+        Ok(list) => list,
+        // 503, as for any request the server declined to finish: clients and
+        // crawlers do not take the page for a result, and the same search
+        // may pass when the server is less busy.
+        Err(err @ DbError::TooSlow(_)) if search.is_some() => {
+            tracing::warn!("{:?}", AppError::TooSlow(err));
+            return render(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &refused(SEARCH_TOO_BROAD, page),
+            );
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let listing = ListingView::new(&params, &list.pagination);
+    let students = list.students.iter().map(StudentView::from).collect();
+    render(
+        StatusCode::OK,
+        &IndexPage {
+            page,
+            listing,
+            students,
+        },
+    )
 }
 
 pub async fn show(

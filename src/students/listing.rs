@@ -5,6 +5,10 @@ pub const DEFAULT_PER_PAGE: i64 = 25;
 pub const MAX_PER_PAGE: i64 = 100;
 /// Longer search terms are cut, so a pasted essay cannot cost a slow query.
 pub const MAX_SEARCH_CHARS: usize = 100;
+/// Shown when a search used up the query budget (`QUERY_TIMEOUT_MS`).
+pub const SEARCH_TOO_BROAD: &str = "That search matched too much; add more letters.";
+/// Shown for a search of nothing but punctuation: it has no words to look up.
+pub const SEARCH_NEEDS_WORDS: &str = "Type at least one letter or digit to search.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortKey {

@@ -48,9 +48,16 @@ pub struct StudentList {
     pub pagination: Pagination,
 }
 
-/// Two queries whatever the page size: the count, then the page.
+/// Two queries whatever the page size: the count, then the page; none for a
+/// search with no letters or digits.
 pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList, DbError> {
     let search = params.search.as_deref();
+    if search.is_some_and(|term| !is_searchable(term)) {
+        return Ok(StudentList {
+            students: Vec::new(),
+            pagination: Pagination::new(params.page, params.per_page, 0),
+        });
+    }
     let total: i64 = match search {
         // Kept by triggers: O(1) instead of a scan of every row.
         None => on_backend!(conn, |c| students_count::table
@@ -176,31 +183,6 @@ fn load_page(
     }
 }
 
-/// For a term of nothing but punctuation ("%", "@"): no words to look up, so
-/// look for the characters themselves. (A macro, because the expression's
-/// type names its backend.)
-macro_rules! contains_characters {
-    ($term:expr) => {{
-        let pattern = like_pattern($term);
-        sql::<Bool>("((students.firstname || ' ' || students.lastname) LIKE ")
-            .bind::<Text, _>(pattern.clone())
-            .sql(" ESCAPE '\\' OR students.email LIKE ")
-            .bind::<Text, _>(pattern.clone())
-            .sql(" ESCAPE '\\' OR students.city LIKE ")
-            .bind::<Text, _>(pattern)
-            .sql(" ESCAPE '\\')")
-    }};
-}
-
-/// `50%` → `%50\%%`: the term anywhere, its wildcards taken literally.
-fn like_pattern(term: &str) -> String {
-    let escaped = term
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 type Filter<DB> = Box<dyn BoxableExpression<students::table, DB, SqlType = Bool>>;
 
 /// Search is the one query each backend writes its own way: each has its own
@@ -221,7 +203,7 @@ impl FullTextSearch for SqliteConnection {
                 .bind::<Text, _>(fts5_query(&words))
                 .sql(")"),
             ),
-            None => Box::new(contains_characters!(term)),
+            None => Box::new(matches_nothing()),
         };
         students::table.into_boxed().filter(filter)
     }
@@ -242,10 +224,24 @@ impl FullTextSearch for PgConnection {
                 .bind::<Text, _>(tsquery(&words))
                 .sql("))))"),
             ),
-            None => Box::new(contains_characters!(term)),
+            None => Box::new(matches_nothing()),
         };
         students::table.into_boxed().filter(filter)
     }
+}
+
+/// A term without words matches nothing: looking for punctuation would
+/// mean reading every row. ([`list`] does not even ask.)
+fn matches_nothing() -> diesel::expression::SqlLiteral<Bool> {
+    sql::<Bool>("1 = 0")
+}
+
+/// Whether `term` has something to look up: at least one letter or digit.
+/// One is enough: a one-character word is a prefix that both backends'
+/// indexes answer (FTS5's prefix index, the GIN index's partial match)
+/// without reading the table, and the query budget bounds what it costs.
+pub fn is_searchable(term: &str) -> bool {
+    search_words(term).is_some()
 }
 
 /// The words of a search term: runs of letters and digits.

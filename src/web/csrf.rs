@@ -22,7 +22,7 @@ use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
 use super::hosts::RequestOrigin;
-use super::{AppError, form};
+use super::{AppError, deadline, form};
 
 /// The name of the hidden form field, and of the session entry.
 pub const TOKEN_FIELD: &str = "csrf_token";
@@ -108,14 +108,17 @@ where
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let provenance = check_provenance(req.headers(), req.extensions().get::<RequestOrigin>());
         let is_form = req.content_type().eq_ignore_ascii_case(form::CONTENT_TYPE);
-        let body = web::Bytes::from_request(req, payload);
+        let body = deadline::read_within(req, web::Bytes::from_request(req, payload));
         let session = req.get_session();
         Box::pin(async move {
             provenance?;
             if !is_form {
                 return Err(form::not_a_form().into());
             }
-            let body = body.await.map_err(form::body_error)?;
+            let body = body
+                .await
+                .map_err(|_| AppError::RequestTimeout)?
+                .map_err(form::body_error)?;
             let form: T = form::parse(&body)?;
             verify_token(&session, form.csrf_token())?;
             Ok(Self(form))

@@ -24,11 +24,17 @@ pub enum AppError {
     BadRequest(String),
     #[error("request body too large")]
     PayloadTooLarge,
+    /// The form's body did not arrive within `BODY_TIMEOUT_SECS`.
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     #[error("the database is unavailable")]
     Unavailable(#[source] DbError),
     /// A write the database did not store; nothing of it remains.
     #[error("the change was not saved")]
     NotSaved(#[source] DbError),
+    /// The request's query used up its budget and was stopped.
+    #[error("the request took too long")]
+    TooSlow(#[source] DbError),
     #[error("unexpected error")]
     Unexpected(#[source] anyhow::Error),
 }
@@ -62,6 +68,11 @@ impl AppError {
                     crate::students::validation::BODY_LIMIT / 1024
                 ),
             ),
+            Self::RequestTimeout => (
+                "The form took too long to arrive",
+                "The connection was too slow to send the form in time. Please submit it again."
+                    .into(),
+            ),
             Self::Unavailable(_) => (
                 "Temporarily unavailable",
                 "The database is not answering right now. Please try again in a moment.".into(),
@@ -69,6 +80,12 @@ impl AppError {
             Self::NotSaved(_) => (
                 "Not saved",
                 "The change was not saved: the database could not store it. Nothing was changed; please try again."
+
+                    .into(),
+            ),
+            Self::TooSlow(_) => (
+                "This took too long",
+                "The page needed more work than this site allows for one request. Please try again in a moment."
                     .into(),
             ),
             Self::Unexpected(_) => (
@@ -109,7 +126,10 @@ impl ResponseError for AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unavailable(_) | Self::NotSaved(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::Unavailable(_) | Self::NotSaved(_) | Self::TooSlow(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -121,6 +141,7 @@ impl ResponseError for AppError {
                 tracing::error!("{self:?}")
             }
             Self::Forbidden(reason) => tracing::warn!("request refused: {reason}"),
+            Self::TooSlow(_) => tracing::warn!("{self:?}"),
             _ => {}
         }
         let (title, message) = self.describe();
@@ -130,15 +151,16 @@ impl ResponseError for AppError {
             title,
             message,
         };
+        let mut response = HttpResponse::build(status);
+        if matches!(self, Self::RequestTimeout) {
+            // The rest of the body may still be on its way: drop the connection.
+            response.force_close();
+        }
         match page.render() {
-            Ok(body) => HttpResponse::build(status)
-                .content_type(ContentType::html())
-                .body(body),
+            Ok(body) => response.content_type(ContentType::html()).body(body),
             Err(err) => {
                 tracing::error!("cannot render the error page: {err}");
-                HttpResponse::build(status)
-                    .content_type(ContentType::plaintext())
-                    .body(title)
+                response.content_type(ContentType::plaintext()).body(title)
             }
         }
     }
@@ -150,6 +172,8 @@ impl From<DbError> for AppError {
             Self::Unavailable(err)
         } else if err.is_not_saved() {
             Self::NotSaved(err)
+        } else if matches!(err, DbError::TooSlow(_)) {
+            Self::TooSlow(err)
         } else {
             Self::unexpected(err)
         }

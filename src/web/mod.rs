@@ -2,6 +2,7 @@
 //! per-page context (flash messages, CSRF token) and the security headers.
 
 pub mod csrf;
+pub mod deadline;
 pub mod error;
 pub mod form;
 pub mod headers;

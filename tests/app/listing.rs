@@ -286,10 +286,12 @@ async fn search_syntax_characters_are_plain_text() {
     }
     let (_, html) = app.page(&format!("/?q={}", url_escape("\"100%\""))).await;
     assert_eq!(names(&html).len(), 1);
+    // `%` and `_` are no wildcards: a term with no letter or digit looks
+    // nothing up (see stalling.rs).
     let (_, html) = app.page(&format!("/?q={}", url_escape("%"))).await;
-    assert_eq!(names(&html).len(), 1, "% is a character, not a wildcard");
+    assert!(names(&html).is_empty(), "% is not a wildcard");
     let (_, html) = app.page(&format!("/?q={}", url_escape("_"))).await;
-    assert_eq!(names(&html).len(), 1, "_ is a character, not a wildcard");
+    assert!(names(&html).is_empty(), "_ is not a wildcard");
 }
 
 #[tokio::test]

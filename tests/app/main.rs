@@ -23,5 +23,6 @@ mod migrations;
 mod pages;
 mod sessions;
 mod stale_edit;
+mod stalling;
 mod test_database;
 mod validation;

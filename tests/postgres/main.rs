@@ -39,6 +39,8 @@ mod pages;
 mod sessions;
 #[path = "../app/stale_edit.rs"]
 mod stale_edit;
+#[path = "../app/stalling.rs"]
+mod stalling;
 #[path = "../app/test_database.rs"]
 mod test_database;
 #[path = "../app/validation.rs"]

@@ -1,0 +1,106 @@
+//! The query budget: no request's database work holds its connection for
+//! longer than `QUERY_TIMEOUT_MS`.
+//!
+//! PostgreSQL enforces it itself (`statement_timeout`, set on each pooled
+//! connection). SQLite has no such setting; it calls a progress handler every
+//! [`PROGRESS_STEPS`] virtual-machine instructions, and one that answers
+//! non-zero interrupts the statement. diesel does not expose the raw `sqlite3`
+//! handle, so the handler is installed through `sqlite3_auto_extension`, which
+//! SQLite runs for every connection opened afterwards. It reads the deadline
+//! of the work running on its own thread: [`Database::run`] sets it around
+//! the work, on the blocking thread that runs it.
+//!
+//! [`Database::run`]: super::Database::run
+
+use std::cell::Cell;
+use std::ffi::{c_char, c_int, c_void};
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+use libsqlite3_sys as ffi;
+
+/// About 10-50 µs of work between checks: a statement overruns its deadline
+/// by no more than that, and reading the clock that often costs well under 1%.
+const PROGRESS_STEPS: c_int = 1000;
+
+thread_local! {
+    /// When the work running on this thread must stop; `None` outside request
+    /// work (start-up, the CLI, r2d2's own threads), which is never stopped.
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// Registers the SQLite progress handler for every connection opened from now
+/// on. Call before the pool opens its first connection.
+pub(super) fn install_sqlite_handler() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        // SAFETY: `register` has the signature SQLite expects of an automatic
+        // extension, and stays valid for the life of the process.
+        let rc = unsafe { ffi::sqlite3_auto_extension(Some(register)) };
+        if rc != ffi::SQLITE_OK {
+            tracing::error!("cannot install the SQLite query budget (error {rc})");
+        }
+    });
+}
+
+/// Runs as each new SQLite connection opens.
+unsafe extern "C" fn register(
+    db: *mut ffi::sqlite3,
+    _error_message: *mut *mut c_char,
+    _api: *const ffi::sqlite3_api_routines,
+) -> c_int {
+    // SAFETY: SQLite passes the connection being opened, valid here; the
+    // handler takes no argument.
+    unsafe {
+        ffi::sqlite3_progress_handler(
+            db,
+            PROGRESS_STEPS,
+            Some(past_deadline),
+            std::ptr::null_mut(),
+        )
+    };
+    ffi::SQLITE_OK
+}
+
+/// SQLite's progress handler: non-zero interrupts the running statement,
+/// which then fails with SQLITE_INTERRUPT ("interrupted").
+unsafe extern "C" fn past_deadline(_: *mut c_void) -> c_int {
+    // `try_with`: this must not panic across the FFI boundary, not even while
+    // the thread's locals are being destroyed.
+    DEADLINE
+        .try_with(|deadline| deadline.get())
+        .ok()
+        .flatten()
+        .is_some_and(|deadline| Instant::now() >= deadline) as c_int
+}
+
+/// The deadline of the work running on this thread, for as long as it lives;
+/// dropped (also by a panic), it clears the deadline, so the next work on
+/// this pooled thread starts without one.
+pub(super) struct Budget(());
+
+impl Budget {
+    /// Starts a budget of `limit` (none when `None`) on this thread.
+    pub(super) fn start(limit: Option<Duration>) -> Self {
+        DEADLINE.set(limit.map(|limit| Instant::now() + limit));
+        Self(())
+    }
+}
+
+impl Drop for Budget {
+    fn drop(&mut self) {
+        DEADLINE.set(None);
+    }
+}
+
+/// Whether the work on this thread has used up its budget: a query that
+/// failed then was stopped for it (SQLite's "interrupted", PostgreSQL's
+/// "canceling statement due to statement timeout", whatever the server's
+/// language).
+pub(super) fn spent() -> bool {
+    DEADLINE
+        .try_with(|deadline| deadline.get())
+        .ok()
+        .flatten()
+        .is_some_and(|deadline| Instant::now() >= deadline)
+}
