@@ -11,7 +11,7 @@ use super::error::{ApiError, BODY_LIMIT, ErrorBody, too_large_message};
 use super::json::{JsonBody, ListQuery, StudentInput, StudentPage, StudentPatch, StudentRecord};
 use crate::database::{Database, DbError};
 use crate::students::listing::{DEFAULT_PER_PAGE, Direction, ListParams, MAX_PER_PAGE, SortKey};
-use crate::students::{Student, StudentDraft, queries};
+use crate::students::{self, Student, StudentDraft, queries};
 
 /// The 413 response's description in the OpenAPI document.
 fn too_large_description() -> String {
@@ -53,15 +53,7 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let params = list_params(&query)?;
-    let list = {
-        let params = params.clone();
-        if params.search.is_some() {
-            db.run_search(move |conn| queries::list(conn, &params))
-                .await
-        } else {
-            db.run(move |conn| queries::list(conn, &params)).await
-        }
-    };
+    let list = students::list(&db, params.clone()).await;
     let list = match list {
         Ok(list) => list,
         Err(err @ DbError::TooSlow(_)) if params.search.is_some() => {

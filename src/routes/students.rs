@@ -14,7 +14,7 @@ use serde::Deserialize;
 use crate::database::{Database, DbError};
 use crate::pagination::Pagination;
 use crate::students::listing::{ListParams, SEARCH_NEEDS_WORDS, SEARCH_TOO_BROAD};
-use crate::students::{FieldErrors, SaveError, StudentDraft, queries};
+use crate::students::{self, FieldErrors, SaveError, StudentDraft, queries};
 use crate::views::{IndexPage, ListingView, StudentFormPage, StudentPage, StudentView};
 use crate::web::csrf::{CarriesCsrfToken, ProtectedForm};
 use crate::web::{AppError, Page};
@@ -116,15 +116,7 @@ pub async fn index(
     if search.is_some_and(|term| !queries::is_searchable(term)) {
         return render(StatusCode::OK, &refused(SEARCH_NEEDS_WORDS, page));
     }
-    let list = {
-        let params = params.clone();
-        if params.search.is_some() {
-            db.run_search(move |conn| queries::list(conn, &params))
-                .await
-        } else {
-            db.run(move |conn| queries::list(conn, &params)).await
-        }
-    };
+    let list = students::list(&db, params.clone()).await;
     let list = match list {
         Ok(list) => list,
         // 503, as for any request the server declined to finish: clients and
