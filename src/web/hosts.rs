@@ -134,7 +134,7 @@ impl HostPolicy {
         headers: &HeaderMap,
     ) -> Result<Option<RequestOrigin>, Refusal> {
         let forwarded = if self.trust_proxy {
-            Forwarded::read(headers)
+            Forwarded::read(headers).ok_or(Refusal::Malformed)?
         } else {
             Forwarded::default()
         };
@@ -177,9 +177,12 @@ struct Forwarded {
 
 impl Forwarded {
     /// The last value of each header: the one the proxy in front of the app
-    /// added; earlier ones may have come from the client. `Forwarded` (RFC
-    /// 7239) first, then `X-Forwarded-Host` and `X-Forwarded-Proto`.
-    fn read(headers: &HeaderMap) -> Self {
+    /// added; earlier ones may have come from the client. A proxy speaks one
+    /// family, `Forwarded` (RFC 7239) or `X-Forwarded-Host`/`-Proto`, and may
+    /// pass the other on from the client untouched, so when both are present
+    /// they must say the same thing (`None`: refuse); mixing fields across
+    /// them would let a client's header stand in for the proxy's.
+    fn read(headers: &HeaderMap) -> Option<Self> {
         let forwarded = last_value(headers, &header::FORWARDED).map(forwarded_pairs);
         let from_forwarded = |name: &str| {
             forwarded.as_ref().and_then(|pairs| {
@@ -189,17 +192,35 @@ impl Forwarded {
                     .map(|(_, value)| value.clone())
             })
         };
-        let host = from_forwarded("host").or_else(|| {
-            last_value(headers, &HeaderName::from_static("x-forwarded-host")).map(str::to_owned)
-        });
-        let proto = from_forwarded("proto").or_else(|| {
-            last_value(headers, &HeaderName::from_static("x-forwarded-proto")).map(str::to_owned)
-        });
-        Self {
+        let from_x = |name: &'static str| {
+            last_value(headers, &HeaderName::from_static(name)).map(str::to_owned)
+        };
+        let standard = (from_forwarded("host"), from_forwarded("proto"));
+        let legacy = (from_x("x-forwarded-host"), from_x("x-forwarded-proto"));
+        let has_legacy =
+            headers.contains_key("x-forwarded-host") || headers.contains_key("x-forwarded-proto");
+        let (host, proto) = match (forwarded.is_some(), has_legacy) {
+            (true, true) if !same_forwarding(&standard, &legacy) => return None,
+            (true, _) => standard,
+            (false, _) => legacy,
+        };
+        Some(Self {
             host,
             https: proto.is_some_and(|proto| proto.eq_ignore_ascii_case("https")),
-        }
+        })
     }
+}
+
+type Forwarding = (Option<String>, Option<String>);
+
+/// Host and scheme agree, ignoring case.
+fn same_forwarding(a: &Forwarding, b: &Forwarding) -> bool {
+    let same = |x: &Option<String>, y: &Option<String>| match (x, y) {
+        (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
+        (None, None) => true,
+        _ => false,
+    };
+    same(&a.0, &b.0) && same(&a.1, &b.1)
 }
 
 /// The last comma-separated value of the last such header.

@@ -319,3 +319,45 @@ async fn behind_a_trusted_proxy_its_host_and_scheme_are_the_origin() {
     // Accepted as far as the origin goes: the email is taken by now.
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// A proxy that sets one family of forwarding headers may pass the other on
+/// from the client: a page on a rebound name must not vouch for itself with
+/// the family the proxy does not set.
+#[tokio::test]
+async fn a_clients_forwarding_header_cannot_stand_in_for_the_proxys() {
+    let app = spawn_app_with(|settings| {
+        settings.trust_proxy = true;
+        settings.allowed_hosts = vec!["registry.school.example".parse().unwrap()];
+    })
+    .await;
+    for headers in [
+        // The proxy set X-Forwarded-Host; the client added Forwarded.
+        [
+            ("x-forwarded-host", "rebind.evil.example"),
+            ("forwarded", "host=registry.school.example;proto=https"),
+        ],
+        // The proxy set Forwarded without a host; the client added
+        // X-Forwarded-Host.
+        [
+            ("forwarded", "for=192.0.2.1;proto=https"),
+            ("x-forwarded-host", "registry.school.example"),
+        ],
+    ] {
+        let mut request = app.client.get(app.url("/api/students"));
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{headers:?}");
+    }
+    // Both families saying the same thing are one proxy's word.
+    let response = app
+        .client
+        .get(app.url("/api/students"))
+        .header("x-forwarded-host", "registry.school.example")
+        .header("forwarded", "host=registry.school.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
