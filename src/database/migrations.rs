@@ -16,7 +16,7 @@ use secrecy::ExposeSecret;
 
 use crate::config::{DatabaseLocation, DatabaseSettings};
 use crate::schema::students;
-use crate::students::validation::standard_email;
+use crate::students::validation::{EMAIL_MAX, standard_email};
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -99,6 +99,16 @@ macro_rules! standardise_emails {
                 for (id, email) in rows {
                     let standard = standard_email(&email);
                     if standard == email {
+                        continue;
+                    }
+                    // The standard form can be longer than what was typed
+                    // (`㎒` is `mhz`); past the column's limit it cannot be
+                    // stored, and refusing to start would help no one.
+                    if standard.chars().count() > EMAIL_MAX as usize {
+                        tracing::error!(
+                            "student {id}: email {email:?} kept as stored: its standard form \
+                             {standard:?} is longer than {EMAIL_MAX} characters"
+                        );
                         continue;
                     }
                     // A savepoint: on PostgreSQL a failed statement would
