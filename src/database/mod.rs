@@ -52,6 +52,11 @@ pub enum DbError {
     /// no one will read again.
     #[error("the database file {0} was deleted or replaced while the app ran")]
     FileReplaced(String),
+    /// SQLite could not read or write its file (a failing disk, a file
+    /// deleted under it): the database is unavailable, and a write that met
+    /// it was not stored.
+    #[error("the database file could not be read or written")]
+    Io(#[source] DieselError),
     #[error("the blocking database task was cancelled")]
     Cancelled,
     /// Every search lane stayed taken for as long as a request waits for a
@@ -77,6 +82,12 @@ impl From<DieselError> for DbError {
             // SQLite reports these with no kind of their own; its messages
             // for them are fixed strings (sqlite3ErrStr). Writes meet them
             // (a read only if a sort spills onto a full temporary disk).
+            // A failing disk, met by reads and writes alike.
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, ref info)
+                if info.message() == "disk I/O error" =>
+            {
+                Self::Io(err)
+            }
             DieselError::DatabaseError(DatabaseErrorKind::Unknown, ref info)
                 if SQLITE_REFUSED_WRITES.contains(&info.message()) =>
             {
@@ -110,14 +121,17 @@ impl DbError {
     pub fn is_unavailable(&self) -> bool {
         matches!(
             self,
-            Self::Unavailable(_) | Self::ConnectionLost(_) | Self::Busy
+            Self::Unavailable(_) | Self::ConnectionLost(_) | Self::Io(_) | Self::Busy
         )
     }
 
     /// A write that was not stored and left nothing behind: the user may
     /// simply try again.
     pub fn is_not_saved(&self) -> bool {
-        matches!(self, Self::NotSaved(_) | Self::FileReplaced(_))
+        matches!(
+            self,
+            Self::NotSaved(_) | Self::FileReplaced(_) | Self::Io(_)
+        )
     }
 }
 
@@ -244,12 +258,22 @@ impl Database {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let _lane = actix_web::rt::time::timeout(self.lane_timeout, self.search_lanes.acquire())
-            .await
-            .map_err(|_| DbError::Busy)?
-            // Never closed.
-            .map_err(|_| DbError::Busy)?;
-        self.run(work).await
+        let lane = actix_web::rt::time::timeout(
+            self.lane_timeout,
+            Arc::clone(&self.search_lanes).acquire_owned(),
+        )
+        .await
+        .map_err(|_| DbError::Busy)?
+        // Never closed.
+        .map_err(|_| DbError::Busy)?;
+        // The lane goes with the work onto the blocking thread: a client that
+        // hangs up drops this future, but its query runs on to its end (or
+        // the budget), and must keep its lane until then.
+        self.run(move |conn| {
+            let _lane = lane;
+            work(conn)
+        })
+        .await
     }
 
     /// Like [`Database::run`], for work that writes: on SQLite it waits for
