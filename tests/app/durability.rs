@@ -218,6 +218,20 @@ async fn a_deleted_database_file_fails_health_and_is_not_written_into() {
     };
     let before = contents(&mut deleted);
 
+    assert_health_and_create_refused(&app).await;
+    assert_not_saved_json(
+        "API delete",
+        api(&app, Method::DELETE, &format!("/api/students/{id}"), None).await,
+    )
+    .await;
+    assert!(
+        contents(&mut deleted) == before,
+        "nothing written into the deleted file or its WAL"
+    );
+}
+
+/// `/healthz` says the database is unusable, and a form create is "Not saved".
+async fn assert_health_and_create_refused(app: &TestApp) {
     assert_eq!(
         app.get("/healthz").await.status(),
         StatusCode::SERVICE_UNAVAILABLE
@@ -228,15 +242,6 @@ async fn a_deleted_database_file_fails_health_and_is_not_written_into() {
             .await,
     )
     .await;
-    assert_not_saved_json(
-        "API delete",
-        api(&app, Method::DELETE, &format!("/api/students/{id}"), None).await,
-    )
-    .await;
-    assert!(
-        contents(&mut deleted) == before,
-        "nothing written into the deleted file or its WAL"
-    );
 }
 
 /// Another database moved over the app's file: health says so, and writes
@@ -256,16 +261,7 @@ async fn a_replaced_database_file_fails_health_and_is_not_written_into() {
     let path = database_path(&app);
     std::fs::rename(other.url(), &path).expect("move the other database over");
 
-    assert_eq!(
-        app.get("/healthz").await.status(),
-        StatusCode::SERVICE_UNAVAILABLE
-    );
-    assert_not_saved_page(
-        "form create",
-        app.post_form("/create/", &with(sammy(), "email", "lost@example.com"))
-            .await,
-    )
-    .await;
+    assert_health_and_create_refused(&app).await;
     // (Not read through the path: the old file's WAL is still beside it.)
     assert_eq!(
         queries::list_all(&mut replaced).expect("read the replaced file"),

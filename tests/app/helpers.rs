@@ -23,7 +23,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with settings adjusted by `configure`.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
-    let database = TestDatabase::new();
+    spawn_app_on(TestDatabase::new(), configure).await
+}
+
+/// Like [`spawn_app_with`], on a database the test prepared beforehand.
+pub async fn spawn_app_on(
+    database: TestDatabase,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     let mut settings = Settings::from_lookup(|_| None).expect("default settings");
     settings.port = 0;
     settings.database.location = database.location();

@@ -7,8 +7,6 @@ use diesel_migrations::MigrationHarness;
 use reqwest::StatusCode;
 use scraper::Html;
 use serde_json::{Value, json};
-use student_registry::config::Settings;
-use student_registry::startup::Application;
 use student_registry::students::validation::{
     BIO_MAX, BODY_LIMIT, CITY_MAX, EMAIL_MAX, EMAIL_TAKEN, NAME_MAX,
 };
@@ -156,26 +154,6 @@ async fn a_non_ascii_part_before_the_at_is_refused_with_a_clear_message() {
     assert!(app.students().is_empty());
 }
 
-/// Starts the app on a database prepared beforehand.
-async fn start_on(database: TestDatabase) -> TestApp {
-    let mut settings = Settings::from_lookup(|_| None).expect("default settings");
-    settings.port = 0;
-    settings.database.location = database.location();
-    settings.secret_key = Some(
-        "test-secret-key-that-is-long-enough-for-cookies"
-            .to_owned()
-            .into(),
-    );
-    let app = Application::build(settings).await.expect("the app starts");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-    TestApp {
-        address,
-        client: client(),
-        database,
-    }
-}
-
 fn long_email() -> String {
     format!("{}@\u{3392}.example", "a".repeat(70))
 }
@@ -205,7 +183,7 @@ async fn stored_emails_are_brought_into_standard_form_at_start_up() {
         ))
         .unwrap();
     }
-    let app = start_on(database).await;
+    let app = spawn_app_on(database, |_| {}).await;
     let rows: Vec<(i32, String, i32)> = app
         .students()
         .into_iter()
