@@ -4,8 +4,8 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 use crate::database::{Database, migrate};
-use crate::seed;
-use crate::startup::Application;
+use crate::startup::{Application, DATA_UPGRADES};
+use crate::students::seed;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -46,7 +46,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }),
         Command::Migrate => {
-            let applied = migrate(&settings.database)?;
+            let applied = migrate(&settings.database, &DATA_UPGRADES)?;
             match applied.as_slice() {
                 [] => println!("database {} is up to date", settings.database.location),
                 versions => println!(
@@ -59,7 +59,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed { count } => {
-            let db = Database::connect(&settings.database)?;
+            let db = Database::connect(&settings.database, &DATA_UPGRADES)?;
             let started = std::time::Instant::now();
             let report = seed::seed(&mut *db.connection()?, count)?;
             println!(

@@ -1,24 +1,24 @@
 //! Student Registry: a server-rendered web application for a school's student
-//! records.
+//! records. Layers, each importing only from the ones below it:
 //!
-//! - [`config`]: settings from the environment;
-//! - [`database`]: pool, pragmas, embedded migrations, off-worker execution;
-//! - [`students`]: the domain (record, validation, queries);
-//! - [`routes`]: HTTP handlers; [`views`]: templates and view models;
-//! - [`api`]: the JSON API under `/api`, with its OpenAPI document;
-//! - [`web`]: plumbing shared by handlers (errors, CSRF, page context, headers);
-//! - [`startup`]: builds the server, for `main` and the tests alike.
+//! 1. [`cli`] (the commands `main` runs) and [`startup`] (builds the server,
+//!    for `main` and the tests alike);
+//! 2. the two faces: [`pages`] (HTML) and [`api`] (JSON under `/api`);
+//! 3. [`http`]: what both faces share (hosts, headers, body limits);
+//! 4. the domain, one folder per resource: [`students`];
+//! 5. [`pagination`] and [`format`], which any resource may use;
+//! 6. [`database`] (pool, migrations, off-worker execution), then [`schema`],
+//!    [`config`] and [`telemetry`].
 
 pub mod api;
 pub mod cli;
 pub mod config;
 pub mod database;
+pub mod format;
+pub mod http;
+pub mod pages;
 pub mod pagination;
-pub mod routes;
 pub mod schema;
-pub mod seed;
 pub mod startup;
 pub mod students;
 pub mod telemetry;
-pub mod views;
-pub mod web;

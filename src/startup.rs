@@ -16,19 +16,18 @@ use actix_web_flash_messages::{FlashMessagesFramework, Level};
 use anyhow::Context;
 use secrecy::ExposeSecret;
 
-use crate::api;
 use crate::config::Settings;
-use crate::database::Database;
-use crate::routes;
-use crate::web::AppError;
-use crate::web::deadline::{self, BodyDeadline};
-use crate::web::headers::security_headers;
-use crate::web::hosts::{self, HostPolicy};
-use crate::web::session;
+use crate::database::{DataUpgrade, Database};
+use crate::http::BODY_LIMIT;
+use crate::http::deadline::{self, BodyDeadline};
+use crate::http::headers::security_headers;
+use crate::http::hosts::{self, HostPolicy};
+use crate::pages::{self, AppError, session};
+use crate::{api, students};
 
-/// The largest form body accepted: sized from the field limits, so a form
-/// filled to every limit in any script is never refused.
-pub const FORM_LIMIT: usize = crate::students::validation::BODY_LIMIT;
+/// What each resource brings stored rows up to date with at start-up, after
+/// the migrations.
+pub const DATA_UPGRADES: [DataUpgrade; 1] = [students::stored_emails::standardise];
 
 /// A bound, not yet running, server.
 pub struct Application {
@@ -44,7 +43,7 @@ impl Application {
     /// server. Port 0 picks a free port; [`Application::port`] tells which.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let db_settings = settings.database.clone();
-        let database = web::block(move || Database::connect(&db_settings))
+        let database = web::block(move || Database::connect(&db_settings, &DATA_UPGRADES))
             .await
             .context("database start-up was cancelled")??;
         Self::build_with_database(settings, database)
@@ -101,12 +100,21 @@ fn serve(
     let secure_cookies = settings.secure_cookies;
     let static_dir = settings.static_dir.clone();
     // Known only now: with PORT=0 the system picked the port.
-    let hosts = web::Data::new(HostPolicy::new(
-        settings.host,
-        listener.local_addr()?.port(),
-        &settings.allowed_hosts,
-        settings.trust_proxy,
-    ));
+    let hosts = web::Data::new(
+        HostPolicy::new(
+            settings.host,
+            listener.local_addr()?.port(),
+            &settings.allowed_hosts,
+            settings.trust_proxy,
+        )
+        .refusing_with(|req| {
+            if api::serves(req.path()) {
+                api::host_refused(req)
+            } else {
+                pages::host_refused(req)
+            }
+        }),
+    );
     let session_max_age = web::Data::new(session::MaxAge(settings.session_max_age));
     let body_timeout = settings.body_timeout;
 
@@ -140,16 +148,16 @@ fn serve(
             .app_data(database.clone())
             .app_data(hosts.clone())
             .app_data(session_max_age.clone())
-            .app_data(web::PayloadConfig::new(FORM_LIMIT))
+            .app_data(web::PayloadConfig::new(BODY_LIMIT))
             .app_data(BodyDeadline(body_timeout))
             .app_data(web::PathConfig::default().error_handler(|err, _| AppError::from(err).into()))
             .app_data(
                 web::QueryConfig::default().error_handler(|err, _| AppError::from(err).into()),
             )
-            .configure(routes::static_files(&static_dir))
+            .configure(pages::static_files(&static_dir))
             .configure(api::configure)
-            .configure(routes::configure)
-            .default_service(web::to(routes::not_found))
+            .configure(pages::configure)
+            .default_service(web::to(pages::not_found))
     })
     .listen(listener)?
     // Database work is the only blocking work, and no more of it can run at

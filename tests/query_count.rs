@@ -15,7 +15,7 @@ const BACKEND: test_database::Backend = test_database::Backend::Sqlite;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use diesel::connection::{Instrumentation, InstrumentationEvent, set_default_instrumentation};
-use student_registry::seed;
+use student_registry::students::seed;
 
 static QUERIES: AtomicUsize = AtomicUsize::new(0);
 

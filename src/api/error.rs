@@ -13,16 +13,14 @@ use utoipa::ToSchema;
 
 use super::conditional;
 use crate::database::DbError;
+use crate::http::{BODY_LIMIT, body_limit_text, write_cause_chain};
 use crate::students::{FieldErrors, SaveError};
-
-/// The largest request body accepted, as for the pages' forms.
-pub use crate::students::validation::BODY_LIMIT;
 
 /// The 413 answer's message.
 pub fn too_large_message() -> String {
     format!(
-        "the request body is larger than this API accepts ({} KB)",
-        BODY_LIMIT / 1024
+        "the request body is larger than this API accepts ({})",
+        body_limit_text()
     )
 }
 
@@ -161,7 +159,7 @@ fn field_map(errors: &FieldErrors) -> BTreeMap<String, String> {
 /// Prints the whole cause chain, so the log line says what really failed.
 impl std::fmt::Debug for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::web::error::write_cause_chain(f, self)
+        write_cause_chain(f, self)
     }
 }
 

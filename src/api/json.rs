@@ -9,7 +9,6 @@
 //! the pages' messages. A required field that is missing or `null` counts as
 //! left blank: a 422 "is required", like an empty form field.
 
-use chrono::{NaiveDateTime, SecondsFormat};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -24,13 +23,14 @@ use utoipa::openapi::schema::{
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiError;
+use crate::format::rfc3339;
+use crate::http::deadline;
 use crate::students::listing::MAX_PER_PAGE;
 use crate::students::validation::{
     AGE_MAX, AGE_MIN, BIO_MAX, CITY_MAX, EMAIL_MAX, NAME_MAX, TRIMMED_CHARS_CLASS, invisible_class,
     refused_in_bio_class, refused_in_line_class,
 };
 use crate::students::{Student, StudentDraft};
-use crate::web::deadline;
 
 /// A stored student, every column.
 #[derive(Debug, Serialize, ToSchema)]
@@ -79,15 +79,10 @@ impl From<&Student> for StudentRecord {
             bio: student.bio.clone(),
             city: student.city.clone(),
             version: student.version,
-            created_at: rfc3339(student.created_at),
-            updated_at: rfc3339(student.updated_at),
+            created_at: rfc3339(&student.created_at),
+            updated_at: rfc3339(&student.updated_at),
         }
     }
-}
-
-/// The database stores UTC without a zone; say so with `Z`.
-fn rfc3339(time: NaiveDateTime) -> String {
-    time.and_utc().to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 /// A whole student, for `POST` and `PUT`. Optional fields left out or `null`

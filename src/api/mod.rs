@@ -21,7 +21,7 @@ pub mod students;
 
 use actix_web::http::Method;
 use actix_web::http::header::ALLOW;
-use actix_web::{HttpResponse, Resource, web};
+use actix_web::{HttpRequest, HttpResponse, Resource, ResponseError, web};
 
 pub use error::ApiError;
 
@@ -54,6 +54,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .default_service(web::to(error::not_found)),
     );
+}
+
+/// Whether `path` is the API's: its answers are JSON.
+pub fn serves(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+/// The answer to a request for a host this app does not serve.
+pub fn host_refused(_: &HttpRequest) -> HttpResponse {
+    ApiError::bad_request(
+        "this server does not answer to the host named in the request (its Host header)",
+    )
+    .error_response()
 }
 
 /// A resource under `/api` (`path` given in full) that answers `OPTIONS` with

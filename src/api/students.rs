@@ -7,15 +7,16 @@ use actix_web::http::header::{CACHE_CONTROL, ETAG, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 
 use super::conditional;
-use super::error::{ApiError, BODY_LIMIT, ErrorBody, too_large_message};
+use super::error::{ApiError, ErrorBody, too_large_message};
 use super::json::{JsonBody, ListQuery, StudentInput, StudentPage, StudentPatch, StudentRecord};
 use crate::database::{Database, DbError};
-use crate::students::listing::{DEFAULT_PER_PAGE, Direction, ListParams, MAX_PER_PAGE, SortKey};
+use crate::http::body_limit_text;
+use crate::students::listing::{Direction, ListParams, MAX_PER_PAGE, SortKey};
 use crate::students::{self, Student, StudentDraft, queries};
 
 /// The 413 response's description in the OpenAPI document.
 fn too_large_description() -> String {
-    format!("The body is over {} KB.", BODY_LIMIT / 1024)
+    format!("The body is over {}.", body_limit_text())
 }
 
 /// Where the student endpoints live.
@@ -137,19 +138,7 @@ fn whole_number(value: &str, min: i64, max: i64) -> Option<i64> {
 /// A listing URL for `page`, keeping the search, order and page size; default
 /// values are left out, as on the index page.
 fn list_url(params: &ListParams, page: i64) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    if let Some(term) = &params.search {
-        query.append_pair("q", term);
-    }
-    if params.sort != SortKey::default() || params.direction != Direction::default() {
-        query.append_pair("sort", params.sort.param());
-        query.append_pair("dir", params.direction.param());
-    }
-    if params.per_page != DEFAULT_PER_PAGE {
-        query.append_pair("per_page", &params.per_page.to_string());
-    }
-    query.append_pair("page", &page.to_string());
-    format!("{COLLECTION}?{}", query.finish())
+    format!("{COLLECTION}?{}", params.query_string(Some(page)))
 }
 
 /// Shows one student.
@@ -329,7 +318,7 @@ pub async fn replace(
     let expected = conditional::if_match(&req)?;
     let draft = StudentDraft::from(body.0);
     let student = db
-        .write(move |conn| queries::modify(conn, id, expected.as_deref(), |_| draft.validate()))
+        .write(move |conn| queries::update(conn, id, expected.as_deref(), |_| draft.validate()))
         .await?;
     Ok(record(&mut HttpResponse::Ok(), &student))
 }
@@ -396,7 +385,7 @@ pub async fn update(
     let patch = body.0;
     let student = db
         .write(move |conn| {
-            queries::modify(conn, id, expected.as_deref(), |current| {
+            queries::update(conn, id, expected.as_deref(), |current| {
                 patch.apply(StudentDraft::from(current)).validate()
             })
         })
@@ -440,7 +429,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let id = student_id(&id)?;
     let expected = conditional::if_match(&req)?;
-    db.write(move |conn| queries::delete_expecting(conn, id, expected.as_deref()))
+    db.write(move |conn| queries::delete(conn, id, expected.as_deref()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

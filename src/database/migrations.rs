@@ -4,19 +4,17 @@
 use std::path::Path;
 
 use anyhow::Context;
-use diesel::dsl::{now, sql};
+use diesel::dsl::sql;
 use diesel::migration::MigrationSource;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::Bool;
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use secrecy::ExposeSecret;
 
+use super::AnyConnection;
 use crate::config::{DatabaseLocation, DatabaseSettings};
-use crate::schema::students;
-use crate::students::validation::{EMAIL_MAX, standard_email};
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -25,21 +23,30 @@ pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migration
 /// together on one PostgreSQL database take turns to migrate it.
 const MIGRATION_LOCK_KEY: i64 = 0x5374_7564_656e_7473; // "Students"
 
-/// Opens (creating if needed) the database and applies every pending
-/// migration. Returns the versions applied.
-pub fn migrate(settings: &DatabaseSettings) -> anyhow::Result<Vec<String>> {
+/// Work on stored rows that must follow the schema migrations, given by the
+/// domain that owns the rows (this layer knows no domain rules). It runs on
+/// the migrating connection, after the migrations: on PostgreSQL under the
+/// migration lock, so instances starting together take turns.
+pub type DataUpgrade = fn(&mut AnyConnection) -> anyhow::Result<()>;
+
+/// Opens (creating if needed) the database, applies every pending migration,
+/// then runs `upgrades`. Returns the versions applied.
+pub fn migrate(
+    settings: &DatabaseSettings,
+    upgrades: &[DataUpgrade],
+) -> anyhow::Result<Vec<String>> {
     let location = &settings.location;
     let applied = match location {
         DatabaseLocation::Sqlite(path) => {
             let file = sqlite_file(path)?;
-            migrate_sqlite(&file)
+            migrate_sqlite(&file, upgrades)
         }
-        DatabaseLocation::Postgres(url) => migrate_postgres(url.expose_secret()),
+        DatabaseLocation::Postgres(url) => migrate_postgres(url.expose_secret(), upgrades),
     };
     applied.with_context(|| format!("cannot open database {location}"))
 }
 
-fn migrate_sqlite(file: &str) -> anyhow::Result<Vec<String>> {
+fn migrate_sqlite(file: &str, upgrades: &[DataUpgrade]) -> anyhow::Result<Vec<String>> {
     let mut conn = SqliteConnection::establish(file)?;
     // WAL is a property of the file, so it is set once here rather than per
     // connection; it lets readers work while a writer commits.
@@ -51,11 +58,11 @@ fn migrate_sqlite(file: &str) -> anyhow::Result<Vec<String>> {
         );
     }
     let applied = run(&mut conn, SQLITE_MIGRATIONS)?;
-    standardise_emails_sqlite(&mut conn)?;
+    run_upgrades(AnyConnection::Sqlite(conn), upgrades)?;
     Ok(applied)
 }
 
-fn migrate_postgres(url: &str) -> anyhow::Result<Vec<String>> {
+fn migrate_postgres(url: &str, upgrades: &[DataUpgrade]) -> anyhow::Result<Vec<String>> {
     let mut conn = PgConnection::establish(url)?;
     // Session-level, so it also covers the migrations' own transactions; it
     // ends with the connection even if a migration fails.
@@ -70,95 +77,13 @@ fn migrate_postgres(url: &str) -> anyhow::Result<Vec<String>> {
     } else {
         run(&mut conn, POSTGRES_MIGRATIONS)?
     };
-    standardise_emails_postgres(&mut conn)?;
+    run_upgrades(AnyConnection::Postgresql(conn), upgrades)?;
     Ok(applied)
 }
 
-diesel::define_sql_function! {
-    fn lower(text: Text) -> Text;
+fn run_upgrades(mut conn: AnyConnection, upgrades: &[DataUpgrade]) -> anyhow::Result<()> {
+    upgrades.iter().try_for_each(|upgrade| upgrade(&mut conn))
 }
-
-/// Rows stored before emails were kept in their standard form (see
-/// [`standard_email`]) are brought into it, so the unique index compares
-/// them with new ones, and an edit that changes nothing stays a no-op. Only
-/// emails with non-ASCII text, Punycode or a capital after the @ can differ
-/// from their standard form; the others are not even read.
-/// Two students whose emails turn out to be the same address are both kept
-/// as they are and reported at error level on every start, until one of them
-/// changes: deleting or rewriting someone's record is for a person to decide.
-/// (A macro because the queries' types name their backend.)
-macro_rules! standardise_emails {
-    ($name:ident, $conn:ty, $candidates:expr) => {
-        fn $name(conn: &mut $conn) -> anyhow::Result<()> {
-            conn.transaction(|conn| {
-                let rows: Vec<(i32, String)> = students::table
-                    .filter(sql::<Bool>($candidates))
-                    .select((students::id, students::email))
-                    .order(students::id)
-                    .load(conn)?;
-                for (id, email) in rows {
-                    let standard = standard_email(&email);
-                    if standard == email {
-                        continue;
-                    }
-                    // The standard form can be longer than what was typed
-                    // (`㎒` is `mhz`); past the column's limit it cannot be
-                    // stored, and refusing to start would help no one.
-                    if standard.chars().count() > EMAIL_MAX as usize {
-                        tracing::error!(
-                            "student {id}: email {email:?} kept as stored: its standard form \
-                             {standard:?} is longer than {EMAIL_MAX} characters"
-                        );
-                        continue;
-                    }
-                    // A savepoint: on PostgreSQL a failed statement would
-                    // otherwise end the whole transaction.
-                    let updated = conn.transaction(|conn| {
-                        diesel::update(students::table.find(id))
-                            .set((
-                                students::email.eq(&standard),
-                                students::version.eq(students::version + 1),
-                                students::updated_at.eq(now),
-                            ))
-                            .execute(conn)
-                    });
-                    match updated {
-                        Ok(_) => tracing::info!(
-                            "student {id}: email {email:?} stored in its standard form {standard:?}"
-                        ),
-                        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                            let others: Vec<i32> = students::table
-                                .filter(students::id.ne(id))
-                                .filter(lower(students::email).eq(lower(&standard)))
-                                .select(students::id)
-                                .load(conn)?;
-                            tracing::error!(
-                                "student {id}'s email {email:?} is the address of student(s) \
-                                 {others:?} ({standard:?}): both kept as stored; student {id} \
-                                 cannot be saved with this email until one of them changes it"
-                            );
-                        }
-                        Err(err) => return Err(err),
-                    }
-                }
-                Ok::<_, DieselError>(())
-            })
-            .context("cannot bring stored emails into their standard form")
-        }
-    };
-}
-
-standardise_emails!(
-    standardise_emails_sqlite,
-    SqliteConnection,
-    "students.email GLOB '*[^ -~]*' OR students.email GLOB '*@*[A-Z]*' \
-     OR students.email LIKE '%xn--%'"
-);
-standardise_emails!(
-    standardise_emails_postgres,
-    PgConnection,
-    "students.email ~ '[^ -~]|@.*[A-Z]' OR students.email ILIKE '%xn--%'"
-);
 
 /// Whether every embedded migration is recorded as applied, found with reads
 /// only.

@@ -25,7 +25,7 @@ use tokio::sync::Semaphore;
 use crate::config::{DatabaseLocation, DatabaseSettings};
 pub use connection::AnyConnection;
 pub(crate) use connection::on_backend;
-pub use migrations::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, migrate};
+pub use migrations::{DataUpgrade, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, migrate};
 pub use pool::{BUSY_TIMEOUT, ConnectionManager, POOL_TIMEOUT, POSTGRES_POOL_TIMEOUT};
 
 pub type DbConnection = AnyConnection;
@@ -200,13 +200,13 @@ impl WriteProbe {
 
 impl Database {
     /// Opens (creating if needed) the database, applies pending migrations
-    /// and builds the pool. Blocking: call it at start-up.
-    pub fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+    /// and `upgrades`, and builds the pool. Blocking: call it at start-up.
+    pub fn connect(settings: &DatabaseSettings, upgrades: &[DataUpgrade]) -> anyhow::Result<Self> {
         let is_sqlite = matches!(settings.location, DatabaseLocation::Sqlite(_));
         if is_sqlite && settings.query_timeout.is_some() {
             budget::install_sqlite_handler();
         }
-        let applied = migrate(settings)?;
+        let applied = migrate(settings, upgrades)?;
         if !applied.is_empty() {
             tracing::info!("applied migrations: {}", applied.join(", "));
         }

@@ -136,6 +136,27 @@ impl ListParams {
                 .map_or(DEFAULT_PER_PAGE, |n| n.min(MAX_PER_PAGE)),
         }
     }
+
+    /// The query string that asks for `page` of this listing (none when
+    /// `None`), keeping the search, sort and page size. Default values are
+    /// left out so links stay short. Both faces build their links with it.
+    pub fn query_string(&self, page: Option<i64>) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(term) = &self.search {
+            query.append_pair("q", term);
+        }
+        if self.sort != SortKey::default() || self.direction != Direction::default() {
+            query.append_pair("sort", self.sort.param());
+            query.append_pair("dir", self.direction.param());
+        }
+        if self.per_page != DEFAULT_PER_PAGE {
+            query.append_pair("per_page", &self.per_page.to_string());
+        }
+        if let Some(page) = page {
+            query.append_pair("page", &page.to_string());
+        }
+        query.finish()
+    }
 }
 
 #[cfg(test)]

@@ -1,14 +1,25 @@
 //! The student domain: the record, the rules a record must follow, and the
-//! queries that store it.
+//! queries that store it. Both faces (pages and API) go through it.
+//!
+//! - [`model`]: the stored record;
+//! - [`validation`]: what someone typed ([`StudentDraft`]) and the only way
+//!   from it to storable details ([`StudentDetails`]);
+//! - [`queries`]: reads, the listing, and the one write path;
+//! - [`listing`]: what a listing request may ask for;
+//! - [`stored_emails`]: brings emails stored before today's rules into their
+//!   standard form at start-up;
+//! - [`seed`]: sample students for `seed`.
 
 pub mod listing;
 pub mod model;
 pub mod queries;
+pub mod seed;
+pub mod stored_emails;
 pub mod validation;
 
-pub use model::{Student, StudentDetails};
+pub use model::Student;
 pub use queries::SaveError;
-pub use validation::{Field, FieldErrors, StudentDraft};
+pub use validation::{Field, FieldErrors, StudentDetails, StudentDraft};
 
 use crate::database::{Database, DbError};
 

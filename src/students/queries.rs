@@ -12,8 +12,8 @@ use diesel::sqlite::Sqlite;
 use diesel::{PgConnection, SqliteConnection};
 
 use super::listing::{Direction, ListParams, SortKey};
-use super::model::{Student, StudentDetails};
-use super::validation::FieldErrors;
+use super::model::Student;
+use super::validation::{FieldErrors, StudentDetails};
 use crate::database::{DbConnection, DbError, on_backend};
 use crate::pagination::{Fetch, Pagination};
 use crate::schema::{students, students_count};
@@ -280,7 +280,7 @@ pub enum SaveError {
     /// The edit was based on an older version than the one stored.
     #[error("the student changed since the edit began")]
     Stale { current: Box<Student> },
-    /// The details that [`modify`] was asked to store break a rule.
+    /// The details that [`update`] was asked to store break a rule.
     #[error("the details break a rule")]
     Invalid(FieldErrors),
     #[error(transparent)]
@@ -329,51 +329,16 @@ pub fn create(conn: &mut DbConnection, details: &StudentDetails) -> Result<Stude
     })
 }
 
-/// Stores `details` if the student is still at `expected_version`.
-pub fn update(
-    conn: &mut DbConnection,
-    id: i32,
-    expected_version: i32,
-    details: &StudentDetails,
-) -> Result<Student, SaveError> {
-    // The follow-up read explains a miss: the student is gone, or at a
-    // newer version. In one write transaction it sees what the update saw
-    // (SQLite) or something newer still (PostgreSQL reads afresh per
-    // statement); either way the answer it gives is true.
-    conn.write_transaction(|conn| {
-        let updated = on_backend!(conn, |c| diesel::update(
-            students::table
-                .find(id)
-                .filter(students::version.eq(expected_version)),
-        )
-        .set((
-            details,
-            students::version.eq(students::version + 1),
-            students::updated_at.eq(now),
-        ))
-        .returning(Student::as_returning())
-        .get_result(c)
-        .optional())?;
-        match updated {
-            Some(student) => Ok(student),
-            None => match find(conn, id)? {
-                Some(current) => Err(SaveError::Stale {
-                    current: Box::new(current),
-                }),
-                None => Err(SaveError::NotFound),
-            },
-        }
-    })
-}
-
-/// Reads the student, lets `change` turn it into the details to store, and
-/// stores them, all in one write transaction: nothing can change in between,
+/// The one way to change a student, for both faces (the edit form replaces
+/// every field; the API's PATCH merges a few onto the stored ones). Reads
+/// the student, lets `change` turn it into the details to store, and stores
+/// them, all in one write transaction: nothing can change in between,
 /// so a merge of a few fields onto the stored ones never loses another edit.
 ///
 /// `expected_versions`, when given, lists the versions the edit may replace;
 /// any other is [`SaveError::Stale`]. Details equal to the stored ones are not
 /// written, so a change that changes nothing keeps the version.
-pub fn modify(
+pub fn update(
     conn: &mut DbConnection,
     id: i32,
     expected_versions: Option<&[i32]>,
@@ -383,7 +348,7 @@ pub fn modify(
         let current = find_for_update(conn, id)?.ok_or(SaveError::NotFound)?;
         check_version(&current, expected_versions)?;
         let details = change(&current).map_err(SaveError::Invalid)?;
-        if details == StudentDetails::from(&current) {
+        if details.is_stored_in(&current) {
             return Ok(current);
         }
         Ok(on_backend!(conn, |c| diesel::update(
@@ -401,7 +366,7 @@ pub fn modify(
 
 /// Deletes a student if it is at one of `expected_versions` (any version when
 /// `None`), and returns what was deleted.
-pub fn delete_expecting(
+pub fn delete(
     conn: &mut DbConnection,
     id: i32,
     expected_versions: Option<&[i32]>,
@@ -437,19 +402,6 @@ fn check_version(current: &Student, expected_versions: Option<&[i32]>) -> Result
         }),
         _ => Ok(()),
     }
-}
-
-/// Deletes a student and returns it, or `None` if there was none. In a
-/// transaction, so that a failed commit is not reported as a deletion.
-pub fn delete(conn: &mut DbConnection, id: i32) -> Result<Option<Student>, DbError> {
-    conn.write_transaction(|conn| {
-        Ok(on_backend!(conn, |c| diesel::delete(
-            students::table.find(id)
-        )
-        .returning(Student::as_returning())
-        .get_result(c)
-        .optional())?)
-    })
 }
 
 /// Inserts many students in one statement, skipping emails already taken.

@@ -11,8 +11,8 @@ use diesel_migrations::MigrationHarness;
 use reqwest::{Method, Response, StatusCode};
 use scraper::Html;
 use serde_json::{Value, json};
-use student_registry::seed;
 use student_registry::students::queries;
+use student_registry::students::seed;
 
 use crate::faulty_disk;
 use crate::helpers::{TestApp, TestDatabase, field_value, sammy, spawn_app, text, with};

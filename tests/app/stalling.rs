@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use reqwest::StatusCode;
 use serde_json::Value;
-use student_registry::seed;
 use student_registry::students::listing::{SEARCH_NEEDS_WORDS, SEARCH_TOO_BROAD};
+use student_registry::students::seed;
 
 use crate::helpers::*;
 

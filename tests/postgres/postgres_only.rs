@@ -13,8 +13,9 @@ use reqwest::StatusCode;
 use student_registry::config::{DatabaseLocation, DatabaseSettings};
 use student_registry::database::{AnyConnection, Database, SQLITE_MIGRATIONS};
 use student_registry::schema::students;
-use student_registry::seed;
+use student_registry::startup::DATA_UPGRADES;
 use student_registry::students::queries::FullTextSearch;
+use student_registry::students::seed;
 
 use crate::helpers::*;
 
@@ -217,9 +218,10 @@ fn the_app_starts_and_seeds_as_a_role_that_does_not_own_the_tables() {
         .unwrap();
     let url = db.url_as(&role.name, &password);
 
-    let app_db = Database::connect(&DatabaseSettings::new(
-        DatabaseLocation::from_url(&url).unwrap(),
-    ))
+    let app_db = Database::connect(
+        &DatabaseSettings::new(DatabaseLocation::from_url(&url).unwrap()),
+        &DATA_UPGRADES,
+    )
     .expect("the app starts as a role that only reads and writes");
     let mut conn = app_db.connection().unwrap();
     let report = seed::seed(&mut conn, 2_000).expect("seeding as a non-owner");

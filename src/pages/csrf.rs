@@ -21,8 +21,9 @@ use rand::RngCore;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
-use super::hosts::RequestOrigin;
-use super::{AppError, deadline, form};
+use super::{AppError, form};
+use crate::http::deadline;
+use crate::http::hosts::RequestOrigin;
 
 /// The name of the hidden form field, and of the session entry.
 pub const TOKEN_FIELD: &str = "csrf_token";
@@ -64,7 +65,7 @@ fn tokens_match(expected: &str, submitted: &str) -> bool {
 }
 
 /// Refuses requests that the browser says come from another site. `origin` is
-/// where the request was sent (see [`super::hosts`]): a browser's `Origin` must name
+/// where the request was sent (see [`crate::http::hosts`]): a browser's `Origin` must name
 /// it exactly, scheme, host and port.
 pub fn check_provenance(
     headers: &HeaderMap,

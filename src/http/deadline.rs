@@ -18,14 +18,12 @@ use actix_web::web::Bytes;
 use actix_web::{HttpMessage, HttpRequest};
 use futures_core::Stream;
 
+use crate::config::DEFAULT_BODY_TIMEOUT;
+
 /// How long a request body may take to arrive once the request's head has
 /// (`BODY_TIMEOUT_SECS`); app data, set by `startup`.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyDeadline(pub Duration);
-
-/// The default of `BODY_TIMEOUT_SECS`: a 64 KB form takes well under a
-/// second on any connection a person would use.
-pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The body did not arrive within its deadline.
 #[derive(Debug)]

@@ -11,8 +11,8 @@ use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{Error, ResponseError, web};
 
+use super::AppError;
 use super::fallback;
-use crate::web::AppError;
 
 /// Mounts the folder `dir` at `/static`.
 pub fn static_files(dir: &Path) -> impl FnOnce(&mut web::ServiceConfig) + use<> {

@@ -1,8 +1,8 @@
 use actix_web::HttpResponse;
 use actix_web::web;
 
+use super::AppError;
 use crate::database::Database;
-use crate::web::AppError;
 
 /// 200 when the database stores a write, 503 (the cause logged) when it does
 /// not: down, full, read-only, or its file deleted or replaced.

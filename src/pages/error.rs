@@ -7,10 +7,21 @@ use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
+use super::Page;
 use crate::database::DbError;
+use crate::http::{body_limit_text, write_cause_chain};
 use crate::students::SaveError;
-use crate::views::ErrorPage;
-use crate::web::Page;
+
+/// The styled page every error answers with.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    /// Empty: the error page has no flash messages and no forms.
+    pub page: Page,
+    pub status: u16,
+    pub title: &'static str,
+    pub message: String,
+}
 
 #[derive(thiserror::Error)]
 pub enum AppError {
@@ -64,8 +75,8 @@ impl AppError {
             Self::PayloadTooLarge => (
                 "Too much data",
                 format!(
-                    "The form sent more data than this site accepts ({} KB).",
-                    crate::students::validation::BODY_LIMIT / 1024
+                    "The form sent more data than this site accepts ({}).",
+                    body_limit_text()
                 ),
             ),
             Self::RequestTimeout => (
@@ -101,21 +112,6 @@ impl std::fmt::Debug for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write_cause_chain(f, self)
     }
-}
-
-/// `error: cause: cause of the cause…`, for `Debug` impls of error types that
-/// end up in the log.
-pub fn write_cause_chain(
-    f: &mut std::fmt::Formatter<'_>,
-    error: &dyn std::error::Error,
-) -> std::fmt::Result {
-    write!(f, "{error}")?;
-    let mut source = error.source();
-    while let Some(cause) = source {
-        write!(f, ": {cause}")?;
-        source = cause.source();
-    }
-    Ok(())
 }
 
 impl ResponseError for AppError {

@@ -11,54 +11,16 @@
 
 use std::fmt;
 use std::net::IpAddr;
-use std::str::FromStr;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName};
 use actix_web::http::{Uri, Version};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, ResponseError, web};
+use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, web};
 use url::Host;
 
-use super::AppError;
-use crate::api::ApiError;
-
-/// One entry of `ALLOWED_HOSTS`: a name or address, with or without a port.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AllowedHost {
-    host: Host<String>,
-    /// `None`: any port.
-    port: Option<u16>,
-}
-
-impl AllowedHost {
-    fn matches(&self, host: &Host<String>, port: u16) -> bool {
-        self.host == *host && self.port.is_none_or(|allowed| allowed == port)
-    }
-}
-
-/// `name`, `name:port`, `192.0.2.7`, `[2001:db8::1]:8000`; names ignore case.
-impl FromStr for AllowedHost {
-    type Err = String;
-
-    fn from_str(entry: &str) -> Result<Self, Self::Err> {
-        parse_authority(entry.trim())
-            .map(|(host, port)| Self { host, port })
-            .ok_or_else(|| {
-                format!("{entry:?} is not a host name or address, with an optional :port")
-            })
-    }
-}
-
-impl fmt::Display for AllowedHost {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.port {
-            Some(port) => write!(f, "{}:{port}", self.host),
-            None => write!(f, "{}", self.host),
-        }
-    }
-}
+use crate::config::{AllowedHost, parse_authority};
 
 /// The scheme, host and port a client addressed: what a browser puts in the
 /// `Origin` of a form it submits from a page of this app.
@@ -96,6 +58,9 @@ impl fmt::Display for RequestOrigin {
 pub struct HostPolicy {
     allowed: Vec<AllowedHost>,
     trust_proxy: bool,
+    /// The answer to a refused request, in the words of the face it was
+    /// for (an HTML page or the API's JSON); `startup` knows both.
+    refusal: fn(&HttpRequest) -> HttpResponse,
 }
 
 impl HostPolicy {
@@ -113,16 +78,20 @@ impl HostPolicy {
         ];
         let mut allowed: Vec<AllowedHost> = own
             .into_iter()
-            .map(|host| AllowedHost {
-                host,
-                port: Some(port),
-            })
+            .map(|host| AllowedHost::new(host, Some(port)))
             .collect();
         allowed.extend_from_slice(extra);
         Self {
             allowed,
             trust_proxy,
+            refusal: |_| HttpResponse::BadRequest().body("unknown host"),
         }
+    }
+
+    /// Answers refused requests with `refusal`'s response (a plain 400
+    /// otherwise).
+    pub fn refusing_with(self, refusal: fn(&HttpRequest) -> HttpResponse) -> Self {
+        Self { refusal, ..self }
     }
 
     /// The origin the request was sent to, if it names one this app answers
@@ -276,37 +245,6 @@ fn single<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Result<Option<&'a st
     value.to_str().map(Some).map_err(|_| Refusal::Malformed)
 }
 
-/// `host[:port]` as in a `Host` header: the host normalised as browsers do
-/// (lower case, IPv4 in dotted decimal, IPv6 in brackets, compressed).
-fn parse_authority(authority: &str) -> Option<(Host<String>, Option<u16>)> {
-    let (host, port) = match authority.strip_prefix('[') {
-        Some(rest) => {
-            let (address, after) = rest.split_once(']')?;
-            let port = match after {
-                "" => None,
-                after => Some(after.strip_prefix(':')?),
-            };
-            (&authority[..address.len() + 2], port)
-        }
-        None => match authority.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        },
-    };
-    let port = match port {
-        None => None,
-        Some(port) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(port.parse::<u16>().ok().filter(|&port| port != 0)?)
-        }
-        Some(_) => return None,
-    };
-    // Percent signs are decoded by the URL parser; a Host never has them.
-    if host.is_empty() || host.contains('%') {
-        return None;
-    }
-    Some((Host::parse(host).ok()?, port))
-}
-
 /// Refuses, with a 400, a request whose `Host` (or missing `Host`, on
 /// HTTP/1.1) names no host the app answers to; nothing else runs for it.
 /// Otherwise leaves its [`RequestOrigin`] in the request's extensions.
@@ -330,27 +268,10 @@ pub async fn check_host(
                 Refusal::Missing => tracing::warn!("refused a request without a Host header"),
                 Refusal::Malformed => tracing::warn!("refused a request with a malformed Host"),
             }
-            let response = if is_api(req.path()) {
-                ApiError::bad_request(
-                    "this server does not answer to the host named in the request \
-                     (its Host header)",
-                )
-                .error_response()
-            } else {
-                AppError::BadRequest(
-                    "This site is not served at the address used. Check the address; \
-                     the administrator can allow more names with ALLOWED_HOSTS."
-                        .into(),
-                )
-                .error_response()
-            };
+            let response = (policy.refusal)(req.request());
             Ok(req.into_response(response).map_into_right_body())
         }
     }
-}
-
-fn is_api(path: &str) -> bool {
-    path == "/api" || path.starts_with("/api/")
 }
 
 #[cfg(test)]

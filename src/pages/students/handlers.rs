@@ -1,106 +1,27 @@
 //! The student pages: index, detail, create, edit, delete.
 
-use std::convert::Infallible;
-use std::future::{Ready, ready};
-
-use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentType, LOCATION};
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 use askama::Template;
-use serde::Deserialize;
 
+use super::forms::{DeleteForm, IndexQuery, StudentForm};
+use super::index::{IndexPage, ListingView};
+use super::views::{StudentFormPage, StudentPage, StudentView};
 use crate::database::{Database, DbError};
+use crate::pages::csrf::ProtectedForm;
+use crate::pages::{AppError, Page};
 use crate::pagination::Pagination;
-use crate::students::listing::{ListParams, SEARCH_NEEDS_WORDS, SEARCH_TOO_BROAD};
+use crate::students::listing::{SEARCH_NEEDS_WORDS, SEARCH_TOO_BROAD};
 use crate::students::{self, FieldErrors, SaveError, StudentDraft, queries};
-use crate::views::{IndexPage, ListingView, StudentFormPage, StudentPage, StudentView};
-use crate::web::csrf::{CarriesCsrfToken, ProtectedForm};
-use crate::web::{AppError, Page};
-
-/// The create and edit forms as submitted.
-#[derive(Debug, Deserialize)]
-pub struct StudentForm {
-    #[serde(default)]
-    csrf_token: String,
-    /// The version the edit form was filled from; absent on create.
-    #[serde(default)]
-    version: String,
-    #[serde(flatten)]
-    draft: StudentDraft,
-}
-
-impl CarriesCsrfToken for StudentForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-/// The delete button's form.
-#[derive(Debug, Deserialize)]
-pub struct DeleteForm {
-    #[serde(default)]
-    csrf_token: String,
-}
-
-impl CarriesCsrfToken for DeleteForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-/// The index's query string, read leniently: nothing in it is an error. A
-/// parameter given twice (`?q=a&q=b`) counts once, as its first value;
-/// bytes that are not UTF-8 become U+FFFD.
-#[derive(Debug, Default)]
-pub struct IndexQuery {
-    q: Option<String>,
-    sort: Option<String>,
-    dir: Option<String>,
-    page: Option<String>,
-    per_page: Option<String>,
-}
-
-impl IndexQuery {
-    fn parse(query: &str) -> Self {
-        let mut read = Self::default();
-        for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
-            let slot = match name.as_ref() {
-                "q" => &mut read.q,
-                "sort" => &mut read.sort,
-                "dir" => &mut read.dir,
-                "page" => &mut read.page,
-                "per_page" => &mut read.per_page,
-                _ => continue,
-            };
-            slot.get_or_insert_with(|| value.into_owned());
-        }
-        read
-    }
-}
-
-impl FromRequest for IndexQuery {
-    type Error = Infallible;
-    type Future = Ready<Result<Self, Infallible>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(Self::parse(req.query_string())))
-    }
-}
 
 pub async fn index(
     db: web::Data<Database>,
     page: Page,
     query: IndexQuery,
 ) -> Result<HttpResponse, AppError> {
-    let params = ListParams::parse(
-        query.q.as_deref(),
-        query.sort.as_deref(),
-        query.dir.as_deref(),
-        query.page.as_deref(),
-        query.per_page.as_deref(),
-    );
+    let params = query.params();
     // A search that is refused keeps the term in the box, with what to do
     // instead of a list.
     let refused = |problem, page| {
@@ -237,7 +158,7 @@ pub async fn update(
         }
     };
     match db
-        .write(move |conn| queries::update(conn, id, version, &details))
+        .write(move |conn| queries::update(conn, id, Some(&[version]), |_| Ok(details)))
         .await
     {
         Ok(student) => {
@@ -271,9 +192,8 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let student = db
-        .write(move |conn| queries::delete(conn, id))
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .write(move |conn| queries::delete(conn, id, None))
+        .await?;
     FlashMessage::success(format!("Student {} deleted", student.full_name())).send();
     Ok(see_other("/"))
 }
@@ -299,23 +219,4 @@ fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((LOCATION, location))
         .finish()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_index_query_takes_the_first_of_repeated_parameters() {
-        let query = IndexQuery::parse("q=a&q=b&page=1&page=2&sort=age&x=1&per_page=%FF");
-        assert_eq!(query.q.as_deref(), Some("a"));
-        assert_eq!(query.page.as_deref(), Some("1"));
-        assert_eq!(query.sort.as_deref(), Some("age"));
-        assert_eq!(query.dir, None);
-        assert_eq!(query.per_page.as_deref(), Some("\u{FFFD}"));
-        assert_eq!(
-            IndexQuery::parse("q=sam+sh%C3%A1rk").q.as_deref(),
-            Some("sam shárk")
-        );
-    }
 }

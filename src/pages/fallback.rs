@@ -4,7 +4,7 @@ use actix_web::http::Method;
 use actix_web::http::header::{ALLOW, HeaderValue, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
-use crate::web::AppError;
+use super::AppError;
 
 /// Redirects `/create` to `/create/` (the tutorial's URLs end in a slash);
 /// anything else is the styled 404.

@@ -1,0 +1,180 @@
+//! Reading the settings, through a lookup instead of the real environment.
+
+use super::*;
+use std::collections::HashMap;
+
+fn settings(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
+    let vars: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Settings::from_lookup(|name| vars.get(name).cloned())
+}
+
+#[test]
+fn defaults_run_on_a_local_sqlite_file() {
+    let settings = settings(&[]).unwrap();
+    assert_eq!(settings.port, 8000);
+    assert_eq!(settings.host.to_string(), "127.0.0.1");
+    assert!(
+        matches!(&settings.database.location, DatabaseLocation::Sqlite(path) if path == &PathBuf::from("students.db"))
+    );
+    assert!(settings.secret_key.is_none());
+    assert!(!settings.database.log_sql);
+}
+
+#[test]
+fn database_url_accepts_paths_and_sqlite_urls() {
+    for (url, path) in [
+        ("students.db", "students.db"),
+        ("sqlite://students.db", "students.db"),
+        ("sqlite:///var/lib/x.db", "/var/lib/x.db"),
+        ("data/dir/s.db", "data/dir/s.db"),
+    ] {
+        assert_eq!(
+            sqlite_path_from_url(url).unwrap(),
+            PathBuf::from(path),
+            "{url}"
+        );
+    }
+    assert!(sqlite_path_from_url("mysql://x/y").is_err());
+    assert!(sqlite_path_from_url("postgres://x/y").is_err());
+    assert!(sqlite_path_from_url("sqlite://").is_err());
+}
+
+#[test]
+fn postgres_urls_select_postgres_and_never_print_the_password() {
+    for url in [
+        "postgres://app:hunter2@db:5432/registry",
+        "postgresql://app:hunter2@db/registry",
+    ] {
+        let settings = settings(&[("DATABASE_URL", url)]).unwrap();
+        let location = &settings.database.location;
+        assert!(matches!(location, DatabaseLocation::Postgres(_)), "{url}");
+        assert!(!location.to_string().contains("hunter2"), "{location}");
+        assert!(location.to_string().contains("registry"), "{location}");
+        assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+}
+
+#[test]
+fn passwords_are_masked_wherever_libpq_takes_them() {
+    for (url, shown) in [
+        (
+            "postgres://app:hunter2@db:5432/registry",
+            "postgres://app:***@db:5432/registry",
+        ),
+        (
+            "postgres://app@db/registry?sslmode=require&password=hunter2",
+            "postgres://app@db/registry?sslmode=require&password=***",
+        ),
+        (
+            "postgresql://app:hunter2@h1:5432,h2:5433/registry?password=hunter2",
+            "postgresql://app:***@h1:5432,h2:5433/registry?password=***",
+        ),
+        (
+            "postgres://app:hun/t@r2@db/registry",
+            "postgres://app:***@db/registry",
+        ),
+        ("postgres://db/registry", "postgres://db/registry"),
+    ] {
+        let location = DatabaseLocation::from_url(url).unwrap();
+        assert_eq!(location.to_string(), shown);
+    }
+}
+
+#[test]
+fn bad_values_are_one_line_errors() {
+    let err = settings(&[("PORT", "eighty")]).unwrap_err();
+    assert_eq!(err.to_string(), r#"PORT="eighty" is not a valid number"#);
+    assert!(settings(&[("SECRET_KEY", "short")]).is_err());
+    assert!(settings(&[("LOG_SQL", "maybe")]).is_err());
+    assert!(settings(&[("DATABASE_POOL_SIZE", "0")]).is_err());
+    assert!(settings(&[("LOG_SQL", "true")]).unwrap().database.log_sql);
+}
+
+#[test]
+fn secret_key_length_is_counted_in_characters() {
+    // 31 characters, 62 bytes: too short.
+    assert!(settings(&[("SECRET_KEY", &"é".repeat(31))]).is_err());
+    assert!(settings(&[("SECRET_KEY", &"é".repeat(32))]).is_ok());
+    assert!(settings(&[("SECRET_KEY", &"s".repeat(31))]).is_err());
+    assert!(settings(&[("SECRET_KEY", &"s".repeat(32))]).is_ok());
+}
+
+#[test]
+fn allowed_hosts_are_a_comma_separated_list() {
+    let settings = settings(&[(
+        "ALLOWED_HOSTS",
+        " registry.school.example , 192.0.2.7:8000,[2001:db8::1],",
+    )])
+    .unwrap();
+    let hosts: Vec<String> = settings
+        .allowed_hosts
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        hosts,
+        ["registry.school.example", "192.0.2.7:8000", "[2001:db8::1]"]
+    );
+    let err = super::tests::settings(&[("ALLOWED_HOSTS", "ok.example,http://bad")]).unwrap_err();
+    assert!(err.to_string().starts_with("ALLOWED_HOSTS: "), "{err}");
+}
+
+#[test]
+fn proxy_trust_and_session_age_have_safe_defaults() {
+    let defaults = settings(&[]).unwrap();
+    assert!(defaults.allowed_hosts.is_empty());
+    assert!(!defaults.trust_proxy);
+    assert_eq!(defaults.session_max_age, Duration::from_secs(12 * 60 * 60));
+    let set = settings(&[("TRUST_PROXY", "true"), ("SESSION_MAX_AGE_SECS", "600")]).unwrap();
+    assert!(set.trust_proxy);
+    assert_eq!(set.session_max_age, Duration::from_secs(600));
+    assert!(settings(&[("SESSION_MAX_AGE_SECS", "0")]).is_err());
+    assert!(settings(&[("TRUST_PROXY", "maybe")]).is_err());
+}
+
+#[test]
+fn query_timeout_defaults_to_two_seconds_and_zero_turns_it_off() {
+    assert_eq!(
+        settings(&[]).unwrap().database.query_timeout,
+        Some(Duration::from_secs(2))
+    );
+    assert_eq!(
+        settings(&[("QUERY_TIMEOUT_MS", "250")])
+            .unwrap()
+            .database
+            .query_timeout,
+        Some(Duration::from_millis(250))
+    );
+    assert_eq!(
+        settings(&[("QUERY_TIMEOUT_MS", "0")])
+            .unwrap()
+            .database
+            .query_timeout,
+        None
+    );
+    assert!(settings(&[("QUERY_TIMEOUT_MS", "-1")]).is_err());
+    assert!(settings(&[("QUERY_TIMEOUT_MS", "2s")]).is_err());
+}
+
+#[test]
+fn body_timeout_and_connection_cap_have_defaults_and_refuse_zero() {
+    let defaults = settings(&[]).unwrap();
+    assert_eq!(defaults.body_timeout, Duration::from_secs(10));
+    assert_eq!(defaults.max_connections, 512);
+    let set = settings(&[("BODY_TIMEOUT_SECS", "3"), ("MAX_CONNECTIONS", "100")]).unwrap();
+    assert_eq!(set.body_timeout, Duration::from_secs(3));
+    assert_eq!(set.max_connections, 100);
+    assert!(settings(&[("BODY_TIMEOUT_SECS", "0")]).is_err());
+    assert!(settings(&[("MAX_CONNECTIONS", "0")]).is_err());
+    assert!(settings(&[("MAX_CONNECTIONS", "lots")]).is_err());
+}
+
+#[test]
+fn secret_key_never_prints() {
+    let secret = "s".repeat(40);
+    let settings = settings(&[("SECRET_KEY", &secret)]).unwrap();
+    assert!(!format!("{settings:?}").contains(&secret));
+}

@@ -1,0 +1,30 @@
+//! HTTP pieces both faces share, below them: which hosts are served, the
+//! security headers, how long and how large a request body may be.
+
+pub mod deadline;
+pub mod headers;
+pub mod hosts;
+
+/// The largest request body accepted, forms and JSON alike: what the largest
+/// resource's details can need (see [`crate::students::validation::BODY_LIMIT`]).
+pub const BODY_LIMIT: usize = crate::students::validation::BODY_LIMIT;
+
+/// The limit as messages state it: "125 KB".
+pub fn body_limit_text() -> String {
+    format!("{} KB", BODY_LIMIT / 1024)
+}
+
+/// `error: cause: cause of the cause…`, for `Debug` impls of error types that
+/// end up in the log.
+pub fn write_cause_chain(
+    f: &mut std::fmt::Formatter<'_>,
+    error: &dyn std::error::Error,
+) -> std::fmt::Result {
+    write!(f, "{error}")?;
+    let mut source = error.source();
+    while let Some(cause) = source {
+        write!(f, ": {cause}")?;
+        source = cause.source();
+    }
+    Ok(())
+}

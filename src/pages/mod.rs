@@ -1,0 +1,53 @@
+//! The HTML face: server-rendered pages. Each resource has its folder
+//! (handlers, view models, form types; templates under `templates/<resource>/`),
+//! over what every page needs:
+//!
+//! - [`error`]: the one error type of the pages, rendered as the styled page;
+//! - [`csrf`]: the token every form carries, and the `Origin` check;
+//! - [`context`]: the per-page context (flash messages, CSRF token);
+//! - [`form`]: reading a form body; [`session`]: the session cookie's rules;
+//! - the site's own routes: static files, `/healthz`, the fallback 404/405.
+
+mod assets;
+pub mod context;
+pub mod csrf;
+pub mod error;
+mod fallback;
+pub mod form;
+mod health;
+pub mod session;
+mod students;
+
+use actix_web::{HttpRequest, HttpResponse, Resource, ResponseError, Route, guard, web};
+
+pub use assets::static_files;
+pub use context::Page;
+pub use error::AppError;
+pub use fallback::not_found;
+
+/// Registers every page. Static files are mounted by the caller.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    students::configure(cfg);
+    cfg.service(page("/healthz", "GET, HEAD").route(read().to(health::healthz)));
+}
+
+/// The answer to a request for a host this app does not serve.
+pub fn host_refused(_: &HttpRequest) -> HttpResponse {
+    AppError::BadRequest(
+        "This site is not served at the address used. Check the address; \
+         the administrator can allow more names with ALLOWED_HOSTS."
+            .into(),
+    )
+    .error_response()
+}
+
+/// A resource that answers a method it does not serve with the styled 405,
+/// whose `Allow` lists `allow`, the methods its routes take.
+fn page(path: &str, allow: &'static str) -> Resource {
+    web::resource(path).default_service(web::to(move || fallback::method_not_allowed(allow)))
+}
+
+/// GET, and HEAD with it: the same handler, whose body the server leaves out.
+fn read() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}

@@ -1,0 +1,27 @@
+//! The student pages: the index, a student's page, the create and edit
+//! forms, and the delete button.
+
+mod forms;
+mod handlers;
+mod index;
+mod views;
+
+use actix_web::web;
+
+use super::{page, read};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(page("/", "GET, HEAD").route(read().to(handlers::index)))
+        .service(
+            page("/create/", "GET, HEAD, POST")
+                .route(read().to(handlers::new_form))
+                .route(web::post().to(handlers::create)),
+        )
+        .service(page("/{id:\\d+}/", "GET, HEAD").route(read().to(handlers::show)))
+        .service(
+            page("/{id:\\d+}/edit/", "GET, HEAD, POST")
+                .route(read().to(handlers::edit_form))
+                .route(web::post().to(handlers::update)),
+        )
+        .service(page("/{id:\\d+}/delete/", "POST").route(web::post().to(handlers::delete)));
+}

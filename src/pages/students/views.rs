@@ -1,0 +1,239 @@
+//! A student's page and the create/edit form: their templates and the view
+//! models they display. Rendered with HTML escaping on; nothing is marked
+//! safe.
+
+use askama::Template;
+use askama_web::WebTemplate;
+
+use crate::format::{readable_date, rfc3339};
+use crate::pages::Page;
+use crate::students::validation::{AGE_MAX, AGE_MIN, BIO_MAX, CITY_MAX, EMAIL_MAX, NAME_MAX};
+use crate::students::{Field, FieldErrors, Student, StudentDraft};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "students/show.html")]
+pub struct StudentPage {
+    pub page: Page,
+    pub student: StudentView,
+}
+
+/// The create and the edit page: one template, one form partial.
+#[derive(Template)]
+#[template(path = "students/form.html")]
+pub struct StudentFormPage {
+    pub page: Page,
+    pub heading: String,
+    pub action: String,
+    pub submit_label: &'static str,
+    pub cancel_url: String,
+    /// The version an edit is based on; `None` when creating.
+    pub version: Option<i32>,
+    pub fields: Vec<FormField>,
+    pub errors: Vec<(&'static str, String)>,
+    /// Shown when someone else saved the student while this form was open.
+    pub conflict: Option<StudentView>,
+    /// Shown when the database could not store the submitted change.
+    pub not_saved: bool,
+}
+
+impl StudentFormPage {
+    pub fn create(page: Page, draft: &StudentDraft, errors: &FieldErrors) -> Self {
+        Self {
+            page,
+            heading: "Add a new student".into(),
+            action: "/create/".into(),
+            submit_label: "Add student",
+            cancel_url: "/".into(),
+            version: None,
+            fields: FormField::all(draft, errors),
+            errors: summary(errors),
+            conflict: None,
+            not_saved: false,
+        }
+    }
+
+    pub fn edit(
+        page: Page,
+        id: i32,
+        version: i32,
+        draft: &StudentDraft,
+        errors: &FieldErrors,
+    ) -> Self {
+        let name = format!("{} {}", draft.firstname.trim(), draft.lastname.trim());
+        Self {
+            page,
+            heading: format!("Edit {}", name.trim()),
+            action: format!("/{id}/edit/"),
+            submit_label: "Save changes",
+            cancel_url: format!("/{id}/"),
+            version: Some(version),
+            fields: FormField::all(draft, errors),
+            errors: summary(errors),
+            conflict: None,
+            not_saved: false,
+        }
+    }
+
+    /// "2 problems prevent saving this student".
+    pub fn problem_count(&self) -> String {
+        match self.errors.len() {
+            1 => "1 problem prevents saving this student".into(),
+            n => format!("{n} problems prevent saving this student"),
+        }
+    }
+}
+
+fn summary(errors: &FieldErrors) -> Vec<(&'static str, String)> {
+    errors
+        .iter()
+        .map(|(field, message)| (field.name(), message.to_owned()))
+        .collect()
+}
+
+/// One input of the student form, with what the user typed and its message.
+pub struct FormField {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    pub error: Option<String>,
+    pub hint: String,
+    pub required: bool,
+    pub input_type: &'static str,
+    pub input_mode: &'static str,
+    pub autocomplete: &'static str,
+    pub multiline: bool,
+}
+
+impl FormField {
+    fn all(draft: &StudentDraft, errors: &FieldErrors) -> Vec<Self> {
+        Field::ALL
+            .into_iter()
+            .map(|field| {
+                let (value, hint, required) = match field {
+                    Field::Firstname => (
+                        &draft.firstname,
+                        format!("Required, up to {NAME_MAX} characters."),
+                        true,
+                    ),
+                    Field::Lastname => (
+                        &draft.lastname,
+                        format!("Required, up to {NAME_MAX} characters."),
+                        true,
+                    ),
+                    Field::Email => (
+                        &draft.email,
+                        format!("Required and unique, up to {EMAIL_MAX} characters."),
+                        true,
+                    ),
+                    Field::Age => (
+                        &draft.age,
+                        format!("Optional, a whole number from {AGE_MIN} to {AGE_MAX}."),
+                        false,
+                    ),
+                    Field::Bio => (
+                        &draft.bio,
+                        format!("Optional, up to {BIO_MAX} characters."),
+                        false,
+                    ),
+                    Field::City => (
+                        &draft.city,
+                        format!("Optional, up to {CITY_MAX} characters."),
+                        false,
+                    ),
+                };
+                Self {
+                    name: field.name(),
+                    label: field.label(),
+                    value: value.clone(),
+                    error: errors.get(field).map(str::to_owned),
+                    hint,
+                    required,
+                    input_type: if field == Field::Email {
+                        "email"
+                    } else {
+                        "text"
+                    },
+                    // Text, not number: a number input silently drops what is
+                    // not a number, and the user would never see why.
+                    input_mode: if field == Field::Age {
+                        "numeric"
+                    } else {
+                        "text"
+                    },
+                    autocomplete: match field {
+                        Field::Firstname => "given-name",
+                        Field::Lastname => "family-name",
+                        Field::Email => "email",
+                        Field::City => "address-level2",
+                        Field::Age | Field::Bio => "off",
+                    },
+                    multiline: field == Field::Bio,
+                }
+            })
+            .collect()
+    }
+}
+
+/// A student as the pages show it.
+pub struct StudentView {
+    pub id: i32,
+    pub full_name: String,
+    pub email: String,
+    pub age: String,
+    pub city: Option<String>,
+    pub bio: Option<String>,
+    /// The start of the bio, for the index.
+    pub bio_excerpt: Option<String>,
+    /// "22 Nov 2026".
+    pub joined: String,
+    /// For `<time datetime>`.
+    pub joined_iso: String,
+}
+
+impl From<&Student> for StudentView {
+    fn from(student: &Student) -> Self {
+        Self {
+            id: student.id,
+            full_name: student.full_name(),
+            email: student.email.clone(),
+            age: match student.age {
+                Some(1) => "1 year old".into(),
+                Some(age) => format!("{age} years old"),
+                None => "Age not given".into(),
+            },
+            city: student.city.clone(),
+            bio: student.bio.clone(),
+            bio_excerpt: student.bio.as_deref().map(excerpt),
+            joined: readable_date(&student.created_at),
+            joined_iso: rfc3339(&student.created_at),
+        }
+    }
+}
+
+/// The first words of a long text, cut at a word boundary.
+fn excerpt(text: &str) -> String {
+    const MAX_CHARS: usize = 90;
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= MAX_CHARS {
+        return text;
+    }
+    let cut: String = text.chars().take(MAX_CHARS).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}\u{2026}", cut.trim_end_matches([',', '.', ';', ':']))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_bios_are_cut_at_a_word() {
+        assert_eq!(excerpt("Short bio"), "Short bio");
+        let long = "word ".repeat(40);
+        let cut = excerpt(&long);
+        assert!(
+            cut.ends_with("word\u{2026}") && cut.chars().count() <= 91,
+            "{cut}"
+        );
+    }
+}
