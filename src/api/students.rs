@@ -12,6 +12,7 @@ use super::json::{JsonBody, ListQuery, StudentInput, StudentPage, StudentPatch, 
 use crate::database::{Database, DbError};
 use crate::http::body_limit_text;
 use crate::students::listing::{Direction, ListParams, MAX_PER_PAGE, SortKey};
+use crate::students::queries::IfUnchanged;
 use crate::students::{self, Student, StudentDraft, queries};
 
 /// The 413 response's description in the OpenAPI document.
@@ -318,7 +319,11 @@ pub async fn replace(
     let expected = conditional::if_match(&req)?;
     let draft = StudentDraft::from(body.0);
     let student = db
-        .write(move |conn| queries::update(conn, id, expected.as_deref(), |_| draft.validate()))
+        .write(move |conn| {
+            queries::update(conn, id, expected.as_deref(), IfUnchanged::Keep, |_| {
+                draft.validate()
+            })
+        })
         .await?;
     Ok(record(&mut HttpResponse::Ok(), &student))
 }
@@ -385,9 +390,13 @@ pub async fn update(
     let patch = body.0;
     let student = db
         .write(move |conn| {
-            queries::update(conn, id, expected.as_deref(), |current| {
-                patch.apply(StudentDraft::from(current)).validate()
-            })
+            queries::update(
+                conn,
+                id,
+                expected.as_deref(),
+                IfUnchanged::Keep,
+                |current| patch.apply(StudentDraft::from(current)).validate(),
+            )
         })
         .await?;
     Ok(record(&mut HttpResponse::Ok(), &student))

@@ -329,26 +329,37 @@ pub fn create(conn: &mut DbConnection, details: &StudentDetails) -> Result<Stude
     })
 }
 
+/// What [`update`] does with details equal to the stored ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfUnchanged {
+    /// Write nothing and keep the version: a retried `PUT` or an empty
+    /// `PATCH` is a no-op (the API).
+    Keep,
+    /// Save them as a new version all the same: the person pressed Save, and
+    /// the record says when (the edit form).
+    Save,
+}
+
 /// The one way to change a student, for both faces (the edit form replaces
 /// every field; the API's PATCH merges a few onto the stored ones). Reads
 /// the student, lets `change` turn it into the details to store, and stores
-/// them, all in one write transaction: nothing can change in between,
-/// so a merge of a few fields onto the stored ones never loses another edit.
+/// them, all in one write transaction: nothing can change in between, so a
+/// merge of a few fields onto the stored ones never loses another edit.
 ///
 /// `expected_versions`, when given, lists the versions the edit may replace;
-/// any other is [`SaveError::Stale`]. Details equal to the stored ones are not
-/// written, so a change that changes nothing keeps the version.
+/// any other is [`SaveError::Stale`].
 pub fn update(
     conn: &mut DbConnection,
     id: i32,
     expected_versions: Option<&[i32]>,
+    if_unchanged: IfUnchanged,
     change: impl FnOnce(&Student) -> Result<StudentDetails, FieldErrors>,
 ) -> Result<Student, SaveError> {
     conn.write_transaction(|conn| {
         let current = find_for_update(conn, id)?.ok_or(SaveError::NotFound)?;
         check_version(&current, expected_versions)?;
         let details = change(&current).map_err(SaveError::Invalid)?;
-        if details.is_stored_in(&current) {
+        if if_unchanged == IfUnchanged::Keep && details.is_stored_in(&current) {
             return Ok(current);
         }
         Ok(on_backend!(conn, |c| diesel::update(

@@ -14,6 +14,7 @@ use crate::pages::csrf::ProtectedForm;
 use crate::pages::{AppError, Page};
 use crate::pagination::Pagination;
 use crate::students::listing::{SEARCH_NEEDS_WORDS, SEARCH_TOO_BROAD};
+use crate::students::queries::IfUnchanged;
 use crate::students::{self, FieldErrors, SaveError, StudentDraft, queries};
 
 pub async fn index(
@@ -158,7 +159,11 @@ pub async fn update(
         }
     };
     match db
-        .write(move |conn| queries::update(conn, id, Some(&[version]), |_| Ok(details)))
+        .write(move |conn| {
+            queries::update(conn, id, Some(&[version]), IfUnchanged::Save, |_| {
+                Ok(details)
+            })
+        })
         .await
     {
         Ok(student) => {
