@@ -15,7 +15,8 @@ use crate::helpers::*;
 /// Every generated student's email ends in `students.example.edu`, so each
 /// of these 50 one-letter words matches every student: 50 posting lists of
 /// every row intersected, for the count and again for a page deep in the
-/// result. Seconds of work on 20,000 students without a budget.
+/// result. Without a budget: seconds on SQLite, ~50 ms a statement on
+/// PostgreSQL (on an idle 2-core machine; so the budget below is smaller).
 fn search_for_everything() -> String {
     vec!["e"; 50].join("%20")
 }
@@ -23,7 +24,7 @@ fn search_for_everything() -> String {
 #[tokio::test]
 async fn a_search_past_the_query_budget_is_stopped_with_a_clear_message_and_the_app_keeps_serving()
 {
-    let budget = Duration::from_millis(100);
+    let budget = Duration::from_millis(20);
     let app = spawn_app_with(|settings| settings.database.query_timeout = Some(budget)).await;
     seed::seed(&mut app.db(), 20_000).expect("seed");
     let term = vec!["e"; 50].join(" ");
