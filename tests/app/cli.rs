@@ -46,7 +46,7 @@ fn migrate_then_seed_loads_the_tutorials_students_and_generated_ones() {
         "{out}"
     );
 
-    let students = student_registry::students::queries::list_all(&mut db.connect()).unwrap();
+    let students = crate::helpers::all_students(&mut db.connect());
     let names: Vec<String> = students.iter().take(3).map(|s| s.full_name()).collect();
     assert_eq!(names, ["john doe", "Sammy Shark", "Carl White"]);
 }

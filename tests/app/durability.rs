@@ -11,11 +11,12 @@ use diesel_migrations::MigrationHarness;
 use reqwest::{Method, Response, StatusCode};
 use scraper::Html;
 use serde_json::{Value, json};
-use student_registry::students::queries;
 use student_registry::students::seed;
 
 use crate::faulty_disk;
-use crate::helpers::{TestApp, TestDatabase, field_value, sammy, spawn_app, text, with};
+use crate::helpers::{
+    TestApp, TestDatabase, all_students, field_value, sammy, spawn_app, text, with,
+};
 
 fn database_path(app: &TestApp) -> PathBuf {
     PathBuf::from(app.database.url())
@@ -263,10 +264,7 @@ async fn a_replaced_database_file_fails_health_and_is_not_written_into() {
 
     assert_health_and_create_refused(&app).await;
     // (Not read through the path: the old file's WAL is still beside it.)
-    assert_eq!(
-        queries::list_all(&mut replaced).expect("read the replaced file"),
-        before
-    );
+    assert_eq!(all_students(&mut replaced), before);
 }
 
 /// The database holds personal data: its files are the owner's alone.

@@ -5,7 +5,7 @@ use diesel_migrations::MigrationHarness;
 use student_registry::database::AnyConnection;
 use student_registry::students::queries;
 
-use crate::helpers::TestDatabase;
+use crate::helpers::{TestDatabase, all_students};
 
 #[test]
 fn migration_2_adds_city_and_keeps_every_row_intact() {
@@ -26,7 +26,7 @@ fn migration_2_adds_city_and_keeps_every_row_intact() {
     conn.run_pending_migrations(db.migrations()).unwrap();
     assert!(!conn.has_pending_migration(db.migrations()).unwrap());
 
-    let students = queries::list_all(&mut conn).unwrap();
+    let students = all_students(&mut conn);
     let rows: Vec<_> = students
         .iter()
         .map(|s| {
@@ -100,14 +100,10 @@ fn migration_3_indexes_existing_students_for_search_and_counting() {
             ('Zoë', 'Ng', 'zoe@example.com', NULL, NULL, 'São Paulo');",
     )
     .unwrap();
-    let before = queries::list_all(&mut conn).unwrap();
+    let before = all_students(&mut conn);
 
     conn.run_pending_migrations(db.migrations()).unwrap();
-    assert_eq!(
-        queries::list_all(&mut conn).unwrap(),
-        before,
-        "existing rows are intact"
-    );
+    assert_eq!(all_students(&mut conn), before, "existing rows are intact");
 
     let search = |conn: &mut AnyConnection, term: &str| {
         let params = ListParams::parse(Some(term), None, None, None, None);

@@ -1,0 +1,203 @@
+//! Every query the application makes about students: the listing and reads
+//! here, [`search`] (each backend's full-text index), and [`write`] (the one
+//! write path both faces use).
+//!
+//! Functions take a connection and block; handlers call them through
+//! [`crate::database::Database::run`].
+
+mod search;
+mod write;
+
+use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Text};
+
+pub use search::{FullTextSearch, is_searchable};
+pub use write::{
+    EMAIL_UNIQUE_INDEX, IfUnchanged, SaveError, create, delete, insert_many, tidy_after_bulk_load,
+    update,
+};
+
+use super::listing::{Direction, ListParams, SortKey};
+use super::model::Student;
+use crate::database::{DbConnection, DbError, on_backend};
+use crate::pagination::{Fetch, Pagination};
+use crate::schema::{students, students_count};
+
+diesel::define_sql_function! {
+    /// SQL `lower`, for case-insensitive ordering that the indexes serve.
+    fn lower(text: Text) -> Text;
+}
+
+diesel::define_sql_function! {
+    #[sql_name = "lower"]
+    fn lower_nullable(text: Nullable<Text>) -> Nullable<Text>;
+}
+
+// SQLite sorts NULL first and PostgreSQL last; saying it keeps both in step
+// (and both backends' indexes are built in this order).
+diesel::postfix_operator!(
+    NullsFirst,
+    " NULLS FIRST",
+    diesel::expression::expression_types::NotSelectable
+);
+diesel::postfix_operator!(
+    NullsLast,
+    " NULLS LAST",
+    diesel::expression::expression_types::NotSelectable
+);
+
+/// One page of a listing and where it sits in the whole.
+#[derive(Debug)]
+pub struct StudentList {
+    pub students: Vec<Student>,
+    pub pagination: Pagination,
+}
+
+/// Two queries whatever the page size: the count, then the page; none for a
+/// search with no letters or digits.
+pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList, DbError> {
+    let search = params.search.as_deref();
+    if search.is_some_and(|term| !is_searchable(term)) {
+        return Ok(StudentList {
+            students: Vec::new(),
+            pagination: Pagination::new(params.page, params.per_page, 0),
+        });
+    }
+    let total: i64 = match search {
+        // Kept by triggers: O(1) instead of a scan of every row.
+        None => on_backend!(conn, |c| students_count::table
+            .select(students_count::total)
+            .first(c))?,
+        Some(term) => on_backend!(conn, |c| c.students_matching(term).count().get_result(c))?,
+    };
+    let pagination = Pagination::new(params.page, params.per_page, total);
+    let students = match pagination.fetch() {
+        Fetch::Forward { offset, limit } => {
+            load_page(conn, search, params.sort, params.direction, offset, limit)?
+        }
+        Fetch::Backward { offset, limit } => {
+            let reversed = params.direction.reversed();
+            let mut rows = load_page(conn, search, params.sort, reversed, offset, limit)?;
+            rows.reverse();
+            rows
+        }
+    };
+    Ok(StudentList {
+        students,
+        pagination,
+    })
+}
+
+/// Applies the order for `(sort, direction)` to `$query` and evaluates `$then`
+/// with the ordered query bound to `$q`. Each arm keeps its own static type:
+/// diesel caches the prepared statement of a static query, while a boxed one
+/// is parsed and planned again on every call. Every order is total (it ends
+/// with the id, or is by the unique email), so pages never overlap or skip
+/// rows.
+macro_rules! with_order {
+    ($query:expr, $sort:expr, $direction:expr, |$q:ident| $then:expr) => {{
+        use crate::schema::students::dsl as s;
+        match ($sort, $direction) {
+            (SortKey::Name, Direction::Asc) => {
+                let $q = $query.order_by((
+                    lower(s::lastname).asc(),
+                    lower(s::firstname).asc(),
+                    s::id.asc(),
+                ));
+                $then
+            }
+            (SortKey::Name, Direction::Desc) => {
+                let $q = $query.order_by((
+                    lower(s::lastname).desc(),
+                    lower(s::firstname).desc(),
+                    s::id.desc(),
+                ));
+                $then
+            }
+            // Emails are unique ignoring case, so they need no tie-breaker,
+            // and the unique index serves the order on its own.
+            (SortKey::Email, Direction::Asc) => {
+                let $q = $query.order_by(lower(s::email).asc());
+                $then
+            }
+            (SortKey::Email, Direction::Desc) => {
+                let $q = $query.order_by(lower(s::email).desc());
+                $then
+            }
+            (SortKey::Age, Direction::Asc) => {
+                let $q = $query.order_by((NullsFirst::new(s::age.asc()), s::id.asc()));
+                $then
+            }
+            (SortKey::Age, Direction::Desc) => {
+                let $q = $query.order_by((NullsLast::new(s::age.desc()), s::id.desc()));
+                $then
+            }
+            (SortKey::City, Direction::Asc) => {
+                let $q =
+                    $query.order_by((NullsFirst::new(lower_nullable(s::city).asc()), s::id.asc()));
+                $then
+            }
+            (SortKey::City, Direction::Desc) => {
+                let $q =
+                    $query.order_by((NullsLast::new(lower_nullable(s::city).desc()), s::id.desc()));
+                $then
+            }
+            (SortKey::Joined, Direction::Asc) => {
+                let $q = $query.order_by((s::created_at.asc(), s::id.asc()));
+                $then
+            }
+            (SortKey::Joined, Direction::Desc) => {
+                let $q = $query.order_by((s::created_at.desc(), s::id.desc()));
+                $then
+            }
+        }
+    }};
+}
+
+/// One page of students in the given order; the unfiltered listing, the
+/// common case, runs as a cached prepared statement.
+fn load_page(
+    conn: &mut DbConnection,
+    search: Option<&str>,
+    sort: SortKey,
+    direction: Direction,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<Student>> {
+    match search {
+        None => on_backend!(conn, |c| with_order!(
+            students::table,
+            sort,
+            direction,
+            |query| query
+                .select(Student::as_select())
+                .offset(offset)
+                .limit(limit)
+                .load(c)
+        )),
+        Some(term) => on_backend!(conn, |c| with_order!(
+            c.students_matching(term),
+            sort,
+            direction,
+            |query| query
+                .select(Student::as_select())
+                .offset(offset)
+                .limit(limit)
+                .load(c)
+        )),
+    }
+}
+
+pub fn find(conn: &mut DbConnection, id: i32) -> Result<Option<Student>, DbError> {
+    Ok(on_backend!(conn, |c| students::table
+        .find(id)
+        .select(Student::as_select())
+        .first(c)
+        .optional())?)
+}
+
+pub fn count(conn: &mut DbConnection) -> Result<i64, DbError> {
+    Ok(on_backend!(conn, |c| students::table
+        .count()
+        .get_result(c))?)
+}

@@ -1,0 +1,129 @@
+//! Search: the one query each backend writes its own way, each with its own
+//! full-text index (SQLite's FTS5 table, PostgreSQL's GIN index).
+
+use diesel::dsl::sql;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+use diesel::sqlite::Sqlite;
+use diesel::{PgConnection, SqliteConnection};
+
+use crate::schema::students;
+
+type Filter<DB> = Box<dyn BoxableExpression<students::table, DB, SqlType = Bool>>;
+
+/// Search is the one query each backend writes its own way: each has its own
+/// full-text index.
+pub trait FullTextSearch: Connection {
+    /// Students with a word of their name, email or city starting with each
+    /// word of `term`, ignoring case and accents.
+    fn students_matching(&self, term: &str) -> students::BoxedQuery<'static, Self::Backend>;
+}
+
+impl FullTextSearch for SqliteConnection {
+    fn students_matching(&self, term: &str) -> students::BoxedQuery<'static, Sqlite> {
+        let filter: Filter<Sqlite> = match search_words(term) {
+            Some(words) => Box::new(
+                sql::<Bool>(
+                    "students.id IN (SELECT rowid FROM students_search WHERE students_search MATCH ",
+                )
+                .bind::<Text, _>(fts5_query(&words))
+                .sql(")"),
+            ),
+            None => Box::new(matches_nothing()),
+        };
+        students::table.into_boxed().filter(filter)
+    }
+}
+
+impl FullTextSearch for PgConnection {
+    fn students_matching(&self, term: &str) -> students::BoxedQuery<'static, Pg> {
+        let filter: Filter<Pg> = match search_words(term) {
+            // The matching ids are collected first (one GIN index scan) and
+            // the page is then taken from them: left to itself, the planner
+            // may walk a sort index and test every row instead.
+            Some(words) => Box::new(
+                sql::<Bool>(
+                    "students.id = ANY(ARRAY(SELECT s.id FROM students s \
+                     WHERE students_search_document(s.firstname, s.lastname, s.email, s.city) \
+                     @@ to_tsquery('simple'::regconfig, students_unaccent(",
+                )
+                .bind::<Text, _>(tsquery(&words))
+                .sql("))))"),
+            ),
+            None => Box::new(matches_nothing()),
+        };
+        students::table.into_boxed().filter(filter)
+    }
+}
+
+/// A term without words matches nothing: looking for punctuation would
+/// mean reading every row. ([`list`] does not even ask.)
+fn matches_nothing() -> diesel::expression::SqlLiteral<Bool> {
+    sql::<Bool>("1 = 0")
+}
+
+/// Whether `term` has something to look up: at least one letter or digit.
+/// One is enough: a one-character word is a prefix that both backends'
+/// indexes answer (FTS5's prefix index, the GIN index's partial match)
+/// without reading the table, and the query budget bounds what it costs.
+pub fn is_searchable(term: &str) -> bool {
+    search_words(term).is_some()
+}
+
+/// The words of a search term: runs of letters and digits.
+fn search_words(term: &str) -> Option<Vec<&str>> {
+    let words: Vec<&str> = term
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect();
+    (!words.is_empty()).then_some(words)
+}
+
+/// `sammy shark` → `"sammy"* "shark"*`: each word quoted, so nothing the user
+/// types is read as FTS5 syntax, and matched as a prefix.
+fn fts5_query(words: &[&str]) -> String {
+    let quoted: Vec<String> = words.iter().map(|word| format!("\"{word}\"*")).collect();
+    quoted.join(" ")
+}
+
+/// `sammy shark` → `'sammy':* & 'shark':*`. The words hold letters and digits
+/// only, so none can be read as tsquery syntax.
+fn tsquery(words: &[&str]) -> String {
+    let quoted: Vec<String> = words.iter().map(|word| format!("'{word}':*")).collect();
+    quoted.join(" & ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fts5_query, search_words, tsquery};
+
+    fn words(term: &str) -> Vec<&str> {
+        search_words(term).expect("words")
+    }
+
+    #[test]
+    fn search_terms_become_quoted_prefix_words() {
+        assert_eq!(fts5_query(&words("Sammy Shark")), "\"Sammy\"* \"Shark\"*");
+        assert_eq!(
+            fts5_query(&words("sammy@example.com")),
+            "\"sammy\"* \"example\"* \"com\"*"
+        );
+        assert_eq!(
+            fts5_query(&words("NEAR(\"x\" OR y)")),
+            "\"NEAR\"* \"x\"* \"OR\"* \"y\"*"
+        );
+        assert_eq!(fts5_query(&words("São")), "\"São\"*");
+        assert_eq!(search_words("% _ @"), None);
+    }
+
+    #[test]
+    fn postgres_search_terms_become_prefix_tsqueries() {
+        assert_eq!(tsquery(&words("Sammy Shark")), "'Sammy':* & 'Shark':*");
+        assert_eq!(
+            tsquery(&words("o'brien & !x | y:*")),
+            "'o':* & 'brien':* & 'x':* & 'y':*"
+        );
+        assert_eq!(tsquery(&words("Chloé")), "'Chloé':*");
+    }
+}

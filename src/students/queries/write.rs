@@ -1,0 +1,188 @@
+//! The one write path: create, update, delete (each in a write transaction
+//! of its own, so a failed commit is an error, never a false success), and
+//! the bulk load `seed` uses.
+
+use diesel::dsl::now;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::find;
+use crate::database::{DbConnection, DbError, on_backend};
+use crate::schema::students;
+use crate::students::model::Student;
+use crate::students::validation::{FieldErrors, StudentDetails};
+
+/// The unique index that keeps emails unique ignoring case.
+pub const EMAIL_UNIQUE_INDEX: &str = "students_email_key";
+
+/// Why a create or an edit was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("another student already uses this email address")]
+    EmailTaken,
+    #[error("no such student")]
+    NotFound,
+    /// The edit was based on an older version than the one stored.
+    #[error("the student changed since the edit began")]
+    Stale { current: Box<Student> },
+    /// The details that [`update`] was asked to store break a rule.
+    #[error("the details break a rule")]
+    Invalid(FieldErrors),
+    #[error(transparent)]
+    Database(#[from] DbError),
+}
+
+impl From<DieselError> for SaveError {
+    fn from(err: DieselError) -> Self {
+        match &err {
+            // The database decides, so two requests racing for one address get
+            // the same answer as a plain duplicate.
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
+                if info.constraint_name() == Some(EMAIL_UNIQUE_INDEX)
+                    || info.message().contains(EMAIL_UNIQUE_INDEX) =>
+            {
+                SaveError::EmailTaken
+            }
+            _ => SaveError::Database(DbError::from(err)),
+        }
+    }
+}
+/// In a transaction of its own, so that a failed commit is an error rather
+/// than a record (and an id) reported but never stored.
+pub fn create(conn: &mut DbConnection, details: &StudentDetails) -> Result<Student, SaveError> {
+    conn.write_transaction(|conn| {
+        Ok(on_backend!(conn, |c| diesel::insert_into(students::table)
+            .values(details)
+            .returning(Student::as_returning())
+            .get_result(c))?)
+    })
+}
+
+/// What [`update`] does with details equal to the stored ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfUnchanged {
+    /// Write nothing and keep the version: a retried `PUT` or an empty
+    /// `PATCH` is a no-op (the API).
+    Keep,
+    /// Save them as a new version all the same: the person pressed Save, and
+    /// the record says when (the edit form).
+    Save,
+}
+
+/// The one way to change a student, for both faces (the edit form replaces
+/// every field; the API's PATCH merges a few onto the stored ones). Reads
+/// the student, lets `change` turn it into the details to store, and stores
+/// them, all in one write transaction: nothing can change in between, so a
+/// merge of a few fields onto the stored ones never loses another edit.
+///
+/// `expected_versions`, when given, lists the versions the edit may replace;
+/// any other is [`SaveError::Stale`].
+pub fn update(
+    conn: &mut DbConnection,
+    id: i32,
+    expected_versions: Option<&[i32]>,
+    if_unchanged: IfUnchanged,
+    change: impl FnOnce(&Student) -> Result<StudentDetails, FieldErrors>,
+) -> Result<Student, SaveError> {
+    conn.write_transaction(|conn| {
+        let current = find_for_update(conn, id)?.ok_or(SaveError::NotFound)?;
+        check_version(&current, expected_versions)?;
+        let details = change(&current).map_err(SaveError::Invalid)?;
+        if if_unchanged == IfUnchanged::Keep && details.is_stored_in(&current) {
+            return Ok(current);
+        }
+        Ok(on_backend!(conn, |c| diesel::update(
+            students::table.find(id)
+        )
+        .set((
+            &details,
+            students::version.eq(students::version + 1),
+            students::updated_at.eq(now),
+        ))
+        .returning(Student::as_returning())
+        .get_result(c))?)
+    })
+}
+
+/// Deletes a student if it is at one of `expected_versions` (any version when
+/// `None`), and returns what was deleted.
+pub fn delete(
+    conn: &mut DbConnection,
+    id: i32,
+    expected_versions: Option<&[i32]>,
+) -> Result<Student, SaveError> {
+    conn.write_transaction(|conn| {
+        let current = find_for_update(conn, id)?.ok_or(SaveError::NotFound)?;
+        check_version(&current, expected_versions)?;
+        on_backend!(conn, |c| diesel::delete(students::table.find(id))
+            .execute(c))?;
+        Ok(current)
+    })
+}
+
+/// Reads a student inside a write transaction, keeping others from changing
+/// it until the transaction ends. SQLite's write transaction already excludes
+/// every other writer; PostgreSQL locks just this row.
+fn find_for_update(conn: &mut DbConnection, id: i32) -> Result<Option<Student>, DbError> {
+    match conn {
+        DbConnection::Sqlite(_) => find(conn, id),
+        DbConnection::Postgresql(c) => Ok(students::table
+            .find(id)
+            .select(Student::as_select())
+            .for_update()
+            .first(c)
+            .optional()?),
+    }
+}
+
+fn check_version(current: &Student, expected_versions: Option<&[i32]>) -> Result<(), SaveError> {
+    match expected_versions {
+        Some(versions) if !versions.contains(&current.version) => Err(SaveError::Stale {
+            current: Box::new(current.clone()),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Inserts many students in one statement, skipping emails already taken.
+/// Returns how many rows were inserted. Call it inside
+/// [`DbConnection::write_transaction`] (as `seed` does), which reports a
+/// failed commit.
+pub fn insert_many(conn: &mut DbConnection, batch: &[StudentDetails]) -> Result<usize, DbError> {
+    let inserted = match conn {
+        DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(students::table)
+            .values(batch)
+            .execute(c)?,
+        // Without a target, DO NOTHING covers the unique index on lower(email).
+        DbConnection::Postgresql(c) => diesel::insert_into(students::table)
+            .values(batch)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+    };
+    Ok(inserted)
+}
+
+/// Tidies up after a bulk load. SQLite: merges the search index's segments,
+/// so a search reads one posting list per word instead of one per segment.
+/// PostgreSQL: merges the search index's pending list into the index (every
+/// search would read it in full) and refreshes the planner's statistics; both
+/// otherwise wait for autovacuum, which may be off. Merging needs to own the
+/// index, so a role that only writes the tables skips it rather than failing
+/// (and rolling back) the load; ANALYZE just warns for such a role.
+pub fn tidy_after_bulk_load(conn: &mut DbConnection) -> Result<(), DbError> {
+    let statements: &[&str] = match conn {
+        DbConnection::Sqlite(_) => {
+            &["INSERT INTO students_search (students_search) VALUES ('optimize')"]
+        }
+        DbConnection::Postgresql(_) => &[
+            "SELECT gin_clean_pending_list(index.oid) FROM pg_class AS index \
+             WHERE index.oid = 'students_search_idx'::regclass \
+             AND pg_has_role(index.relowner, 'USAGE')",
+            "ANALYZE students",
+        ],
+    };
+    for statement in statements {
+        diesel::sql_query(*statement).execute(conn)?;
+    }
+    Ok(())
+}
