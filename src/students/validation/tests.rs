@@ -1,4 +1,6 @@
-//! The rules, one behaviour at a time.
+//! The rules, one behaviour at a time. Long because the rules are many (each
+//! character class, each limit, the standard email form); split, they would
+//! only scatter the shared `draft()` fixture.
 
 use super::*;
 
