@@ -1,6 +1,7 @@
 //! The pages a person uses, in the tutorial's order.
 
 use reqwest::StatusCode;
+use student_registry::students::Field;
 
 use crate::helpers::*;
 
@@ -480,4 +481,44 @@ async fn with_cookie_secure_the_session_cookie_is_secure_and_host_prefixed() {
         "{cookie}"
     );
     assert!(attributes.iter().any(|a| a == "httponly"), "{cookie}");
+}
+
+/// A distinctive value for each field, as typed and as the student's page
+/// shows it. The match has no catch-all: a new field does not compile here
+/// until it has a value, and then the test fails until the pages show it.
+fn every_field_typed_and_shown(field: Field) -> (&'static str, &'static str) {
+    match field {
+        Field::Firstname => ("Quintessa", "Quintessa"),
+        Field::Lastname => ("Vanderbilt-Okafor", "Vanderbilt-Okafor"),
+        Field::Email => ("quintessa.vo@example.org", "quintessa.vo@example.org"),
+        Field::Age => ("37", "37 years old"),
+        Field::Bio => ("Studies tidal ecosystems", "Studies tidal ecosystems"),
+        Field::City => ("Reykjavík", "Reykjavík"),
+    }
+}
+
+#[tokio::test]
+async fn every_field_is_in_the_forms_and_on_the_students_page() {
+    let app = spawn_app().await;
+    let fields: Vec<(&str, String)> = Field::ALL
+        .into_iter()
+        .map(|field| (field.name(), every_field_typed_and_shown(field).0.into()))
+        .collect();
+    let id = app.create(&fields).await;
+
+    let (_, page) = app.page(&format!("/{id}/")).await;
+    let shown = text(&page, ".student-detail").expect("the student's details");
+    let (_, form) = app.page(&format!("/{id}/edit/")).await;
+    for field in Field::ALL {
+        let (typed, expected) = every_field_typed_and_shown(field);
+        assert!(
+            shown.contains(expected),
+            "{field:?} ({expected:?}) is not on the student's page: {shown:?}"
+        );
+        assert_eq!(
+            field_value(&form, field.name()),
+            typed,
+            "{field:?} in the edit form"
+        );
+    }
 }

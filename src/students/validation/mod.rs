@@ -38,8 +38,12 @@ pub const AGE_MAX: i64 = 150;
 /// rest (field names, the CSRF token, the version) fits easily in 4 KB.
 /// Rounded up to whole KB, the unit messages state it in.
 pub const BODY_LIMIT: usize = {
-    let age_digits = 3;
-    let chars = 2 * NAME_MAX + EMAIL_MAX + BIO_MAX + CITY_MAX + age_digits;
+    let mut chars = 0;
+    let mut i = 0;
+    while i < Field::ALL.len() {
+        chars += Field::ALL[i].max_chars();
+        i += 1;
+    }
     let bytes = chars as usize * 12 + 4 * 1024;
     bytes.div_ceil(1024) * 1024
 };
@@ -74,6 +78,18 @@ impl Field {
             Field::Age => "age",
             Field::Bio => "bio",
             Field::City => "city",
+        }
+    }
+
+    /// The most characters the field can hold.
+    pub const fn max_chars(self) -> u64 {
+        match self {
+            Field::Firstname | Field::Lastname => NAME_MAX,
+            Field::Email => EMAIL_MAX,
+            // The digits of the largest age.
+            Field::Age => AGE_MAX.ilog10() as u64 + 1,
+            Field::Bio => BIO_MAX,
+            Field::City => CITY_MAX,
         }
     }
 
@@ -170,12 +186,21 @@ impl StudentDetails {
     /// Whether `student` already holds exactly these details, so storing them
     /// would change nothing.
     pub fn is_stored_in(&self, student: &Student) -> bool {
-        self.firstname == student.firstname
-            && self.lastname == student.lastname
-            && self.email == student.email
-            && self.age == student.age
-            && self.bio == student.bio
-            && self.city == student.city
+        // No `..`: a new field must be compared too.
+        let Self {
+            firstname,
+            lastname,
+            email,
+            age,
+            bio,
+            city,
+        } = self;
+        *firstname == student.firstname
+            && *lastname == student.lastname
+            && *email == student.email
+            && *age == student.age
+            && *bio == student.bio
+            && *city == student.city
     }
 }
 
