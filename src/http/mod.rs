@@ -2,8 +2,11 @@
 //! security headers, how long and how large a request body may be.
 
 pub mod deadline;
+mod failure;
 pub mod headers;
 pub mod hosts;
+
+pub use failure::ServiceFailure;
 
 /// The largest request body accepted, forms and JSON alike: what the largest
 /// resource's details can need (see [`crate::students::validation::BODY_LIMIT`]).

@@ -9,7 +9,7 @@ use askama::Template;
 
 use super::Page;
 use crate::database::DbError;
-use crate::http::{body_limit_text, write_cause_chain};
+use crate::http::{ServiceFailure, body_limit_text, write_cause_chain};
 use crate::students::SaveError;
 
 /// The styled page every error answers with.
@@ -38,14 +38,8 @@ pub enum AppError {
     /// The form's body did not arrive within `BODY_TIMEOUT_SECS`.
     #[error("the request body did not arrive in time")]
     RequestTimeout,
-    #[error("the database is unavailable")]
-    Unavailable(#[source] DbError),
-    /// A write the database did not store; nothing of it remains.
-    #[error("the change was not saved")]
-    NotSaved(#[source] DbError),
-    /// The request's query used up its budget and was stopped.
-    #[error("the request took too long")]
-    TooSlow(#[source] DbError),
+    #[error(transparent)]
+    Service(#[from] ServiceFailure),
     #[error("unexpected error")]
     Unexpected(#[source] anyhow::Error),
 }
@@ -84,17 +78,17 @@ impl AppError {
                 "The connection was too slow to send the form in time. Please submit it again."
                     .into(),
             ),
-            Self::Unavailable(_) => (
+            Self::Service(ServiceFailure::Unavailable(_)) => (
                 "Temporarily unavailable",
                 "The database is not answering right now. Please try again in a moment.".into(),
             ),
-            Self::NotSaved(_) => (
+            Self::Service(ServiceFailure::NotSaved(_)) => (
                 "Not saved",
                 "The change was not saved: the database could not store it. Nothing was changed; please try again."
 
                     .into(),
             ),
-            Self::TooSlow(_) => (
+            Self::Service(ServiceFailure::TooSlow(_)) => (
                 "This took too long",
                 "The page needed more work than this site allows for one request. Please try again in a moment."
                     .into(),
@@ -123,9 +117,7 @@ impl ResponseError for AppError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            Self::Unavailable(_) | Self::NotSaved(_) | Self::TooSlow(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Self::Service(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -133,11 +125,9 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         match self {
-            Self::Unexpected(_) | Self::Unavailable(_) | Self::NotSaved(_) => {
-                tracing::error!("{self:?}")
-            }
+            Self::Unexpected(_) => tracing::error!("{self:?}"),
+            Self::Service(failure) => failure.log(self),
             Self::Forbidden(reason) => tracing::warn!("request refused: {reason}"),
-            Self::TooSlow(_) => tracing::warn!("{self:?}"),
             _ => {}
         }
         let (title, message) = self.describe();
@@ -164,15 +154,7 @@ impl ResponseError for AppError {
 
 impl From<DbError> for AppError {
     fn from(err: DbError) -> Self {
-        if err.is_unavailable() {
-            Self::Unavailable(err)
-        } else if err.is_not_saved() {
-            Self::NotSaved(err)
-        } else if matches!(err, DbError::TooSlow(_)) {
-            Self::TooSlow(err)
-        } else {
-            Self::unexpected(err)
-        }
+        ServiceFailure::classify(err).map_or_else(Self::unexpected, Self::Service)
     }
 }
 

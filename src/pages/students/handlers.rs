@@ -10,6 +10,7 @@ use super::forms::{DeleteForm, IndexQuery, StudentForm};
 use super::index::{IndexPage, ListingView};
 use super::views::{StudentFormPage, StudentPage, StudentView};
 use crate::database::{Database, DbError};
+use crate::http::ServiceFailure;
 use crate::pages::csrf::ProtectedForm;
 use crate::pages::{AppError, Page};
 use crate::pagination::Pagination;
@@ -45,7 +46,7 @@ pub async fn index(
         // crawlers do not take the page for a result, and the same search
         // may pass when the server is less busy.
         Err(err @ DbError::TooSlow(_)) if search.is_some() => {
-            tracing::warn!("{:?}", AppError::TooSlow(err));
+            tracing::warn!("{:?}", AppError::from(ServiceFailure::TooSlow(err)));
             return render(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &refused(SEARCH_TOO_BROAD, page),
@@ -206,7 +207,7 @@ pub async fn delete(
 /// The form again, with what was typed and a 503 saying nothing was stored:
 /// a failed write should not also cost the user their typing.
 fn not_saved(mut form: StudentFormPage, err: DbError) -> Result<HttpResponse, AppError> {
-    tracing::error!("{:?}", AppError::NotSaved(err));
+    tracing::error!("{:?}", AppError::from(ServiceFailure::NotSaved(err)));
     form.not_saved = true;
     render(StatusCode::SERVICE_UNAVAILABLE, &form)
 }
