@@ -88,6 +88,32 @@ pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList,
     })
 }
 
+/// The ORDER BY of one sort key in one direction, from the key's columns
+/// listed once: `order_columns!(asc: a, b)` is `(a.asc(), b.asc())`, and one
+/// column stays a bare expression, not a 1-tuple. A column marked
+/// `@nullable` sorts NULL as its lowest value: first going up, last going
+/// down.
+macro_rules! order_columns {
+    (@column asc: @nullable $column:expr) => {
+        NullsFirst::new($column.asc())
+    };
+    (@column desc: @nullable $column:expr) => {
+        NullsLast::new($column.desc())
+    };
+    (@column asc: $column:expr) => {
+        $column.asc()
+    };
+    (@column desc: $column:expr) => {
+        $column.desc()
+    };
+    ($direction:ident: $(@$marker:ident)? $column:expr) => {
+        order_columns!(@column $direction: $(@$marker)? $column)
+    };
+    ($direction:ident: $($(@$marker:ident)? $column:expr),+) => {
+        ($(order_columns!(@column $direction: $(@$marker)? $column)),+)
+    };
+}
+
 /// Applies the order for `(sort, direction)` to `$query` and evaluates `$then`
 /// with the ordered query bound to `$q`. Each arm keeps its own static type:
 /// diesel caches the prepared statement of a static query, while a boxed one
@@ -95,61 +121,33 @@ pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList,
 /// with the id, or is by the unique email), so pages never overlap or skip
 /// rows.
 macro_rules! with_order {
-    ($query:expr, $sort:expr, $direction:expr, |$q:ident| $then:expr) => {{
-        use crate::schema::students::dsl as s;
-        match ($sort, $direction) {
-            (SortKey::Name, Direction::Asc) => {
-                let $q = $query.order_by((
-                    lower(s::lastname).asc(),
-                    lower(s::firstname).asc(),
-                    s::id.asc(),
-                ));
-                $then
-            }
-            (SortKey::Name, Direction::Desc) => {
-                let $q = $query.order_by((
-                    lower(s::lastname).desc(),
-                    lower(s::firstname).desc(),
-                    s::id.desc(),
-                ));
-                $then
-            }
+    ($query:expr, $sort:expr, $direction:expr, |$q:ident| $then:expr) => {
+        with_order!(@keys ($query, $sort, $direction, |$q| $then) {
+            Name => [lower(s::lastname), lower(s::firstname), s::id],
             // Emails are unique ignoring case, so they need no tie-breaker,
             // and the unique index serves the order on its own.
-            (SortKey::Email, Direction::Asc) => {
-                let $q = $query.order_by(lower(s::email).asc());
-                $then
-            }
-            (SortKey::Email, Direction::Desc) => {
-                let $q = $query.order_by(lower(s::email).desc());
-                $then
-            }
-            (SortKey::Age, Direction::Asc) => {
-                let $q = $query.order_by((NullsFirst::new(s::age.asc()), s::id.asc()));
-                $then
-            }
-            (SortKey::Age, Direction::Desc) => {
-                let $q = $query.order_by((NullsLast::new(s::age.desc()), s::id.desc()));
-                $then
-            }
-            (SortKey::City, Direction::Asc) => {
-                let $q =
-                    $query.order_by((NullsFirst::new(lower_nullable(s::city).asc()), s::id.asc()));
-                $then
-            }
-            (SortKey::City, Direction::Desc) => {
-                let $q =
-                    $query.order_by((NullsLast::new(lower_nullable(s::city).desc()), s::id.desc()));
-                $then
-            }
-            (SortKey::Joined, Direction::Asc) => {
-                let $q = $query.order_by((s::created_at.asc(), s::id.asc()));
-                $then
-            }
-            (SortKey::Joined, Direction::Desc) => {
-                let $q = $query.order_by((s::created_at.desc(), s::id.desc()));
-                $then
-            }
+            Email => [lower(s::email)],
+            Age => [@nullable s::age, s::id],
+            City => [@nullable lower_nullable(s::city), s::id],
+            Joined => [s::created_at, s::id],
+        })
+    };
+    // Both directions of every key, each its own arm.
+    (@keys ($query:expr, $sort:expr, $direction:expr, |$q:ident| $then:expr) {
+        $($key:ident => [$($columns:tt)+]),+ $(,)?
+    }) => {{
+        use crate::schema::students::dsl as s;
+        match ($sort, $direction) {
+            $(
+                (SortKey::$key, Direction::Asc) => {
+                    let $q = $query.order_by(order_columns!(asc: $($columns)+));
+                    $then
+                }
+                (SortKey::$key, Direction::Desc) => {
+                    let $q = $query.order_by(order_columns!(desc: $($columns)+));
+                    $then
+                }
+            )+
         }
     }};
 }
