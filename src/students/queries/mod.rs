@@ -162,27 +162,20 @@ fn load_page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<Student>> {
+    // The same page of either query: a macro, not a function, as every order
+    // gives the query its own static type.
+    macro_rules! page_of {
+        ($query:expr, $c:ident) => {
+            with_order!($query, sort, direction, |query| query
+                .select(Student::as_select())
+                .offset(offset)
+                .limit(limit)
+                .load($c))
+        };
+    }
     match search {
-        None => on_backend!(conn, |c| with_order!(
-            students::table,
-            sort,
-            direction,
-            |query| query
-                .select(Student::as_select())
-                .offset(offset)
-                .limit(limit)
-                .load(c)
-        )),
-        Some(term) => on_backend!(conn, |c| with_order!(
-            c.students_matching(term),
-            sort,
-            direction,
-            |query| query
-                .select(Student::as_select())
-                .offset(offset)
-                .limit(limit)
-                .load(c)
-        )),
+        None => on_backend!(conn, |c| page_of!(students::table, c)),
+        Some(term) => on_backend!(conn, |c| page_of!(c.students_matching(term), c)),
     }
 }
 
