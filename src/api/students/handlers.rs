@@ -1,146 +1,21 @@
-//! The student endpoints: list, show, create, replace, patch, delete. The
-//! `#[utoipa::path]` on each is its entry in the OpenAPI document.
-
-use std::collections::BTreeMap;
+//! The endpoints of one student: show, create, replace, patch, delete (the
+//! listing is in [`super::list`]). The `#[utoipa::path]` on each is its entry
+//! in the OpenAPI document.
 
 use actix_web::http::header::{CACHE_CONTROL, ETAG, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 
-use super::conditional;
-use super::error::{ApiError, ErrorBody, too_large_message};
-use super::json::{JsonBody, ListQuery, StudentInput, StudentPage, StudentPatch, StudentRecord};
-use crate::database::{Database, DbError};
-use crate::http::body_limit_text;
-use crate::students::listing::{Direction, ListParams, MAX_PER_PAGE, SortKey};
+use super::json::{StudentInput, StudentPatch, StudentRecord};
+use super::responses::{EmailTaken, NoSuchStudent, Saved, Stale};
+use super::{COLLECTION, PRIVATE};
+use crate::api::body::JsonBody;
+use crate::api::conditional;
+use crate::api::error::{ApiError, ErrorBody};
+use crate::api::responses::{BodyRefused, NotSaved};
+use crate::api::whole_number;
+use crate::database::Database;
 use crate::students::queries::IfUnchanged;
-use crate::students::{self, Student, StudentDraft, queries};
-
-/// The 413 response's description in the OpenAPI document.
-fn too_large_description() -> String {
-    format!("The body is over {}.", body_limit_text())
-}
-
-/// Where the student endpoints live.
-pub const COLLECTION: &str = "/api/students";
-
-/// Students are personal data: kept by the client only (not shared caches),
-/// and revalidated (`ETag`) before each use.
-const PRIVATE: &str = "private, no-cache";
-
-/// Lists students a page at a time.
-///
-/// The same search, order and paging as the index page, with `next` and
-/// `prev` links that keep them.
-#[utoipa::path(
-    get,
-    path = "/api/students",
-    tag = "students",
-    operation_id = "listStudents",
-    params(ListQuery),
-    responses(
-        (status = 200, description = "A page of students.", body = StudentPage),
-        (status = 400, description = "A query parameter is not one of the values described.",
-            body = ErrorBody,
-            example = json!({"error": "invalid query parameters",
-                             "fields": {"per_page": "must be a whole number from 1 to 100"}})),
-        (status = 503, description = "The search needed more work than one request may \
-            take (`QUERY_TIMEOUT_MS`), or the database is not answering.",
-            body = ErrorBody,
-            example = json!({"error": "That search matched too much; add more letters.",
-                             "fields": {}})),
-    )
-)]
-pub async fn list(
-    db: web::Data<Database>,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let params = list_params(&query)?;
-    let list = students::list(&db, params.clone()).await;
-    let list = match list {
-        Ok(list) => list,
-        Err(err @ DbError::TooSlow(_)) if params.search.is_some() => {
-            return Err(ApiError::SearchTooBroad(err));
-        }
-        Err(err) => return Err(err.into()),
-    };
-    let pagination = list.pagination;
-    let page = StudentPage {
-        items: list.students.iter().map(StudentRecord::from).collect(),
-        total: pagination.total,
-        page: pagination.page,
-        per_page: pagination.per_page,
-        next: (pagination.page < pagination.last_page())
-            .then(|| list_url(&params, pagination.page + 1)),
-        prev: (pagination.page > 1).then(|| list_url(&params, pagination.page - 1)),
-    };
-    Ok(HttpResponse::Ok()
-        .insert_header((CACHE_CONTROL, PRIVATE))
-        .json(page))
-}
-
-/// Checks each parameter strictly, then normalises them as the index page
-/// does (the search trimmed and cut), so both list the same students.
-fn list_params(query: &ListQuery) -> Result<ListParams, ApiError> {
-    let mut fields = BTreeMap::new();
-    if let Some(sort) = &query.sort
-        && !SortKey::ALL.iter().any(|key| key.param() == sort)
-    {
-        let names: Vec<&str> = SortKey::ALL.iter().map(|key| key.param()).collect();
-        fields.insert(
-            "sort".into(),
-            format!("must be one of {}", names.join(", ")),
-        );
-    }
-    if let Some(dir) = &query.dir
-        && ![Direction::Asc, Direction::Desc]
-            .iter()
-            .any(|direction| direction.param() == dir)
-    {
-        fields.insert("dir".into(), "must be asc or desc".into());
-    }
-    if let Some(page) = &query.page
-        && whole_number(page, 1, i32::MAX.into()).is_none()
-    {
-        let message = format!("must be a whole number from 1 to {}", i32::MAX);
-        fields.insert("page".into(), message);
-    }
-    if let Some(per_page) = &query.per_page
-        && whole_number(per_page, 1, MAX_PER_PAGE).is_none()
-    {
-        let message = format!("must be a whole number from 1 to {MAX_PER_PAGE}");
-        fields.insert("per_page".into(), message);
-    }
-    if !fields.is_empty() {
-        return Err(ApiError::BadRequest {
-            message: "invalid query parameters".into(),
-            fields,
-        });
-    }
-    Ok(ListParams::parse(
-        query.q.as_deref(),
-        query.sort.as_deref(),
-        query.dir.as_deref(),
-        query.page.as_deref(),
-        query.per_page.as_deref(),
-    ))
-}
-
-/// Digits only (no sign, no spaces), within `min..=max`.
-fn whole_number(value: &str, min: i64, max: i64) -> Option<i64> {
-    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    value
-        .parse::<i64>()
-        .ok()
-        .filter(|n| (min..=max).contains(n))
-}
-
-/// A listing URL for `page`, keeping the search, order and page size; default
-/// values are left out, as on the index page.
-fn list_url(params: &ListParams, page: i64) -> String {
-    format!("{COLLECTION}?{}", params.query_string(Some(page)))
-}
+use crate::students::{Student, StudentDraft, queries};
 
 /// Shows one student.
 ///
@@ -162,8 +37,7 @@ fn list_url(params: &ListParams, page: i64) -> String {
             body = ErrorBody,
             example = json!({"error": "if-none-match must be * or a list of quoted ETags, like \"3\"",
                              "fields": {}})),
-        (status = 404, description = "No student has this id.", body = ErrorBody,
-            example = json!({"error": "no student has this id", "fields": {}})),
+        NoSuchStudent,
     )
 )]
 pub async fn show(
@@ -222,25 +96,14 @@ pub async fn show(
             fields described (a wrong type or an unknown field).", body = ErrorBody,
             example = json!({"error": "the JSON does not fit this request",
                              "fields": {"age": "invalid type: string \"twenty\", expected a JSON number"}})),
-        (status = 409, description = "Another student has this email address.",
-            body = ErrorBody,
-            example = json!({"error": "another student already uses this email address",
-                             "fields": {"email": "Another student already uses this email address"}})),
-        (status = 413, description = too_large_description(), body = ErrorBody,
-            example = json!({"error": too_large_message(), "fields": {}})),
-        (status = 415, description = "The body is not sent as JSON.", body = ErrorBody,
-            example = json!({"error": "the request body must be JSON, sent with Content-Type: application/json",
-                             "fields": {}})),
+        EmailTaken,
+        BodyRefused,
         (status = 422, description = "Some fields break the rules; one message per field.",
             body = ErrorBody,
             example = json!({"error": "validation failed",
                              "fields": {"firstname": "First name is required",
                                         "age": "Age must be a whole number from 1 to 150"}})),
-        (status = 503, description = "The database could not store the change (its disk is \
-            full, it is read-only, or it is unreachable); nothing was changed. Try again.",
-            body = ErrorBody,
-            example = json!({"error": "the change was not saved: the database could not store \
-                it; nothing was changed, please try again", "fields": {}})),
+        NotSaved,
     )
 )]
 pub async fn create(
@@ -274,39 +137,21 @@ pub async fn create(
     params(("id" = i32, Path, description = "The student's id.", minimum = 1, example = 2)),
     request_body(content = StudentInput, content_type = "application/json"),
     responses(
-        (status = 200, description = "Saved; the body is the stored student.",
-            body = StudentRecord,
-            headers(("ETag" = String, description = "The student's new version, quoted."))),
+        Saved,
         (status = 400, description = "The body is not JSON, or not a JSON object with the \
             fields described; or `If-Match` is malformed.", body = ErrorBody,
             example = json!({"error": "the JSON does not fit this request",
                              "fields": {"frist_name": "unknown field `frist_name`, expected one of \
                                 `firstname`, `lastname`, `email`, `age`, `bio`, `city`"}})),
-        (status = 404, description = "No student has this id.", body = ErrorBody,
-            example = json!({"error": "no student has this id", "fields": {}})),
-        (status = 409, description = "Another student has this email address.",
-            body = ErrorBody,
-            example = json!({"error": "another student already uses this email address",
-                             "fields": {"email": "Another student already uses this email address"}})),
-        (status = 412, description = "`If-Match` names a version that is no longer stored; \
-            nothing changed.", body = ErrorBody,
-            headers(("ETag" = String, description = "The version that is stored now, quoted.")),
-            example = json!({"error": "the student has changed since the version If-Match \
-                names; it is now at ETag \"3\"", "fields": {}})),
-        (status = 413, description = too_large_description(), body = ErrorBody,
-            example = json!({"error": too_large_message(), "fields": {}})),
-        (status = 415, description = "The body is not sent as JSON.", body = ErrorBody,
-            example = json!({"error": "the request body must be JSON, sent with Content-Type: application/json",
-                             "fields": {}})),
+        NoSuchStudent,
+        EmailTaken,
+        Stale,
+        BodyRefused,
         (status = 422, description = "Some fields break the rules; one message per field.",
             body = ErrorBody,
             example = json!({"error": "validation failed",
                              "fields": {"email": "Enter an email address like name@example.com"}})),
-        (status = 503, description = "The database could not store the change (its disk is \
-            full, it is read-only, or it is unreachable); nothing was changed. Try again.",
-            body = ErrorBody,
-            example = json!({"error": "the change was not saved: the database could not store \
-                it; nothing was changed, please try again", "fields": {}})),
+        NotSaved,
     )
 )]
 pub async fn replace(
@@ -345,38 +190,20 @@ pub async fn replace(
         (StudentPatch = "application/merge-patch+json")
     )),
     responses(
-        (status = 200, description = "Saved; the body is the stored student.",
-            body = StudentRecord,
-            headers(("ETag" = String, description = "The student's new version, quoted."))),
+        Saved,
         (status = 400, description = "The body is not JSON, or not a JSON object with the \
             fields described; or `If-Match` is malformed.", body = ErrorBody,
             example = json!({"error": "the JSON does not fit this request",
                              "fields": {"age": "invalid type: string \"twenty\", expected a JSON number"}})),
-        (status = 404, description = "No student has this id.", body = ErrorBody,
-            example = json!({"error": "no student has this id", "fields": {}})),
-        (status = 409, description = "Another student has this email address.",
-            body = ErrorBody,
-            example = json!({"error": "another student already uses this email address",
-                             "fields": {"email": "Another student already uses this email address"}})),
-        (status = 412, description = "`If-Match` names a version that is no longer stored; \
-            nothing changed.", body = ErrorBody,
-            headers(("ETag" = String, description = "The version that is stored now, quoted.")),
-            example = json!({"error": "the student has changed since the version If-Match \
-                names; it is now at ETag \"3\"", "fields": {}})),
-        (status = 413, description = too_large_description(), body = ErrorBody,
-            example = json!({"error": too_large_message(), "fields": {}})),
-        (status = 415, description = "The body is not sent as JSON.", body = ErrorBody,
-            example = json!({"error": "the request body must be JSON, sent with Content-Type: application/json",
-                             "fields": {}})),
+        NoSuchStudent,
+        EmailTaken,
+        Stale,
+        BodyRefused,
         (status = 422, description = "The result breaks the rules; one message per field.",
             body = ErrorBody,
             example = json!({"error": "validation failed",
                              "fields": {"lastname": "Last name is required"}})),
-        (status = 503, description = "The database could not store the change (its disk is \
-            full, it is read-only, or it is unreachable); nothing was changed. Try again.",
-            body = ErrorBody,
-            example = json!({"error": "the change was not saved: the database could not store \
-                it; nothing was changed, please try again", "fields": {}})),
+        NotSaved,
     )
 )]
 pub async fn update(
@@ -417,18 +244,13 @@ pub async fn update(
         (status = 400, description = "`If-Match` is malformed.", body = ErrorBody,
             example = json!({"error": "if-match must be * or a list of quoted ETags, like \"3\"",
                              "fields": {}})),
-        (status = 404, description = "No student has this id.", body = ErrorBody,
-            example = json!({"error": "no student has this id", "fields": {}})),
+        NoSuchStudent,
         (status = 412, description = "`If-Match` names a version that is no longer stored; \
             nothing was deleted.", body = ErrorBody,
             headers(("ETag" = String, description = "The version that is stored now, quoted.")),
             example = json!({"error": "the student has changed since the version If-Match \
                 names; it is now at ETag \"3\"", "fields": {}})),
-        (status = 503, description = "The database could not store the change (its disk is \
-            full, it is read-only, or it is unreachable); nothing was changed. Try again.",
-            body = ErrorBody,
-            example = json!({"error": "the change was not saved: the database could not store \
-                it; nothing was changed, please try again", "fields": {}})),
+        NotSaved,
     )
 )]
 pub async fn delete(
@@ -467,36 +289,6 @@ mod tests {
         assert_eq!(student_id("42").ok(), Some(42));
         for bad in ["", "0", "-1", "+1", " 1", "1.0", "abc", "2147483648"] {
             assert!(student_id(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn list_links_keep_everything_but_defaults() {
-        let params =
-            ListParams::parse(Some(" shark "), Some("age"), Some("desc"), None, Some("10"));
-        assert_eq!(
-            list_url(&params, 3),
-            "/api/students?q=shark&sort=age&dir=desc&per_page=10&page=3"
-        );
-        assert_eq!(list_url(&ListParams::default(), 2), "/api/students?page=2");
-    }
-
-    #[test]
-    fn list_parameters_are_read_strictly() {
-        let query = |pairs: &[(&str, &str)]| -> ListQuery {
-            serde_urlencoded::from_str(&serde_urlencoded::to_string(pairs).unwrap()).unwrap()
-        };
-        assert!(list_params(&query(&[("sort", "city"), ("dir", "desc"), ("page", "2")])).is_ok());
-        for pairs in [
-            &[("sort", "NAME")][..],
-            &[("dir", "up")][..],
-            &[("page", "0")][..],
-            &[("page", "abc")][..],
-            &[("page", "")][..],
-            &[("per_page", "101")][..],
-            &[("per_page", " 5")][..],
-        ] {
-            assert!(list_params(&query(pairs)).is_err(), "{pairs:?}");
         }
     }
 }
