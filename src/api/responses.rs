@@ -3,8 +3,6 @@
 //! `responses(...)`, and the document shows each in full there. (The types
 //! are never built: only their `IntoResponses` impls are used.)
 
-#![allow(dead_code)]
-
 use utoipa::IntoResponses;
 
 use super::error::{ErrorBody, too_large_message};
@@ -33,4 +31,4 @@ pub enum BodyRefused {
     full, it is read-only, or it is unreachable); nothing was changed. Try again.",
     example = json!({"error": "the change was not saved: the database could not store \
         it; nothing was changed, please try again", "fields": {}}))]
-pub struct NotSaved(ErrorBody);
+pub struct NotSaved(pub ErrorBody);

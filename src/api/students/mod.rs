@@ -1,9 +1,8 @@
 //! The student records under `/api/students`:
 //!
-//! - [`list`]: the listing, `GET /api/students`;
-//! - [`handlers`]: the endpoints of one student;
-//!
-//! each with its OpenAPI description, and
+//! - [`list`]: the listing, `GET /api/students`, and
+//!   [`handlers`]: the endpoints of one student, each with its OpenAPI
+//!   description;
 //! - [`json`]: what goes over the wire;
 //! - [`schemas`]: the fields' schemas, from the rules' own constants;
 //! - [`responses`]: the responses several operations document alike.

@@ -1,8 +1,6 @@
 //! Responses several student operations document alike (see
 //! [`crate::api::responses`]).
 
-#![allow(dead_code)]
-
 use utoipa::IntoResponses;
 
 use super::json::StudentRecord;
@@ -12,18 +10,18 @@ use crate::api::error::ErrorBody;
 #[derive(IntoResponses)]
 #[response(status = 200, description = "Saved; the body is the stored student.",
     headers(("ETag" = String, description = "The student's new version, quoted.")))]
-pub struct Saved(StudentRecord);
+pub struct Saved(pub StudentRecord);
 
 #[derive(IntoResponses)]
 #[response(status = 404, description = "No student has this id.",
     example = json!({"error": "no student has this id", "fields": {}}))]
-pub struct NoSuchStudent(ErrorBody);
+pub struct NoSuchStudent(pub ErrorBody);
 
 #[derive(IntoResponses)]
 #[response(status = 409, description = "Another student has this email address.",
     example = json!({"error": "another student already uses this email address",
                      "fields": {"email": "Another student already uses this email address"}}))]
-pub struct EmailTaken(ErrorBody);
+pub struct EmailTaken(pub ErrorBody);
 
 /// A `PUT` or `PATCH` whose `If-Match` no longer matches.
 #[derive(IntoResponses)]
@@ -32,4 +30,4 @@ pub struct EmailTaken(ErrorBody);
     headers(("ETag" = String, description = "The version that is stored now, quoted.")),
     example = json!({"error": "the student has changed since the version If-Match \
         names; it is now at ETag \"3\"", "fields": {}}))]
-pub struct Stale(ErrorBody);
+pub struct Stale(pub ErrorBody);
