@@ -7,7 +7,11 @@
 use actix_web::HttpRequest;
 use actix_web::http::header::{HeaderName, IF_MATCH, IF_NONE_MATCH};
 
-use super::error::ApiError;
+/// A conditional header that is neither `*` nor a list of quoted tags: a
+/// 400, not a silent mismatch.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} must be * or a list of quoted ETags, like \"3\"")]
+pub struct Malformed(HeaderName);
 
 pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
@@ -17,7 +21,7 @@ pub fn etag(version: i32) -> String {
 /// is absent or `*` (the edit is unconditional), otherwise the versions its
 /// strong tags name, which may be none at all (so nothing matches, as with a
 /// weak tag or one this API never sent).
-pub fn if_match(req: &HttpRequest) -> Result<Option<Vec<i32>>, ApiError> {
+pub fn if_match(req: &HttpRequest) -> Result<Option<Vec<i32>>, Malformed> {
     Ok(match tags(req, &IF_MATCH)? {
         None | Some(Tags::Any) => None,
         Some(Tags::List(tags)) => Some(
@@ -32,7 +36,7 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<Vec<i32>>, ApiError> {
 
 /// Whether `If-None-Match` names the student's current version (`*` names any
 /// existing one); weak tags count, as RFC 9110 asks for this header.
-pub fn if_none_match_hits(req: &HttpRequest, current: i32) -> Result<bool, ApiError> {
+pub fn if_none_match_hits(req: &HttpRequest, current: i32) -> Result<bool, Malformed> {
     Ok(match tags(req, &IF_NONE_MATCH)? {
         None => false,
         Some(Tags::Any) => true,
@@ -51,17 +55,13 @@ struct EntityTag<'a> {
 }
 
 /// Reads a conditional header: `*`, or a comma-separated list of quoted tags,
-/// each maybe `W/`-prefixed. Anything else is a 400, not a silent mismatch.
-fn tags<'a>(req: &'a HttpRequest, name: &HeaderName) -> Result<Option<Tags<'a>>, ApiError> {
+/// each maybe `W/`-prefixed.
+fn tags<'a>(req: &'a HttpRequest, name: &HeaderName) -> Result<Option<Tags<'a>>, Malformed> {
     let mut values = req.headers().get_all(name).peekable();
     if values.peek().is_none() {
         return Ok(None);
     }
-    let malformed = || {
-        ApiError::bad_request(format!(
-            "{name} must be * or a list of quoted ETags, like \"3\""
-        ))
-    };
+    let malformed = || Malformed(name.clone());
     let mut list = Vec::new();
     for value in values {
         let value = value.to_str().map_err(|_| malformed())?;

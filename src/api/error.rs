@@ -4,16 +4,16 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
+use actix_web::error::{JsonPayloadError, PayloadError};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ALLOW, ETAG};
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::conditional;
 use crate::database::DbError;
-use crate::http::{BODY_LIMIT, body_limit_text, write_cause_chain};
+use crate::http::{body_limit_text, write_cause_chain};
 use crate::students::{FieldErrors, SaveError};
 
 /// The 413 answer's message.
@@ -258,6 +258,12 @@ impl From<JsonPayloadError> for ApiError {
     }
 }
 
+impl From<conditional::Malformed> for ApiError {
+    fn from(err: conditional::Malformed) -> Self {
+        Self::bad_request(err.to_string())
+    }
+}
+
 /// A body that is JSON but does not fit the request: the field at fault, when
 /// there is one, is named in `fields`.
 impl From<serde_path_to_error::Error<serde_json::Error>> for ApiError {
@@ -273,26 +279,6 @@ impl From<serde_path_to_error::Error<serde_json::Error>> for ApiError {
         };
         Self::BadRequest { message, fields }
     }
-}
-
-/// JSON bodies: at most [`BODY_LIMIT`], `application/json` or a `+json` type
-/// (actix's default check), errors in the API's shape.
-pub fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(BODY_LIMIT)
-        .content_type_required(true)
-        .error_handler(|err, _| ApiError::from(err).into())
-}
-
-/// A path that does not parse names no student.
-pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|_: PathError, _| ApiError::NO_SUCH_STUDENT.into())
-}
-
-pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|_: QueryPayloadError, _| {
-        ApiError::bad_request("the query string is malformed").into()
-    })
 }
 
 /// Unknown URLs under `/api`.

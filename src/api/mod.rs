@@ -2,51 +2,45 @@
 //! systems, from the same binary, on the same data, with the same rules and
 //! queries as the pages.
 //!
-//! - [`students`]: the handlers, each with its OpenAPI description;
-//! - [`json`]: what goes over the wire, and the schemas that describe it;
-//! - [`error`]: the one error shape, and the extractor settings that use it;
+//! Shared by every resource:
+//! - [`error`]: the one error shape, [`ApiError`];
+//! - [`body`]: how a JSON request body is read;
 //! - [`conditional`]: `ETag`, `If-Match` and `If-None-Match`;
+//! - [`responses`]: error responses many operations document alike;
 //! - [`openapi`]: the OpenAPI document, served at `/api/openapi.json`.
+//!
+//! One folder per resource: [`students`].
 //!
 //! Cross-site safety: bodies must be JSON (`application/json` or a `+json`
 //! type), which a page on another site cannot send without a CORS preflight,
 //! and this app approves none. The API never reads the session, so the pages'
 //! CSRF token is neither needed nor accepted here.
 
+pub mod body;
 pub mod conditional;
 pub mod error;
-pub mod json;
 pub mod openapi;
+pub mod responses;
 pub mod students;
 
+use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::http::Method;
 use actix_web::http::header::ALLOW;
 use actix_web::{HttpRequest, HttpResponse, Resource, ResponseError, web};
 
 pub use error::ApiError;
 
+use crate::http::BODY_LIMIT;
+
 /// Mounts `/api`. Call it before the pages' routes: its own default service
 /// answers unknown `/api` URLs in JSON.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    let scope = web::scope("/api")
+        .app_data(json_config())
+        .app_data(query_config());
+    let scope = students::configure(scope);
     cfg.service(
-        web::scope("/api")
-            .app_data(error::json_config())
-            .app_data(error::path_config())
-            .app_data(error::query_config())
-            .service(
-                resource(students::COLLECTION, "GET, HEAD, POST, OPTIONS")
-                    .route(web::get().to(students::list))
-                    .route(web::head().to(students::list))
-                    .route(web::post().to(students::create)),
-            )
-            .service(
-                resource("/students/{id}", "GET, HEAD, PUT, PATCH, DELETE, OPTIONS")
-                    .route(web::get().to(students::show))
-                    .route(web::head().to(students::show))
-                    .route(web::put().to(students::replace))
-                    .route(web::patch().to(students::update))
-                    .route(web::delete().to(students::delete)),
-            )
+        scope
             .service(
                 resource(openapi::PATH, "GET, HEAD, OPTIONS")
                     .route(web::get().to(openapi::serve))
@@ -72,7 +66,7 @@ pub fn host_refused(_: &HttpRequest) -> HttpResponse {
 /// A resource under `/api` (`path` given in full) that answers `OPTIONS` with
 /// the methods it allows, and any other method it does not serve with a 405
 /// that lists them.
-fn resource(path: &str, allow: &'static str) -> Resource {
+pub fn resource(path: &str, allow: &'static str) -> Resource {
     let path = path.strip_prefix("/api").unwrap_or(path);
     web::resource(path)
         .route(web::method(Method::OPTIONS).to(move || async move {
@@ -83,4 +77,37 @@ fn resource(path: &str, allow: &'static str) -> Resource {
         .default_service(web::to(move || async move {
             Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allow })
         }))
+}
+
+/// JSON bodies: at most [`BODY_LIMIT`], `application/json` or a `+json` type
+/// (actix's default check), errors in the API's shape.
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(BODY_LIMIT)
+        .content_type_required(true)
+        .error_handler(|err, _| ApiError::from(err).into())
+}
+
+fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|_: QueryPayloadError, _| {
+        ApiError::bad_request("the query string is malformed").into()
+    })
+}
+
+/// For a resource's `app_data`: a path that does not parse names nothing
+/// there, and `missing` is the resource's 404.
+pub fn path_config(missing: fn() -> ApiError) -> web::PathConfig {
+    web::PathConfig::default().error_handler(move |_: PathError, _| missing().into())
+}
+
+/// A whole number in a URL (a path segment or a query value): digits only,
+/// no sign or spaces, within `min..=max`.
+pub fn whole_number(value: &str, min: i64, max: i64) -> Option<i64> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    value
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
 }

@@ -9,8 +9,10 @@ use actix_web::http::header::{CACHE_CONTROL, ContentType};
 use utoipa::OpenApi;
 
 use super::error::ErrorBody;
-use super::json::{DirParam, SortParam, StudentInput, StudentPage, StudentPatch, StudentRecord};
-use super::students;
+use super::students::json::{
+    DirParam, SortParam, StudentInput, StudentPage, StudentPatch, StudentRecord,
+};
+use super::students::{handlers, list};
 
 pub const PATH: &str = "/api/openapi.json";
 
@@ -29,12 +31,12 @@ pub const PATH: &str = "/api/openapi.json";
             changes are unconditional."
     ),
     paths(
-        students::list,
-        students::create,
-        students::show,
-        students::replace,
-        students::update,
-        students::delete
+        list::list,
+        handlers::create,
+        handlers::show,
+        handlers::replace,
+        handlers::update,
+        handlers::delete
     ),
     components(schemas(StudentRecord, StudentInput, StudentPatch, StudentPage, ErrorBody, SortParam, DirParam)),
     tags((name = "students", description = "Student records"))
