@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use super::conditional;
 use crate::database::DbError;
-use crate::http::{body_limit_text, write_cause_chain};
+use crate::http::{ServiceFailure, body_limit_text, write_cause_chain};
 use crate::students::{FieldErrors, SaveError};
 
 /// The 413 answer's message.
@@ -65,14 +65,8 @@ pub enum ApiError {
     /// The body did not arrive within `BODY_TIMEOUT_SECS`.
     #[error("the request body did not arrive in time")]
     RequestTimeout,
-    #[error("the database is unavailable")]
-    Unavailable(#[source] DbError),
-    /// A write the database did not store; nothing of it remains.
-    #[error("the change was not saved")]
-    NotSaved(#[source] DbError),
-    /// The request's query used up its budget and was stopped.
-    #[error("the request took too long")]
-    TooSlow(#[source] DbError),
+    #[error(transparent)]
+    Service(#[from] ServiceFailure),
     /// A listing's search used up the query budget.
     #[error("the search matched too much")]
     SearchTooBroad(#[source] DbError),
@@ -120,17 +114,17 @@ impl ApiError {
                 "the request body did not arrive in time; send it again".into(),
                 BTreeMap::new(),
             ),
-            Self::Unavailable(_) => (
+            Self::Service(ServiceFailure::Unavailable(_)) => (
                 "the database is not answering right now; please try again in a moment".into(),
                 BTreeMap::new(),
             ),
-            Self::NotSaved(_) => (
+            Self::Service(ServiceFailure::NotSaved(_)) => (
                 "the change was not saved: the database could not store it; \
                  nothing was changed, please try again"
                     .into(),
                 BTreeMap::new(),
             ),
-            Self::TooSlow(_) => (
+            Self::Service(ServiceFailure::TooSlow(_)) => (
                 "the request needed more work than this API allows for one request; \
                  please try again in a moment"
                     .into(),
@@ -175,22 +169,17 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            Self::Unavailable(_)
-            | Self::NotSaved(_)
-            | Self::TooSlow(_)
-            | Self::SearchTooBroad(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Service(_) | Self::SearchTooBroad(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if matches!(
-            self,
-            Self::Unexpected(_) | Self::Unavailable(_) | Self::NotSaved(_)
-        ) {
-            tracing::error!("{self:?}");
-        } else if matches!(self, Self::TooSlow(_) | Self::SearchTooBroad(_)) {
-            tracing::warn!("{self:?}");
+        match self {
+            Self::Unexpected(_) => tracing::error!("{self:?}"),
+            Self::Service(failure) => failure.log(self),
+            Self::SearchTooBroad(_) => tracing::warn!("{self:?}"),
+            _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
         match self {
@@ -212,15 +201,7 @@ impl ResponseError for ApiError {
 
 impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
-        if err.is_unavailable() {
-            Self::Unavailable(err)
-        } else if err.is_not_saved() {
-            Self::NotSaved(err)
-        } else if matches!(err, DbError::TooSlow(_)) {
-            Self::TooSlow(err)
-        } else {
-            Self::Unexpected(err.into())
-        }
+        ServiceFailure::classify(err).map_or_else(|err| Self::Unexpected(err.into()), Self::Service)
     }
 }
 

@@ -24,20 +24,25 @@ use crate::format::rfc3339;
 use crate::students::listing::MAX_PER_PAGE;
 use crate::students::{Student, StudentDraft};
 
+/// The example student of the OpenAPI document.
+fn record_example() -> serde_json::Value {
+    serde_json::json!({
+        "id": 2,
+        "firstname": "Sammy",
+        "lastname": "Shark",
+        "email": "sammyshark@example.com",
+        "age": 20,
+        "bio": "Marine biology student",
+        "city": "Lisbon",
+        "version": 1,
+        "created_at": "2026-11-22T10:54:00Z",
+        "updated_at": "2026-11-22T10:54:00Z"
+    })
+}
+
 /// A stored student, every column.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(as = Student, example = json!({
-    "id": 2,
-    "firstname": "Sammy",
-    "lastname": "Shark",
-    "email": "sammyshark@example.com",
-    "age": 20,
-    "bio": "Marine biology student",
-    "city": "Lisbon",
-    "version": 1,
-    "created_at": "2026-11-22T10:54:00Z",
-    "updated_at": "2026-11-22T10:54:00Z"
-}))]
+#[schema(as = Student, example = record_example)]
 pub struct StudentRecord {
     pub id: i32,
     pub firstname: String,
@@ -146,37 +151,52 @@ fn text<T: ToString>(value: Option<T>) -> String {
 /// keeps its value, `null` clears an optional one. The result must pass the
 /// same rules as a whole student.
 #[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 #[schema(example = json!({"city": "Porto", "bio": null}))]
 pub struct StudentPatch {
-    #[serde(default, deserialize_with = "given")]
     #[schema(schema_with = firstname_schema)]
-    pub firstname: Option<Option<String>>,
-    #[serde(default, deserialize_with = "given")]
+    pub firstname: Patch<String>,
     #[schema(schema_with = lastname_schema)]
-    pub lastname: Option<Option<String>>,
-    #[serde(default, deserialize_with = "given")]
+    pub lastname: Patch<String>,
     #[schema(schema_with = email_schema)]
-    pub email: Option<Option<String>>,
-    #[serde(default, deserialize_with = "given")]
+    pub email: Patch<String>,
     #[schema(schema_with = age_schema)]
-    pub age: Option<Option<WholeNumber>>,
-    #[serde(default, deserialize_with = "given")]
+    pub age: Patch<WholeNumber>,
     #[schema(schema_with = bio_schema)]
-    pub bio: Option<Option<String>>,
-    #[serde(default, deserialize_with = "given")]
+    pub bio: Patch<String>,
     #[schema(schema_with = city_schema)]
-    pub city: Option<Option<String>>,
+    pub city: Patch<String>,
 }
 
-/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`,
-/// through `#[serde(default)]`).
-fn given<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
+/// One field of a merge patch.
+#[derive(Debug, Default, PartialEq)]
+pub enum Patch<T> {
+    /// Left out: the field keeps its value.
+    #[default]
+    Absent,
+    /// `null`: the field is cleared.
+    Null,
+    Value(T),
+}
+
+/// Only a field that is present is deserialised (a left-out one is
+/// `Absent`, by `#[serde(default)]`): `null` is then `Null`.
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Option::<T>::deserialize(deserializer).map(|value| value.map_or(Patch::Null, Patch::Value))
+    }
+}
+
+impl<T: ToString> Patch<T> {
+    /// The value the field ends with, as the form would have it: `current`
+    /// when left out, blank when `null`.
+    fn onto(self, current: String) -> String {
+        match self {
+            Patch::Absent => current,
+            Patch::Null => String::new(),
+            Patch::Value(value) => value.to_string(),
+        }
+    }
 }
 
 impl StudentPatch {
@@ -191,12 +211,12 @@ impl StudentPatch {
             city,
         } = self;
         StudentDraft {
-            firstname: firstname.map_or(draft.firstname, text),
-            lastname: lastname.map_or(draft.lastname, text),
-            email: email.map_or(draft.email, text),
-            age: age.map_or(draft.age, text),
-            bio: bio.map_or(draft.bio, text),
-            city: city.map_or(draft.city, text),
+            firstname: firstname.onto(draft.firstname),
+            lastname: lastname.onto(draft.lastname),
+            email: email.onto(draft.email),
+            age: age.onto(draft.age),
+            bio: bio.onto(draft.bio),
+            city: city.onto(draft.city),
         }
     }
 }
@@ -204,18 +224,7 @@ impl StudentPatch {
 /// One page of a listing.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "items": [{
-        "id": 2,
-        "firstname": "Sammy",
-        "lastname": "Shark",
-        "email": "sammyshark@example.com",
-        "age": 20,
-        "bio": "Marine biology student",
-        "city": "Lisbon",
-        "version": 1,
-        "created_at": "2026-11-22T10:54:00Z",
-        "updated_at": "2026-11-22T10:54:00Z"
-    }],
+    "items": [record_example()],
     "total": 3,
     "page": 2,
     "per_page": 1,
@@ -290,8 +299,8 @@ mod tests {
     #[test]
     fn null_is_kept_apart_from_absent() {
         let patch: StudentPatch = serde_json::from_str(r#"{"city": null}"#).unwrap();
-        assert_eq!(patch.city, Some(None));
-        assert_eq!(patch.bio, None);
+        assert_eq!(patch.city, Patch::Null);
+        assert_eq!(patch.bio, Patch::Absent);
     }
 
     /// The OpenAPI example of a whole student names every field of the
