@@ -64,11 +64,8 @@ case "$backend" in
   *) echo "--backend must be sqlite, postgres or both, not $backend" >&2; exit 2 ;;
 esac
 
-if ! command -v wrk >/dev/null; then
-  echo "installing wrk (Debian package)" >&2
-  apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null
-  apt-get -o DPkg::Lock::Timeout=300 install -y -qq wrk curl >/dev/null
-fi
+. scripts/lib/apt.sh
+command -v wrk >/dev/null || apt_install wrk curl >/dev/null
 
 . scripts/lib/postgres-url.sh
 pg_db="bench_$(date +%Y%m%d%H%M%S)_$$"

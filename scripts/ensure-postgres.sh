@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Makes sure the PostgreSQL side of the build and the tests has what it needs:
 # libpq (every build links it) and a PostgreSQL server reachable at
 # TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432), started if it
@@ -8,28 +9,14 @@ set -euo pipefail
 
 SERVER_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}
 . "$(dirname "${BASH_SOURCE[0]}")/lib/postgres-url.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 ADMIN_URL=$(pg_url "$SERVER_URL" postgres)
 SHOWN_URL=$(pg_url_shown "$SERVER_URL")
-
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo "$@"
-  else
-    echo "ensure-postgres: need root (or sudo) to run: $*" >&2
-    exit 1
-  fi
-}
 
 missing=()
 [ -e /usr/include/postgresql/libpq-fe.h ] || missing+=(libpq-dev)
 command -v pg_isready >/dev/null 2>&1 || missing+=(postgresql-client)
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "ensure-postgres: installing ${missing[*]} with apt-get"
-  as_root apt-get -o DPkg::Lock::Timeout=300 update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${missing[@]}"
-fi
+apt_install "${missing[@]}"
 
 ready() { pg_isready -q -d "$ADMIN_URL"; }
 

@@ -10,26 +10,13 @@ AXE_CORE_VERSION=4.14.1
 VNU_JAR_VERSION=26.9.27
 TOOLS_DIR=.browser-tools
 
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo "$@"
-  else
-    echo "install-browser-tools: need root (or sudo) to run: $*" >&2
-    exit 1
-  fi
-}
+. scripts/lib/apt.sh
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "install-browser-tools: installing ${missing[*]} with apt-get"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-fi
+apt_install "${missing[@]}"
 
 installed_version() {
   node -p "require('./$TOOLS_DIR/node_modules/$1/package.json').version" 2>/dev/null || true

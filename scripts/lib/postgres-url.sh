@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts that make their own PostgreSQL databases.
 
 # pg_url SERVER_URL DATABASE: SERVER_URL with its database, if it names one,

@@ -3,10 +3,15 @@ use reqwest::{Response, StatusCode};
 use scraper::{Html, Selector};
 use student_registry::config::Settings;
 use student_registry::database::AnyConnection;
-use student_registry::startup::Application;
 use student_registry::students::{Student, queries};
 
 pub use crate::test_database::TestDatabase;
+
+// Declared here rather than in each test binary's root, so that every binary
+// including this file has it; `tests/browser/app.rs` includes it as well.
+#[path = "../common/mod.rs"]
+mod common;
+use common::start_app;
 
 pub struct TestApp {
     pub address: String,
@@ -31,18 +36,7 @@ pub async fn spawn_app_on(
     database: TestDatabase,
     configure: impl FnOnce(&mut Settings),
 ) -> TestApp {
-    let mut settings = Settings::from_lookup(|_| None).expect("default settings");
-    settings.port = 0;
-    settings.database.location = database.location();
-    settings.secret_key = Some(
-        "test-secret-key-that-is-long-enough-for-cookies"
-            .to_owned()
-            .into(),
-    );
-    configure(&mut settings);
-    let app = Application::build(settings).await.expect("the app starts");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    let address = start_app(database.location(), configure).await;
     TestApp {
         address,
         client: client(),

@@ -9,7 +9,7 @@ const BACKEND: test_database::Backend = test_database::Backend::Postgres;
 
 mod postgres_only;
 
-#[path = "../app/api.rs"]
+#[path = "../app/api/mod.rs"]
 mod api;
 #[path = "../app/cli.rs"]
 mod cli;
