@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use super::conditional;
 use crate::database::DbError;
-use crate::http::{ServiceFailure, body_limit_text, write_cause_chain};
+use crate::http::{ServiceFailure, body_limit_text, debug_as_cause_chain};
 use crate::students::{FieldErrors, SaveError};
 
 /// The 413 answer's message.
@@ -150,12 +150,7 @@ fn field_map(errors: &FieldErrors) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Prints the whole cause chain, so the log line says what really failed.
-impl std::fmt::Debug for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write_cause_chain(f, self)
-    }
-}
+debug_as_cause_chain!(ApiError);
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {

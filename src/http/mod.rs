@@ -31,3 +31,16 @@ pub fn write_cause_chain(
     }
     Ok(())
 }
+
+/// `Debug` for an error type as its whole cause chain (see
+/// [`write_cause_chain`]), so a log line says what really failed.
+macro_rules! debug_as_cause_chain {
+    ($error:ty) => {
+        impl std::fmt::Debug for $error {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                $crate::http::write_cause_chain(f, self)
+            }
+        }
+    };
+}
+pub(crate) use debug_as_cause_chain;

@@ -9,7 +9,7 @@ use askama::Template;
 
 use super::Page;
 use crate::database::DbError;
-use crate::http::{ServiceFailure, body_limit_text, write_cause_chain};
+use crate::http::{ServiceFailure, body_limit_text, debug_as_cause_chain};
 use crate::students::SaveError;
 
 /// The styled page every error answers with.
@@ -101,12 +101,7 @@ impl AppError {
     }
 }
 
-/// Prints the whole cause chain, so the log line says what really failed.
-impl std::fmt::Debug for AppError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write_cause_chain(f, self)
-    }
-}
+debug_as_cause_chain!(AppError);
 
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
