@@ -44,10 +44,11 @@ fn the_postgres_schema_has_the_same_columns_as_sqlites() {
         "SELECT table_name::text AS table_name, column_name::text AS column_name,
                 CASE data_type WHEN 'integer' THEN 'integer' WHEN 'bigint' THEN 'bigint'
                      WHEN 'text' THEN 'text' WHEN 'timestamp without time zone' THEN 'timestamp'
+                     WHEN 'boolean' THEN 'boolean'
                      ELSE data_type END AS data_type,
                 is_nullable = 'NO' AS not_null
          FROM information_schema.columns
-         WHERE table_schema = 'public' AND table_name IN ('students', 'students_count')
+         WHERE table_schema = 'public' AND table_name IN ('students', 'students_count', 'users')
          ORDER BY table_name, ordinal_position",
     )
     .load(&mut postgres.connect())
@@ -61,13 +62,13 @@ fn the_postgres_schema_has_the_same_columns_as_sqlites() {
         "SELECT m.name AS table_name, c.name AS column_name, lower(c.type) AS data_type,
                 (c.\"notnull\" OR c.pk) AS not_null
          FROM sqlite_schema m JOIN pragma_table_info(m.name) c
-         WHERE m.name IN ('students', 'students_count')
+         WHERE m.name IN ('students', 'students_count', 'users')
          ORDER BY m.name, c.cid",
     )
     .load(&mut sqlite)
     .unwrap();
 
-    assert_eq!(postgres_columns.len(), 12);
+    assert_eq!(postgres_columns.len(), 20);
     assert_eq!(postgres_columns, sqlite_columns);
 }
 
