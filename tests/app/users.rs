@@ -14,6 +14,21 @@ use crate::helpers::TestDatabase;
 const ADA_PASSWORD: &str = "violet tractor mango reef";
 const BOB_PASSWORD: &str = "quietly orbiting lanterns";
 
+/// `users create --email EMAIL --name NAME --role ROLE --password-stdin`.
+fn create<'a>(email: &'a str, name: &'a str, role: &'a str) -> [&'a str; 9] {
+    [
+        "users",
+        "create",
+        "--email",
+        email,
+        "--name",
+        name,
+        "--role",
+        role,
+        "--password-stdin",
+    ]
+}
+
 /// A database with the app's migrations applied, and the commands on it.
 struct Registry {
     db: TestDatabase,
@@ -60,39 +75,12 @@ impl Registry {
     }
 
     fn create(&self, email: &str, name: &str, role: &str, password: &str) -> String {
-        self.succeeds(
-            &[
-                "users",
-                "create",
-                "--email",
-                email,
-                "--name",
-                name,
-                "--role",
-                role,
-                "--password-stdin",
-            ],
-            &format!("{password}\n"),
-        )
+        self.succeeds(&create(email, name, role), &format!("{password}\n"))
     }
 
     /// `users create` for bob@example.com that must fail with `code`.
     fn create_bob_fails(&self, role: &str, input: &str, code: i32) -> String {
-        self.fails(
-            &[
-                "users",
-                "create",
-                "--email",
-                "bob@example.com",
-                "--name",
-                "Bob Marsh",
-                "--role",
-                role,
-                "--password-stdin",
-            ],
-            input,
-            code,
-        )
+        self.fails(&create("bob@example.com", "Bob Marsh", role), input, code)
     }
 
     fn user(&self, email: &str) -> Option<User> {
@@ -171,33 +159,23 @@ fn an_account_is_created_listed_changed_deactivated_and_given_a_new_password() {
     assert_eq!(lines[0].find("ROLE"), lines[2].find("viewer"), "{list}");
     assert!(!list.contains("argon2"), "{list}");
 
-    let set_role = [
-        "users",
-        "set-role",
-        "--email",
-        "BOB@example.com",
-        "--role",
-        "editor",
-    ];
-    assert_eq!(
-        registry.succeeds(&set_role, ""),
-        "bob@example.com is now an editor (was a viewer)\n"
-    );
-    assert_eq!(
-        registry.succeeds(&set_role, ""),
-        "bob@example.com is already an editor\n"
-    );
+    // Each says what it did; done again, it says there was nothing to do.
+    for (args, done, again) in [
+        (
+            &set_role("BOB@example.com", "editor")[..],
+            "bob@example.com is now an editor (was a viewer)\n",
+            "bob@example.com is already an editor\n",
+        ),
+        (
+            &deactivate("bob@example.com"),
+            "deactivated bob@example.com: it can no longer sign in\n",
+            "bob@example.com was already deactivated\n",
+        ),
+    ] {
+        assert_eq!(registry.succeeds(args, ""), done);
+        assert_eq!(registry.succeeds(args, ""), again);
+    }
     assert_eq!(registry.user("bob@example.com").unwrap().role, Role::Editor);
-
-    let deactivate = ["users", "deactivate", "--email", "bob@example.com"];
-    assert_eq!(
-        registry.succeeds(&deactivate, ""),
-        "deactivated bob@example.com: it can no longer sign in\n"
-    );
-    assert_eq!(
-        registry.succeeds(&deactivate, ""),
-        "bob@example.com was already deactivated\n"
-    );
     assert!(!registry.user("bob@example.com").unwrap().active);
     assert!(
         registry
@@ -234,17 +212,7 @@ fn an_email_is_taken_whatever_its_case() {
         (" Ada@Example.com ", "Ada@example.com"),
     ] {
         let stderr = registry.fails(
-            &[
-                "users",
-                "create",
-                "--email",
-                email,
-                "--name",
-                "Another Ada",
-                "--role",
-                "viewer",
-                "--password-stdin",
-            ],
+            &create(email, "Another Ada", "viewer"),
             &format!("{BOB_PASSWORD}\n"),
             1,
         );
@@ -316,16 +284,8 @@ fn a_short_long_or_guessable_password_is_refused_with_the_reason() {
 #[test]
 fn a_password_is_never_taken_from_an_argument() {
     let registry = Registry::new();
-    let base = [
-        "users",
-        "create",
-        "--email",
-        "bob@example.com",
-        "--name",
-        "Bob Marsh",
-        "--role",
-        "editor",
-    ];
+    // Everything but `--password-stdin`.
+    let base = &create("bob@example.com", "Bob Marsh", "editor")[..8];
     for extra in [
         &["--password", BOB_PASSWORD][..],
         &[&format!("--password={BOB_PASSWORD}")],
@@ -371,17 +331,7 @@ fn details_that_break_a_rule_are_refused_with_the_reason() {
         "{stderr}"
     );
     let stderr = registry.fails(
-        &[
-            "users",
-            "create",
-            "--email",
-            "bob",
-            "--name",
-            "",
-            "--role",
-            "editor",
-            "--password-stdin",
-        ],
+        &create("bob", "", "editor"),
         &format!("{BOB_PASSWORD}\n"),
         1,
     );
@@ -421,41 +371,40 @@ fn an_unknown_email_is_an_error() {
     }
 }
 
+/// `users set-role --email EMAIL --role ROLE`.
+fn set_role<'a>(email: &'a str, role: &'a str) -> [&'a str; 6] {
+    ["users", "set-role", "--email", email, "--role", role]
+}
+
+/// `users deactivate --email EMAIL`.
+fn deactivate(email: &str) -> [&str; 4] {
+    ["users", "deactivate", "--email", email]
+}
+
 #[test]
 fn the_last_active_admin_cannot_be_demoted_or_deactivated() {
     let registry = Registry::new();
     registry.create("ada@example.com", "Ada Lovelace", "admin", ADA_PASSWORD);
-    let demote_ada = [
-        "users",
-        "set-role",
-        "--email",
-        "ada@example.com",
-        "--role",
-        "editor",
-    ];
-    let deactivate_ada = ["users", "deactivate", "--email", "ada@example.com"];
-    let last_admin =
-        "error: ada@example.com is the last active admin: make another account an admin first";
-    assert_eq!(registry.fails(&demote_ada, "", 1).trim(), last_admin);
-    assert_eq!(registry.fails(&deactivate_ada, "", 1).trim(), last_admin);
+    let last_admin = |email: &str| {
+        format!("error: {email} is the last active admin: make another account an admin first")
+    };
+    let refused = |args: &[&str], email: &str| {
+        assert_eq!(
+            registry.fails(args, "", 1).trim(),
+            last_admin(email),
+            "{args:?}"
+        );
+    };
+    refused(&set_role("ada@example.com", "editor"), "ada@example.com");
+    refused(&deactivate("ada@example.com"), "ada@example.com");
 
     // An inactive admin does not count.
     registry.create("bob@example.com", "Bob Marsh", "admin", BOB_PASSWORD);
-    registry.succeeds(&["users", "deactivate", "--email", "bob@example.com"], "");
-    assert_eq!(registry.fails(&demote_ada, "", 1).trim(), last_admin);
-    assert_eq!(registry.fails(&deactivate_ada, "", 1).trim(), last_admin);
+    registry.succeeds(&deactivate("bob@example.com"), "");
+    refused(&set_role("ada@example.com", "viewer"), "ada@example.com");
+    refused(&deactivate("ada@example.com"), "ada@example.com");
     // Staying an admin is no change, and allowed.
-    registry.succeeds(
-        &[
-            "users",
-            "set-role",
-            "--email",
-            "ada@example.com",
-            "--role",
-            "admin",
-        ],
-        "",
-    );
+    registry.succeeds(&set_role("ada@example.com", "admin"), "");
     assert_eq!(registry.user("ada@example.com").unwrap().role, Role::Admin);
 
     // With another active admin, either change is allowed; then that one is
@@ -466,38 +415,11 @@ fn the_last_active_admin_cannot_be_demoted_or_deactivated() {
         "admin",
         "orbiting mango lanterns",
     );
-    registry.succeeds(&demote_ada, "");
-    let demote_cy = [
-        "users",
-        "set-role",
-        "--email",
-        "cy@example.com",
-        "--role",
-        "viewer",
-    ];
-    assert!(
-        registry
-            .fails(&demote_cy, "", 1)
-            .contains("cy@example.com is the last active admin")
-    );
-    registry.succeeds(
-        &[
-            "users",
-            "set-role",
-            "--email",
-            "ada@example.com",
-            "--role",
-            "admin",
-        ],
-        "",
-    );
-    registry.succeeds(&deactivate_ada, "");
-    let deactivate_cy = ["users", "deactivate", "--email", "cy@example.com"];
-    assert!(
-        registry
-            .fails(&deactivate_cy, "", 1)
-            .contains("cy@example.com is the last active admin")
-    );
+    registry.succeeds(&set_role("ada@example.com", "editor"), "");
+    refused(&set_role("cy@example.com", "viewer"), "cy@example.com");
+    registry.succeeds(&set_role("ada@example.com", "admin"), "");
+    registry.succeeds(&deactivate("ada@example.com"), "");
+    refused(&deactivate("cy@example.com"), "cy@example.com");
     let active_admins: Vec<String> = registry
         .users()
         .into_iter()
