@@ -129,32 +129,22 @@ fn find(conn: &mut DbConnection, email: &str, for_update: bool) -> Result<Option
 }
 
 pub fn set_role(conn: &mut DbConnection, email: &str, role: Role) -> Result<Changed, AccountError> {
-    change(
-        conn,
-        email,
-        |user| user.role != Role::Admin || role == Role::Admin,
-        |c, id| {
-            on_backend!(c, |c| diesel::update(users::table.find(id))
-                .set(users::role.eq(role))
-                .returning(User::as_returning())
-                .get_result(c))
-        },
-    )
+    change(conn, email, role != Role::Admin, |c, id| {
+        on_backend!(c, |c| diesel::update(users::table.find(id))
+            .set(users::role.eq(role))
+            .returning(User::as_returning())
+            .get_result(c))
+    })
 }
 
 /// A deactivated account can no longer sign in; its row stays.
 pub fn deactivate(conn: &mut DbConnection, email: &str) -> Result<Changed, AccountError> {
-    change(
-        conn,
-        email,
-        |user| user.role != Role::Admin,
-        |c, id| {
-            on_backend!(c, |c| diesel::update(users::table.find(id))
-                .set(users::active.eq(false))
-                .returning(User::as_returning())
-                .get_result(c))
-        },
-    )
+    change(conn, email, true, |c, id| {
+        on_backend!(c, |c| diesel::update(users::table.find(id))
+            .set(users::active.eq(false))
+            .returning(User::as_returning())
+            .get_result(c))
+    })
 }
 
 pub fn reset_password(
@@ -162,23 +152,18 @@ pub fn reset_password(
     email: &str,
     password_hash: &PasswordHash,
 ) -> Result<User, AccountError> {
-    let changed = change(
-        conn,
-        email,
-        |_| true,
-        |c, id| {
-            on_backend!(c, |c| diesel::update(users::table.find(id))
-                .set(users::password_hash.eq(password_hash.as_str()))
-                .returning(User::as_returning())
-                .get_result(c))
-        },
-    )?;
+    let changed = change(conn, email, false, |c, id| {
+        on_backend!(c, |c| diesel::update(users::table.find(id))
+            .set(users::password_hash.eq(password_hash.as_str()))
+            .returning(User::as_returning())
+            .get_result(c))
+    })?;
     Ok(changed.after)
 }
 
-/// Changes the account with `email` by `write` in one write transaction,
-/// refusing when the account is an active admin, `keeps_admin` says the
-/// change takes that away, and no other active admin would remain.
+/// Changes the account with `email` by `write` in one write transaction.
+/// When the change `removes_admin` rights (a demotion, a deactivation), it
+/// is refused for the last active admin.
 ///
 /// Two admins demoting each other at once must not both succeed. SQLite's
 /// write transaction excludes every other writer from its start. On
@@ -189,7 +174,7 @@ pub fn reset_password(
 fn change(
     conn: &mut DbConnection,
     email: &str,
-    keeps_admin: impl FnOnce(&User) -> bool,
+    removes_admin: bool,
     write: impl FnOnce(&mut DbConnection, i32) -> QueryResult<User>,
 ) -> Result<Changed, AccountError> {
     conn.write_transaction(|conn| {
@@ -197,7 +182,7 @@ fn change(
         let before = find(conn, email, true)?
             .ok_or_else(|| AccountError::NotFound(email.trim().to_owned()))?;
         let is_active_admin = admins.contains(&before.id);
-        if is_active_admin && !keeps_admin(&before) && admins.len() < 2 {
+        if removes_admin && is_active_admin && admins.len() < 2 {
             return Err(AccountError::LastAdmin(before.email));
         }
         let after = write(conn, before.id).map_err(DbError::from)?;
