@@ -6,9 +6,9 @@
 //! cli, startup          the commands; the server, built for main and tests
 //! pages | api           the two faces, HTML and JSON, never each other
 //! http                  what both faces share
-//! students, accounts…  the domain, one folder per resource
+//! students, accounts    the domain, one folder per resource
 //! pagination, format,   used by any resource
-//!   email
+//! email
 //! database              pool, migrations, off-worker execution
 //! schema, config, telemetry
 //! ```
