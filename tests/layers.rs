@@ -6,8 +6,9 @@
 //! cli, startup          the commands; the server, built for main and tests
 //! pages | api           the two faces, HTML and JSON, never each other
 //! http                  what both faces share
-//! students (courses…)   the domain, one folder per resource
-//! pagination, format    used by any resource
+//! students, accounts    the domain, one folder per resource
+//! pagination, format,   used by any resource
+//! email
 //! database              pool, migrations, off-worker execution
 //! schema, config, telemetry
 //! ```
@@ -23,8 +24,8 @@ fn layer(module: &str) -> Option<u8> {
         "startup" => 6,
         "pages" | "api" => 5,
         "http" => 4,
-        "students" => 3,
-        "pagination" | "format" => 2,
+        "students" | "accounts" => 3,
+        "pagination" | "format" | "email" => 2,
         "database" => 1,
         "schema" | "config" | "telemetry" => 0,
         _ => return None,

@@ -5,15 +5,35 @@ use std::process::Command;
 use crate::helpers::TestDatabase;
 
 fn registry(database_url: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> std::process::Output {
+    registry_with_input(database_url, args, "")
+}
+
+/// Runs the binary with `input` on its standard input.
+pub fn registry_with_input(
+    database_url: impl AsRef<std::ffi::OsStr>,
+    args: &[&str],
+    input: &str,
+) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+
     let cwd = tempfile::tempdir().unwrap();
-    Command::new(env!("CARGO_BIN_EXE_student-registry"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_student-registry"))
         .args(args)
         .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "warn")
         .env_remove("SECRET_KEY")
         .current_dir(cwd.path())
-        .output()
-        .expect("run the binary")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the binary");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    // A command that never reads its input may have exited already.
+    let _ = stdin.write_all(input.as_bytes());
+    drop(stdin);
+    child.wait_with_output().expect("wait for the binary")
 }
 
 #[test]
@@ -25,7 +45,7 @@ fn migrate_then_seed_loads_the_tutorials_students_and_generated_ones() {
         "{}",
         String::from_utf8_lossy(&migrate.stderr)
     );
-    assert!(String::from_utf8_lossy(&migrate.stdout).contains("applied 4 migrations"));
+    assert!(String::from_utf8_lossy(&migrate.stdout).contains("applied 5 migrations"));
     let again = registry(db.url(), &["migrate"]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("up to date"));
 

@@ -25,4 +25,5 @@ mod sessions;
 mod stale_edit;
 mod stalling;
 mod test_database;
+mod users;
 mod validation;

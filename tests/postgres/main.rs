@@ -43,5 +43,7 @@ mod stale_edit;
 mod stalling;
 #[path = "../app/test_database.rs"]
 mod test_database;
+#[path = "../app/users.rs"]
+mod users;
 #[path = "../app/validation.rs"]
 mod validation;

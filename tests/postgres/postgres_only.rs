@@ -1,5 +1,6 @@
 //! What only PostgreSQL has to prove: its schema matches SQLite's, its
-//! search uses its index, and the app survives the server going away.
+//! search uses its index, the app survives the server going away, and two
+//! admins demoting each other at once leave one admin.
 
 use std::time::Duration;
 
@@ -10,6 +11,8 @@ use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Bool, Text};
 use diesel_migrations::MigrationHarness;
 use reqwest::StatusCode;
+use student_registry::accounts::queries as account_queries;
+use student_registry::accounts::{AccountError, NewPassword, Role, UserDraft};
 use student_registry::config::{DatabaseLocation, DatabaseSettings};
 use student_registry::database::{AnyConnection, Database, SQLITE_MIGRATIONS};
 use student_registry::schema::students;
@@ -44,10 +47,11 @@ fn the_postgres_schema_has_the_same_columns_as_sqlites() {
         "SELECT table_name::text AS table_name, column_name::text AS column_name,
                 CASE data_type WHEN 'integer' THEN 'integer' WHEN 'bigint' THEN 'bigint'
                      WHEN 'text' THEN 'text' WHEN 'timestamp without time zone' THEN 'timestamp'
+                     WHEN 'boolean' THEN 'boolean'
                      ELSE data_type END AS data_type,
                 is_nullable = 'NO' AS not_null
          FROM information_schema.columns
-         WHERE table_schema = 'public' AND table_name IN ('students', 'students_count')
+         WHERE table_schema = 'public' AND table_name IN ('students', 'students_count', 'users')
          ORDER BY table_name, ordinal_position",
     )
     .load(&mut postgres.connect())
@@ -61,13 +65,13 @@ fn the_postgres_schema_has_the_same_columns_as_sqlites() {
         "SELECT m.name AS table_name, c.name AS column_name, lower(c.type) AS data_type,
                 (c.\"notnull\" OR c.pk) AS not_null
          FROM sqlite_schema m JOIN pragma_table_info(m.name) c
-         WHERE m.name IN ('students', 'students_count')
+         WHERE m.name IN ('students', 'students_count', 'users')
          ORDER BY m.name, c.cid",
     )
     .load(&mut sqlite)
     .unwrap();
 
-    assert_eq!(postgres_columns.len(), 12);
+    assert_eq!(postgres_columns.len(), 20);
     assert_eq!(postgres_columns, sqlite_columns);
 }
 
@@ -291,4 +295,79 @@ async fn a_database_that_refuses_writes_answers_503_not_saved_and_fails_health()
         .create(&with(sammy(), "email", "after@example.com"))
         .await;
     assert!(created > id);
+}
+
+/// Two admins demoting each other at once: exactly one succeeds, and one
+/// active admin remains. A third transaction holds the admins' rows until
+/// both demotions wait for them, so the two really do run at once.
+#[test]
+fn two_admins_demoting_each_other_at_once_leave_one_admin() {
+    let db = TestDatabase::new();
+    let mut conn = db.connect();
+    conn.run_pending_migrations(db.migrations()).unwrap();
+    let admins = ["ada@example.com", "bob@example.com"];
+    for email in admins {
+        let user = UserDraft {
+            email: email.to_owned(),
+            display_name: "An Admin".to_owned(),
+            role: "admin".to_owned(),
+        }
+        .validate()
+        .unwrap();
+        let password = NewPassword::parse("violet tractor mango reef", email, "An Admin").unwrap();
+        account_queries::create(&mut conn, &user, &password.hash()).unwrap();
+    }
+
+    let AnyConnection::Postgresql(blocker) = &mut conn else {
+        panic!("a PostgreSQL connection")
+    };
+    blocker
+        .batch_execute("BEGIN; SELECT id FROM users WHERE role = 'admin' FOR UPDATE")
+        .unwrap();
+    let demotions: Vec<_> = admins
+        .into_iter()
+        .map(|email| {
+            let mut conn = db.connect();
+            std::thread::spawn(move || {
+                account_queries::set_role(&mut conn, email, Role::Editor).map(|_| email)
+            })
+        })
+        .collect();
+    let mut observer = db.connect();
+    let waiting = format!(
+        "(SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND wait_event_type = 'Lock')",
+        db.name()
+    );
+    let started = std::time::Instant::now();
+    while diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&waiting))
+        .get_result::<i64>(&mut observer)
+        .unwrap()
+        < 2
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the demotions never waited for the admins' rows"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    blocker.batch_execute("COMMIT").unwrap();
+
+    let results: Vec<_> = demotions
+        .into_iter()
+        .map(|demotion| demotion.join().unwrap())
+        .collect();
+    let succeeded: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(succeeded.len(), 1, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .any(|r| matches!(r, Err(AccountError::LastAdmin(_)))),
+        "{results:?}"
+    );
+    let active_admins: Vec<_> = account_queries::list(&mut conn)
+        .unwrap()
+        .into_iter()
+        .filter(|user| user.active && user.role == Role::Admin)
+        .collect();
+    assert_eq!(active_admins.len(), 1, "{active_admins:?}");
 }

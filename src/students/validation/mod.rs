@@ -4,10 +4,9 @@
 //! the values that can be stored, is [`StudentDraft::validate`].
 //!
 //! - [`characters`]: what a field may contain beyond its length;
-//! - [`email`]: the standard form of an address, and the email rule.
+//! - [`crate::email`]: the standard form of an address, and the email rule.
 
 mod characters;
-mod email;
 #[cfg(test)]
 mod tests;
 
@@ -16,12 +15,13 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub use crate::email::standard_email;
 pub use characters::{
     TRIMMED_CHARS_CLASS, invisible_class, refused_in_bio_class, refused_in_line_class,
 };
-pub use email::standard_email;
 
 use super::model::Student;
+use crate::email;
 use crate::schema::students;
 
 pub const NAME_MAX: u64 = 100;

@@ -1,4 +1,7 @@
-//! The command line: `serve` (the default), `migrate`, `seed`.
+//! The command line: `serve` (the default), `migrate`, `seed`, and
+//! `users` (staff accounts: [`users`]).
+
+mod users;
 
 use clap::{Parser, Subcommand};
 
@@ -29,6 +32,9 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         count: u64,
     },
+    /// Manage staff accounts (passwords are read from standard input).
+    #[command(subcommand)]
+    Users(users::UsersCommand),
 }
 
 pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
@@ -71,5 +77,6 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Users(command) => users::run(command, &settings),
     }
 }

@@ -1,0 +1,20 @@
+//! Staff accounts: who may sign in, and with which role. Shaped like
+//! [`crate::students`]:
+//!
+//! - [`model`]: the stored account and the [`Role`]s;
+//! - [`password`]: the password rules, and hashing (slow: callers run it off
+//!   the async workers);
+//! - [`validation`]: what someone typed ([`UserDraft`]) and the only way from
+//!   it to an account that can be stored ([`NewUser`]);
+//! - [`queries`]: reads and writes, with the rule that the last active admin
+//!   stays one.
+
+pub mod model;
+pub mod password;
+pub mod queries;
+pub mod validation;
+
+pub use model::{Role, User};
+pub use password::{NewPassword, PasswordHash, PasswordRejected};
+pub use queries::AccountError;
+pub use validation::{InvalidUser, NewUser, UserDraft};

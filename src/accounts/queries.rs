@@ -1,0 +1,204 @@
+//! Every query about accounts. Functions take a connection and block; each
+//! write runs in a write transaction of its own, so a failed commit is an
+//! error, never a false success.
+
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::Text;
+
+use super::model::{Role, User};
+use super::password::PasswordHash;
+use super::validation::{NewUser, parse_email};
+use crate::database::{DbConnection, DbError, on_backend};
+use crate::schema::users;
+
+/// The unique index that keeps emails unique ignoring case.
+pub const EMAIL_UNIQUE_INDEX: &str = "users_email_key";
+
+diesel::define_sql_function! {
+    /// SQL `lower`: emails are compared and ordered ignoring case, as the
+    /// unique index on `lower(email)` does.
+    fn lower(text: Text) -> Text;
+}
+
+/// Why a change to accounts was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("another account already uses the email address {0}")]
+    EmailTaken(String),
+    #[error("no account has the email address {0}")]
+    NotFound(String),
+    /// The change would leave no active admin, and no one able to manage
+    /// accounts.
+    #[error("{0} is the last active admin: make another account an admin first")]
+    LastAdmin(String),
+    #[error(transparent)]
+    Database(#[from] DbError),
+}
+
+impl AccountError {
+    fn from_insert(err: DieselError, email: &str) -> Self {
+        match &err {
+            // The database decides, so two accounts created at once with one
+            // address get the same answer as a plain duplicate.
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
+                if info.constraint_name() == Some(EMAIL_UNIQUE_INDEX)
+                    || info.message().contains(EMAIL_UNIQUE_INDEX) =>
+            {
+                AccountError::EmailTaken(email.to_owned())
+            }
+            _ => AccountError::Database(DbError::from(err)),
+        }
+    }
+}
+
+/// An account before and after a change (equal when there was nothing to
+/// change), so the caller can say what happened.
+#[derive(Debug)]
+pub struct Changed {
+    pub before: User,
+    pub after: User,
+}
+
+impl Changed {
+    pub fn changed_anything(&self) -> bool {
+        self.before != self.after
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct NewUserRow<'a> {
+    email: &'a str,
+    display_name: &'a str,
+    role: Role,
+    password_hash: &'a str,
+}
+
+pub fn create(
+    conn: &mut DbConnection,
+    user: &NewUser,
+    password_hash: &PasswordHash,
+) -> Result<User, AccountError> {
+    let row = NewUserRow {
+        email: user.email(),
+        display_name: user.display_name(),
+        role: user.role(),
+        password_hash: password_hash.as_str(),
+    };
+    conn.write_transaction(|conn| {
+        on_backend!(conn, |c| diesel::insert_into(users::table)
+            .values(&row)
+            .returning(User::as_returning())
+            .get_result(c))
+        .map_err(|err| AccountError::from_insert(err, user.email()))
+    })
+}
+
+/// Every account, by email.
+pub fn list(conn: &mut DbConnection) -> Result<Vec<User>, DbError> {
+    Ok(on_backend!(conn, |c| users::table
+        .order(lower(users::email))
+        .select(User::as_select())
+        .load(c))?)
+}
+
+/// The account with this email, ignoring case (and the differences
+/// [`crate::email::standard_email`] irons out).
+pub fn find_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<User>, DbError> {
+    find(conn, email, false)
+}
+
+/// [`find_by_email`], locking the account's row until the transaction ends
+/// when `for_update` (on PostgreSQL; SQLite's write transaction has
+/// already locked everything).
+fn find(conn: &mut DbConnection, email: &str, for_update: bool) -> Result<Option<User>, DbError> {
+    let Ok(email) = parse_email(email) else {
+        return Ok(None);
+    };
+    let query = users::table
+        .filter(lower(users::email).eq(lower(email)))
+        // The table's columns in order, as `User` lists them.
+        .select(users::all_columns);
+    Ok(match conn {
+        DbConnection::Postgresql(c) if for_update => query.for_update().first(c),
+        DbConnection::Postgresql(c) => query.first(c),
+        DbConnection::Sqlite(c) => query.first(c),
+    }
+    .optional()?)
+}
+
+pub fn set_role(conn: &mut DbConnection, email: &str, role: Role) -> Result<Changed, AccountError> {
+    change(conn, email, role != Role::Admin, |c, id| {
+        on_backend!(c, |c| diesel::update(users::table.find(id))
+            .set(users::role.eq(role))
+            .returning(User::as_returning())
+            .get_result(c))
+    })
+}
+
+/// A deactivated account can no longer sign in; its row stays.
+pub fn deactivate(conn: &mut DbConnection, email: &str) -> Result<Changed, AccountError> {
+    change(conn, email, true, |c, id| {
+        on_backend!(c, |c| diesel::update(users::table.find(id))
+            .set(users::active.eq(false))
+            .returning(User::as_returning())
+            .get_result(c))
+    })
+}
+
+pub fn reset_password(
+    conn: &mut DbConnection,
+    email: &str,
+    password_hash: &PasswordHash,
+) -> Result<User, AccountError> {
+    let changed = change(conn, email, false, |c, id| {
+        on_backend!(c, |c| diesel::update(users::table.find(id))
+            .set(users::password_hash.eq(password_hash.as_str()))
+            .returning(User::as_returning())
+            .get_result(c))
+    })?;
+    Ok(changed.after)
+}
+
+/// Changes the account with `email` by `write` in one write transaction.
+/// When the change `removes_admin` rights (a demotion, a deactivation), it
+/// is refused for the last active admin.
+///
+/// Two admins demoting each other at once must not both succeed. SQLite's
+/// write transaction excludes every other writer from its start. On
+/// PostgreSQL, the active admins' rows are locked first, always in id
+/// order (so two such changes never deadlock), then the account's own: a
+/// second change waits for the first to commit, then sees its result, and
+/// counts one admin fewer.
+fn change(
+    conn: &mut DbConnection,
+    email: &str,
+    removes_admin: bool,
+    write: impl FnOnce(&mut DbConnection, i32) -> QueryResult<User>,
+) -> Result<Changed, AccountError> {
+    conn.write_transaction(|conn| {
+        let admins = lock_active_admins(conn)?;
+        let before = find(conn, email, true)?
+            .ok_or_else(|| AccountError::NotFound(email.trim().to_owned()))?;
+        let is_active_admin = admins.contains(&before.id);
+        if removes_admin && is_active_admin && admins.len() < 2 {
+            return Err(AccountError::LastAdmin(before.email));
+        }
+        let after = write(conn, before.id).map_err(DbError::from)?;
+        Ok(Changed { before, after })
+    })
+}
+
+/// The ids of the active admins, locked until the transaction ends (on
+/// PostgreSQL; SQLite's write transaction has already locked everything).
+fn lock_active_admins(conn: &mut DbConnection) -> Result<Vec<i32>, DbError> {
+    let active_admins = users::table
+        .filter(users::role.eq(Role::Admin).and(users::active))
+        .select(users::id)
+        .order(users::id);
+    Ok(match conn {
+        DbConnection::Sqlite(c) => active_admins.load(c)?,
+        DbConnection::Postgresql(c) => active_admins.for_update().load(c)?,
+    })
+}

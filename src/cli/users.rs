@@ -1,0 +1,218 @@
+//! `users`: staff accounts from the command line, for operators and scripts.
+//! A password is read from standard input only, never from an argument:
+//! arguments show in `ps`, in shell history and in process accounting.
+
+use std::io::{BufRead, IsTerminal, Read};
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+
+use crate::accounts::{self, AccountError, NewPassword, Role, User, UserDraft, queries};
+use crate::config::Settings;
+use crate::database::{Database, DbConnection};
+use crate::format;
+use crate::startup::DATA_UPGRADES;
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create an account, with the password on standard input (one line).
+    Create {
+        /// The account's email address, unique ignoring case.
+        #[arg(long)]
+        email: String,
+        /// The name shown for the account.
+        #[arg(long)]
+        name: String,
+        /// viewer: reads records; editor: also changes them; admin: also
+        /// manages accounts.
+        #[arg(long, value_name = "viewer|editor|admin")]
+        role: String,
+        /// Read the password from standard input (the only way to give one).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List every account.
+    List,
+    /// Change an account's role.
+    SetRole {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_name = "viewer|editor|admin", value_parser = Role::parse)]
+        role: Role,
+    },
+    /// Stop an account from signing in (it stays in the list).
+    Deactivate {
+        #[arg(long)]
+        email: String,
+    },
+    /// Set a new password, read from standard input (one line).
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (the only way to give one).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+pub fn run(command: UsersCommand, settings: &Settings) -> anyhow::Result<()> {
+    // Connected first (it applies pending migrations): a wrong DATABASE_URL
+    // is reported before anyone types a password.
+    let db = Database::connect(&settings.database, &DATA_UPGRADES)?;
+    let mut pooled = db.connection()?;
+    let conn: &mut DbConnection = &mut pooled;
+    match command {
+        UsersCommand::Create {
+            email,
+            name,
+            role,
+            password_stdin: _,
+        } => {
+            let draft = UserDraft {
+                email,
+                display_name: name,
+                role,
+            };
+            let user = draft.validate()?;
+            // Said before the password is asked for; the database still
+            // decides, should someone take the address meanwhile.
+            if queries::find_by_email(conn, user.email())?.is_some() {
+                return Err(AccountError::EmailTaken(user.email().to_owned()).into());
+            }
+            let password =
+                NewPassword::parse(&read_password()?, user.email(), user.display_name())?;
+            let created = queries::create(conn, &user, &password.hash())?;
+            println!(
+                "created {} account for {} ({})",
+                with_article(created.role),
+                created.display_name,
+                created.email
+            );
+        }
+        UsersCommand::List => print_list(&queries::list(conn)?),
+        UsersCommand::SetRole { email, role } => {
+            let changed = queries::set_role(conn, &email, role)?;
+            let after = &changed.after;
+            if changed.changed_anything() {
+                println!(
+                    "{} is now {} (was {})",
+                    after.email,
+                    with_article(after.role),
+                    with_article(changed.before.role)
+                );
+            } else {
+                println!("{} is already {}", after.email, with_article(after.role));
+            }
+        }
+        UsersCommand::Deactivate { email } => {
+            let changed = queries::deactivate(conn, &email)?;
+            if changed.changed_anything() {
+                println!(
+                    "deactivated {}: it can no longer sign in",
+                    changed.after.email
+                );
+            } else {
+                println!("{} was already deactivated", changed.after.email);
+            }
+        }
+        UsersCommand::ResetPassword {
+            email,
+            password_stdin: _,
+        } => {
+            let user = queries::find_by_email(conn, &email)?
+                .ok_or_else(|| AccountError::NotFound(email.trim().to_owned()))?;
+            let typed = read_password()?;
+            let password = NewPassword::parse(&typed, &user.email, &user.display_name)?;
+            let user = queries::reset_password(conn, &user.email, &password.hash())?;
+            println!("changed the password of {}", user.email);
+        }
+    }
+    Ok(())
+}
+
+/// More than any password can be ([`accounts::password::MAX_CHARS`]
+/// characters of at most 4 bytes), so a longer input is refused unread.
+const STDIN_LIMIT: u64 = 64 * 1024;
+
+/// The password on standard input: one line, without its line break (and
+/// nothing else: no trimming). From a pipe, the whole input must be that
+/// one line; typed at a terminal, it ends at Enter.
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    let mut bytes = Vec::new();
+    if stdin.is_terminal() {
+        eprint!("Password (it shows as you type; pipe it in to avoid that): ");
+        stdin.lock().read_until(b'\n', &mut bytes)
+    } else {
+        stdin.lock().take(STDIN_LIMIT + 1).read_to_end(&mut bytes)
+    }
+    .context("cannot read the password from standard input")?;
+    if bytes.len() as u64 > STDIN_LIMIT {
+        bail!(
+            "Password must be at most {} characters",
+            accounts::password::MAX_CHARS
+        );
+    }
+    let text = String::from_utf8(bytes).context("the password on standard input is not UTF-8")?;
+    let line = text.strip_suffix('\n').unwrap_or(&text);
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    if line.contains(['\n', '\r']) {
+        bail!("standard input must hold the password on one line, and nothing else");
+    }
+    if line.is_empty() {
+        bail!(
+            "no password on standard input: pipe it in, as in printf '%s\\n' \"$PASSWORD\" | student-registry users …"
+        );
+    }
+    Ok(line.to_owned())
+}
+
+/// "an admin", "an editor", "a viewer".
+fn with_article(role: Role) -> String {
+    let article = match role {
+        Role::Viewer => "a",
+        Role::Editor | Role::Admin => "an",
+    };
+    format!("{article} {role}")
+}
+
+/// A table with a header, columns padded to their widest value.
+fn print_list(users: &[User]) {
+    if users.is_empty() {
+        println!(
+            "no accounts yet: create one with \
+             student-registry users create --email E --name N --role admin --password-stdin"
+        );
+        return;
+    }
+    let header = ["EMAIL", "NAME", "ROLE", "ACTIVE", "CREATED", "LAST SIGN-IN"].map(String::from);
+    let rows: Vec<[String; 6]> = users
+        .iter()
+        .map(|user| {
+            [
+                user.email.clone(),
+                user.display_name.clone(),
+                user.role.to_string(),
+                if user.active { "yes" } else { "no" }.to_owned(),
+                format::rfc3339(&user.created_at),
+                user.last_sign_in_at
+                    .as_ref()
+                    .map_or_else(|| "never".to_owned(), format::rfc3339),
+            ]
+        })
+        .collect();
+    let mut widths = [0; 6];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:width$}"))
+            .collect();
+        println!("{}", cells.join("  ").trim_end());
+    }
+}
