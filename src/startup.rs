@@ -9,7 +9,7 @@ use actix_session::config::CookieContentSecurity;
 use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::middleware::{Logger, from_fn};
+use actix_web::middleware::{Compress, Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use actix_web_flash_messages::storage::SessionMessageStore;
 use actix_web_flash_messages::{FlashMessagesFramework, Level};
@@ -143,6 +143,10 @@ fn serve(
             // must not read or write anything.
             .wrap(from_fn(hosts::check_host))
             .wrap(security_headers())
+            // Brotli, gzip or zstd, as the client asks (and `Vary:
+            // Accept-Encoding`). Pages carry their CSRF token masked afresh
+            // each time, so compression cannot leak it (see pages::csrf).
+            .wrap(Compress::default())
             .wrap(Logger::new("%r %s %Dms"))
             .wrap(from_fn(deadline::close_after_unread_body))
             .app_data(database.clone())

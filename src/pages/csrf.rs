@@ -6,6 +6,12 @@
 //! 2. the form must carry the token stored in the user's signed session cookie
 //!    (the synchronizer-token pattern), compared in constant time.
 //!
+//! Pages are compressed, so the token a page carries is masked afresh in
+//! every response (BREACH): a secret repeated unchanged in compressed pages
+//! next to text an attacker chooses (a search term) leaks through their
+//! sizes. The session's token stays the same; each page holds it XORed with
+//! a new random pad, pad first.
+//!
 //! actix has no maintained CSRF crate, so this small piece is ours.
 
 use std::future::Future;
@@ -28,15 +34,15 @@ use crate::http::hosts::RequestOrigin;
 /// The name of the hidden form field, and of the session entry.
 pub const TOKEN_FIELD: &str = "csrf_token";
 
-/// The session's token, made on first use.
+/// The session's token, made on first use, masked for one response.
 pub fn token(session: &Session) -> Result<String, AppError> {
     if let Some(token) = session
         .get::<String>(TOKEN_FIELD)
         .map_err(AppError::unexpected)?
     {
-        return Ok(token);
+        return masked(&token);
     }
-    let mut bytes = [0u8; 32];
+    let mut bytes = [0u8; TOKEN_BYTES];
     rand::rng().fill_bytes(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);
     session
@@ -44,10 +50,44 @@ pub fn token(session: &Session) -> Result<String, AppError> {
         .map_err(AppError::unexpected)?;
     // The token is the session's first entry: its age counts from here.
     super::session::start(session).map_err(AppError::unexpected)?;
-    Ok(token)
+    masked(&token)
 }
 
-/// Checks a submitted token against the session's.
+const TOKEN_BYTES: usize = 32;
+
+/// `pad ‖ (pad XOR token)`, with a fresh pad.
+fn masked(token: &str) -> Result<String, AppError> {
+    let token = decoded_token(token).ok_or_else(|| {
+        AppError::unexpected(anyhow::anyhow!("the session's CSRF token is malformed"))
+    })?;
+    let mut out = [0u8; 2 * TOKEN_BYTES];
+    let (pad, masked) = out.split_at_mut(TOKEN_BYTES);
+    rand::rng().fill_bytes(pad);
+    for ((masked, pad), token) in masked.iter_mut().zip(pad.iter()).zip(token) {
+        *masked = pad ^ token;
+    }
+    Ok(URL_SAFE_NO_PAD.encode(out))
+}
+
+/// The token a page carried, unmasked; `None` if it is not one.
+fn unmasked(submitted: &str) -> Option<[u8; TOKEN_BYTES]> {
+    let bytes = URL_SAFE_NO_PAD.decode(submitted).ok()?;
+    let (pad, masked) = bytes.split_at_checked(TOKEN_BYTES)?;
+    let mut token = [0u8; TOKEN_BYTES];
+    if masked.len() != TOKEN_BYTES {
+        return None;
+    }
+    for ((token, pad), masked) in token.iter_mut().zip(pad).zip(masked) {
+        *token = pad ^ masked;
+    }
+    Some(token)
+}
+
+fn decoded_token(token: &str) -> Option<[u8; TOKEN_BYTES]> {
+    URL_SAFE_NO_PAD.decode(token).ok()?.try_into().ok()
+}
+
+/// Checks a token a page carried against the session's.
 pub fn verify_token(session: &Session, submitted: &str) -> Result<(), AppError> {
     let expected = session
         .get::<String>(TOKEN_FIELD)
@@ -61,7 +101,10 @@ pub fn verify_token(session: &Session, submitted: &str) -> Result<(), AppError> 
 }
 
 fn tokens_match(expected: &str, submitted: &str) -> bool {
-    !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
+    match (decoded_token(expected), unmasked(submitted)) {
+        (Some(expected), Some(submitted)) => bool::from(expected.ct_eq(&submitted)),
+        _ => false,
+    }
 }
 
 /// Refuses requests that the browser says come from another site. `origin` is
@@ -143,13 +186,39 @@ mod tests {
         map
     }
 
+    fn session_token() -> String {
+        URL_SAFE_NO_PAD.encode([7u8; TOKEN_BYTES])
+    }
+
     #[test]
-    fn tokens_compare_exactly() {
-        assert!(tokens_match("abc", "abc"));
-        assert!(!tokens_match("abc", "abd"));
-        assert!(!tokens_match("abc", "ab"));
-        assert!(!tokens_match("abc", ""));
-        assert!(!tokens_match("", ""));
+    fn a_page_carries_the_token_masked_differently_each_time() {
+        let token = session_token();
+        let (first, second) = (masked(&token).unwrap(), masked(&token).unwrap());
+        assert_ne!(first, second);
+        assert!(!first.contains(&token) && !second.contains(&token));
+        assert!(tokens_match(&token, &first));
+        assert!(tokens_match(&token, &second));
+    }
+
+    #[test]
+    fn only_the_sessions_token_masked_matches() {
+        let token = session_token();
+        let other = masked(&URL_SAFE_NO_PAD.encode([8u8; TOKEN_BYTES])).unwrap();
+        assert!(!tokens_match(&token, &other));
+        // Unmasked, truncated, altered, empty or not base64 at all.
+        let good = masked(&token).unwrap();
+        let mut altered = good.clone().into_bytes();
+        altered[50] = if altered[50] == b'A' { b'B' } else { b'A' };
+        for submitted in [
+            token.clone(),
+            good[..good.len() - 1].to_owned(),
+            String::from_utf8(altered).unwrap(),
+            String::new(),
+            "not a token!".into(),
+        ] {
+            assert!(!tokens_match(&token, &submitted), "{submitted:?}");
+        }
+        assert!(!tokens_match("", &good));
     }
 
     fn local() -> RequestOrigin {

@@ -7,6 +7,7 @@ const BACKEND: test_database::Backend = test_database::Backend::Sqlite;
 
 mod api;
 mod cli;
+mod compression;
 mod concurrency;
 mod csrf;
 // SQLite only: faults of the database file.

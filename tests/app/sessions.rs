@@ -51,6 +51,18 @@ fn signed_session_cookie(secret: &str, entries: &[(&str, String)]) -> String {
     cookie.encoded().stripped().to_string()
 }
 
+/// A well-formed session token (32 bytes, base64url).
+const REPLAYED_TOKEN: &str = "cmVwbGF5ZWRyZXBsYXllZHJlcGxheWVkcmVwbGF5ZWQ";
+
+/// The token as a page would carry it, masked with an all-zero pad.
+fn masked_with_zero_pad(token: &str) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut masked = vec![0u8; 32];
+    masked.extend(URL_SAFE_NO_PAD.decode(token).expect("base64url"));
+    URL_SAFE_NO_PAD.encode(masked)
+}
+
 #[tokio::test]
 async fn a_signed_cookie_older_than_the_default_maximum_age_counts_for_nothing() {
     const SECRET: &str = "the-secret-key-of-this-test-long-enough-for-cookies";
@@ -65,14 +77,18 @@ async fn a_signed_cookie_older_than_the_default_maximum_age_counts_for_nothing()
         // The same forgery, young enough: so the refusals above are the age's.
         (Some(now - 11 * hour), StatusCode::SEE_OTHER),
     ] {
-        let mut entries = vec![("csrf_token", "\"replayed\"".to_owned())];
+        let mut entries = vec![("csrf_token", format!("\"{REPLAYED_TOKEN}\""))];
         if let Some(started_at) = started_at {
             entries.push(("started_at", started_at.to_string()));
         }
         let response = client()
             .post(app.url("/create/"))
             .header(COOKIE, signed_session_cookie(SECRET, &entries))
-            .form(&with(sammy(), "csrf_token", "replayed"))
+            .form(&with(
+                sammy(),
+                "csrf_token",
+                &masked_with_zero_pad(REPLAYED_TOKEN),
+            ))
             .send()
             .await
             .unwrap();

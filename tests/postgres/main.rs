@@ -13,6 +13,8 @@ mod postgres_only;
 mod api;
 #[path = "../app/cli.rs"]
 mod cli;
+#[path = "../app/compression.rs"]
+mod compression;
 #[path = "../app/concurrency.rs"]
 mod concurrency;
 #[path = "../app/csrf.rs"]

@@ -1,0 +1,124 @@
+//! Responses are compressed when the client asks, and compression cannot be
+//! used to read the CSRF token (BREACH): each page carries it masked afresh.
+
+use std::io::Read;
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, VARY};
+
+use crate::helpers::*;
+
+/// The body of `path` fetched with `Accept-Encoding: encoding`, as sent and
+/// decoded, with the encoding the server named.
+async fn fetch(app: &TestApp, path: &str, encoding: &str) -> (Option<String>, Vec<u8>, String) {
+    let response = app
+        .client
+        .get(app.url(path))
+        .header(ACCEPT_ENCODING, encoding)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let named = response
+        .headers()
+        .get(CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap().to_owned());
+    if named.is_some() {
+        // A cache must not hand a compressed copy to a client that did not ask.
+        let vary = response
+            .headers()
+            .get(VARY)
+            .map(|v| v.to_str().unwrap().to_ascii_lowercase());
+        assert!(
+            vary.as_deref()
+                .is_some_and(|v| v.contains("accept-encoding")),
+            "{path}: Vary {vary:?}"
+        );
+    }
+    let sent = response.bytes().await.expect("body").to_vec();
+    let mut decoded = Vec::new();
+    match named.as_deref() {
+        Some("br") => {
+            brotli::Decompressor::new(&sent[..], 4096)
+                .read_to_end(&mut decoded)
+                .expect("brotli");
+        }
+        Some("gzip") => {
+            flate2::read::GzDecoder::new(&sent[..])
+                .read_to_end(&mut decoded)
+                .expect("gzip");
+        }
+        None => decoded = sent.clone(),
+        Some(other) => panic!("unexpected encoding {other}"),
+    }
+    (named, sent, String::from_utf8(decoded).expect("UTF-8"))
+}
+
+#[tokio::test]
+async fn pages_json_css_and_js_are_compressed_as_the_client_asks() {
+    let app = spawn_app().await;
+    for _ in 0..30 {
+        app.create(&with(
+            sammy(),
+            "email",
+            &format!("s{}@example.com", rand_suffix()),
+        ))
+        .await;
+    }
+    // The last create's flash message shows once, on the next page.
+    app.get("/").await;
+    for path in [
+        "/",
+        "/api/students?per_page=100",
+        "/static/style.css",
+        "/static/app.js",
+    ] {
+        let (plain_encoding, plain, plain_text) = fetch(&app, path, "identity").await;
+        assert_eq!(plain_encoding, None, "{path}");
+        for encoding in ["br", "gzip"] {
+            let (named, sent, text) = fetch(&app, path, encoding).await;
+            assert_eq!(named.as_deref(), Some(encoding), "{path}");
+            assert!(
+                // Repetitive rows shrink a lot; a small script less so.
+                sent.len() < plain.len() / if path.starts_with("/static") { 1 } else { 4 },
+                "{path} {encoding}: {} of {}",
+                sent.len(),
+                plain.len()
+            );
+            // The same document (pages differ only in their masked tokens).
+            assert_eq!(text.len(), plain_text.len(), "{path} {encoding}");
+        }
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+#[tokio::test]
+async fn each_page_masks_the_same_session_token_differently_and_both_are_accepted() {
+    let app = spawn_app().await;
+    let first = app.csrf_token().await;
+    let second = app.csrf_token().await;
+    assert_ne!(first, second, "the token looks the same in two responses");
+    // Both are the session's one token: each is accepted.
+
+    for (token, email) in [
+        (&first, "first@example.com"),
+        (&second, "second@example.com"),
+    ] {
+        let mut form = with(sammy(), "email", email);
+        form.push(("csrf_token", token.clone()));
+        let response = app
+            .client
+            .post(app.url("/create/"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{token}");
+    }
+    assert_eq!(app.students().len(), 2);
+}
