@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Makes sure the PostgreSQL side of the build and the tests has what it needs:
-# libpq (every build links it) and a PostgreSQL server reachable at
+# Makes sure the PostgreSQL side of the tests has what it needs: the client
+# tools (pg_isready, psql; the build needs no system libpq: it compiles its
+# own) and a PostgreSQL server reachable at
 # TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432), started if it
 # is installed but not running. Fails, rather than skipping, when the server
 # cannot be reached: CI runs the PostgreSQL suite with REQUIRE_POSTGRES=1.
@@ -14,7 +15,6 @@ ADMIN_URL=$(pg_url "$SERVER_URL" postgres)
 SHOWN_URL=$(pg_url_shown "$SERVER_URL")
 
 missing=()
-[ -e /usr/include/postgresql/libpq-fe.h ] || missing+=(libpq-dev)
 command -v pg_isready >/dev/null 2>&1 || missing+=(postgresql-client)
 apt_install "${missing[@]}"
 
