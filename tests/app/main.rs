@@ -24,5 +24,6 @@ mod pages;
 mod sessions;
 mod stale_edit;
 mod stalling;
+mod static_files;
 mod test_database;
 mod validation;
