@@ -98,7 +98,6 @@ fn serve(
 ) -> anyhow::Result<Server> {
     let key = cookie_key(settings);
     let secure_cookies = settings.secure_cookies;
-    let static_dir = settings.static_dir.clone();
     // Known only now: with PORT=0 the system picked the port.
     let hosts = web::Data::new(
         HostPolicy::new(
@@ -158,7 +157,6 @@ fn serve(
             .app_data(
                 web::QueryConfig::default().error_handler(|err, _| AppError::from(err).into()),
             )
-            .configure(pages::static_files(&static_dir))
             .configure(api::configure)
             .configure(pages::configure)
             .default_service(web::to(pages::not_found))

@@ -28,7 +28,6 @@ pub struct Settings {
     pub secret_key: Option<SecretString>,
     /// Mark cookies `Secure`; turn on when the app is served over HTTPS.
     pub secure_cookies: bool,
-    pub static_dir: PathBuf,
     /// How long in-flight requests get to finish after SIGTERM.
     pub shutdown_timeout: Duration,
     /// Host names the app answers to besides its own addresses (`localhost`,
@@ -102,7 +101,6 @@ impl Settings {
         {
             bail!("SECRET_KEY must be at least {MIN_SECRET_KEY_LEN} characters long");
         }
-        let static_dir = get("STATIC_DIR").map_or_else(default_static_dir, PathBuf::from);
         let shutdown_timeout = Duration::from_secs(parse_or(
             get("SHUTDOWN_TIMEOUT_SECS"),
             "SHUTDOWN_TIMEOUT_SECS",
@@ -159,7 +157,6 @@ impl Settings {
             },
             secret_key,
             secure_cookies,
-            static_dir,
             shutdown_timeout,
             allowed_hosts,
             trust_proxy,
@@ -167,17 +164,6 @@ impl Settings {
             body_timeout,
             max_connections,
         })
-    }
-}
-
-/// `./static` when run from a checkout or a deployment that ships the folder;
-/// otherwise the source tree the binary was built from (`cargo run` anywhere).
-fn default_static_dir() -> PathBuf {
-    let local = PathBuf::from("static");
-    if local.is_dir() {
-        local
-    } else {
-        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/static"))
     }
 }
 

@@ -1,52 +1,184 @@
-//! `/static/`: the stylesheet and script. Real files may be cached by
-//! anyone; anything else under `/static/` is one of the app's styled errors.
+//! `/static/`: the stylesheet and script, compiled into the binary (there is
+//! no folder to ship or find at run time) and served under names that carry
+//! a fingerprint of their content, `style.<hash>.css`, which pages link. Such
+//! a name always means the same bytes, so any cache may keep it for a year
+//! without asking again; a build that changes a file links a new name.
+//!
+//! The plain names (`/static/style.css`) still answer, but must be
+//! revalidated (`no-cache`, by ETag): a page rendered by a binary from before
+//! fingerprinting, during a rolling upgrade or left open in a tab, still gets
+//! its stylesheet. Any other fingerprint is the styled 404: the name promises
+//! bytes this build does not have.
 
-use std::path::Path;
+use std::sync::OnceLock;
 
-use actix_files::Files;
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
-use actix_web::middleware::{Next, from_fn};
-use actix_web::{Error, ResponseError, web};
+use actix_web::http::header::{CACHE_CONTROL, ETAG, Header, HeaderValue, IfNoneMatch};
+use actix_web::{HttpRequest, HttpResponse, web};
+use sha2::{Digest, Sha256};
 
 use super::AppError;
-use super::fallback;
 
-/// Mounts the folder `dir` at `/static`.
-pub fn static_files(dir: &Path) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
-    let files = Files::new("", dir).default_handler(web::to(fallback::not_found));
-    move |cfg| {
-        cfg.service(web::scope("/static").wrap(from_fn(finish)).service(files));
+/// A file of `static/`, embedded at compile time.
+pub struct Asset {
+    /// Its name in `static/`: `style.css`.
+    name: &'static str,
+    content_type: &'static str,
+    bytes: &'static [u8],
+    /// Hashed once, on first use.
+    fingerprint: OnceLock<Fingerprint>,
+}
+
+struct Fingerprint {
+    /// The first ten hex digits of the content's SHA-256.
+    hash: String,
+    /// `/static/style.<hash>.css`.
+    url: String,
+    /// `"<hash>"`: strong, since one name only ever has these bytes.
+    etag: HeaderValue,
+}
+
+pub static STYLE: Asset = Asset::new(
+    "style.css",
+    "text/css; charset=utf-8",
+    include_bytes!("../../static/style.css"),
+);
+
+pub static SCRIPT: Asset = Asset::new(
+    "app.js",
+    "text/javascript; charset=utf-8",
+    include_bytes!("../../static/app.js"),
+);
+
+/// Every file of `static/` (a test checks that none is left out).
+static ALL: [&Asset; 2] = [&STYLE, &SCRIPT];
+
+const PATH: &str = "/static/";
+
+/// A fingerprinted name's bytes never change.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// A plain name's bytes change with the build: ask each time, by ETag.
+const REVALIDATE: &str = "no-cache";
+
+impl Asset {
+    const fn new(name: &'static str, content_type: &'static str, bytes: &'static [u8]) -> Self {
+        Self {
+            name,
+            content_type,
+            bytes,
+            fingerprint: OnceLock::new(),
+        }
+    }
+
+    /// The fingerprinted URL pages link: `/static/style.<hash>.css`.
+    pub fn url(&self) -> &str {
+        &self.fingerprint().url
+    }
+
+    /// `style.<hash>.css`.
+    fn fingerprinted_name(&self) -> &str {
+        &self.url()[PATH.len()..]
+    }
+
+    fn fingerprint(&self) -> &Fingerprint {
+        self.fingerprint.get_or_init(|| {
+            // Ten hex digits (40 bits) of SHA-256: short in a URL, and no two
+            // versions of one file will ever share them by chance.
+            let hash: String = Sha256::digest(self.bytes)
+                .iter()
+                .take(5)
+                .map(|byte| format!("{byte:02x}"))
+                .collect();
+            let url = match self.name.rsplit_once('.') {
+                Some((stem, extension)) => format!("{PATH}{stem}.{hash}.{extension}"),
+                None => format!("{PATH}{}.{hash}", self.name),
+            };
+            let etag = HeaderValue::from_str(&format!("\"{hash}\""))
+                .expect("hex digits in quotes are a valid header value");
+            Fingerprint { hash, url, etag }
+        })
+    }
+
+    /// Whether `If-None-Match` names this content (compared weakly, as RFC
+    /// 9110 asks for that header). A malformed header is ignored: the full
+    /// answer is always correct.
+    fn not_modified(&self, req: &HttpRequest) -> bool {
+        match IfNoneMatch::parse(req) {
+            Ok(IfNoneMatch::Any) => true,
+            Ok(IfNoneMatch::Items(tags)) => {
+                let hash = &self.fingerprint().hash;
+                tags.iter().any(|tag| tag.tag() == hash)
+            }
+            Err(_) => false,
+        }
     }
 }
 
-/// Files answers some errors itself, in plain text: another method than GET
-/// or HEAD (405), a path it will not map to a file such as a hidden one
-/// (400), the folder itself (404). Those become the styled pages; only what
-/// it serves from a file gets `Cache-Control: public`.
-async fn finish(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let mut response = next.call(req).await?;
-    let status = response.status();
-    let styled = match status {
-        _ if status.is_success() || status == StatusCode::NOT_MODIFIED => {
-            response.headers_mut().insert(
-                CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=3600"),
-            );
-            return Ok(response.map_into_left_body());
-        }
-        StatusCode::METHOD_NOT_ALLOWED => fallback::method_not_allowed("GET, HEAD").await,
-        // About ranges and conditions: answers of the protocol, not pages.
-        StatusCode::PRECONDITION_FAILED | StatusCode::RANGE_NOT_SATISFIABLE => {
-            return Ok(response.map_into_left_body());
-        }
-        _ if status.is_client_error() => AppError::NotFound.error_response(),
-        _ => return Ok(response.map_into_left_body()),
+/// Mounts the embedded files at `/static/`; other methods than GET and HEAD
+/// get the styled 405, unknown names the styled 404.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(super::page("/static/{name}", "GET, HEAD").route(super::read().to(serve)));
+}
+
+async fn serve(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let name = req.match_info().query("name");
+    let (asset, caching) = ALL
+        .iter()
+        .find_map(|asset| {
+            if name == asset.fingerprinted_name() {
+                Some((asset, IMMUTABLE))
+            } else if name == asset.name {
+                Some((asset, REVALIDATE))
+            } else {
+                None
+            }
+        })
+        .ok_or(AppError::NotFound)?;
+    let not_modified = asset.not_modified(&req);
+    let mut response = if not_modified {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
     };
-    Ok(response.into_response(styled).map_into_right_body())
+    response
+        .insert_header((CACHE_CONTROL, caching))
+        .insert_header((ETAG, asset.fingerprint().etag.clone()));
+    Ok(if not_modified {
+        response.finish()
+    } else {
+        response.content_type(asset.content_type).body(asset.bytes)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_file_of_the_static_folder_is_embedded() {
+        let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/static");
+        let mut on_disk: Vec<String> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        on_disk.sort();
+        let mut embedded: Vec<&str> = ALL.iter().map(|asset| asset.name).collect();
+        embedded.sort();
+        assert_eq!(on_disk, embedded);
+    }
+
+    #[test]
+    fn fingerprinted_names_keep_the_stem_and_extension() {
+        let url = STYLE.url();
+        let hash = url
+            .strip_prefix("/static/style.")
+            .and_then(|rest| rest.strip_suffix(".css"))
+            .unwrap_or_else(|| panic!("{url}"));
+        assert_eq!(hash.len(), 10);
+        assert!(
+            hash.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        assert_eq!(STYLE.fingerprint().etag, format!("\"{hash}\"").as_str());
+        assert_ne!(SCRIPT.url(), url);
+    }
 }

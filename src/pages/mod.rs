@@ -6,7 +6,8 @@
 //! - [`csrf`]: the token every form carries, and the `Origin` check;
 //! - [`context`]: the per-page context (flash messages, CSRF token);
 //! - [`form`]: reading a form body; [`session`]: the session cookie's rules;
-//! - the site's own routes: static files, `/healthz`, the fallback 404/405.
+//! - the site's own routes: [`assets`] (the static files, compiled in),
+//!   `/healthz`, the fallback 404/405.
 
 mod assets;
 pub mod context;
@@ -20,13 +21,13 @@ mod students;
 
 use actix_web::{HttpRequest, HttpResponse, Resource, ResponseError, Route, guard, web};
 
-pub use assets::static_files;
 pub use context::Page;
 pub use error::AppError;
 pub use fallback::not_found;
 
-/// Registers every page. Static files are mounted by the caller.
+/// Registers every page, and the static files they link.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    assets::configure(cfg);
     students::configure(cfg);
     cfg.service(page("/healthz", "GET, HEAD").route(read().to(health::healthz)));
 }

@@ -1,6 +1,6 @@
 //! HTTP as clients expect it: HEAD wherever GET works, `Allow` on every 405,
-//! a lenient index query, styled errors under `/static/`, and no caching of
-//! pages that show records.
+//! a lenient index query, and no caching of pages that show records (static
+//! files: `static_files.rs`).
 
 use reqwest::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use reqwest::{Method, Response, StatusCode};
@@ -129,50 +129,6 @@ async fn repeated_index_parameters_count_once_as_their_first_value() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body: Value = response.json().await.unwrap();
     assert!(body["error"].is_string(), "{body}");
-}
-
-#[tokio::test]
-async fn static_errors_are_the_styled_pages_and_only_files_are_public() {
-    let app = spawn_app().await;
-    for path in [
-        "/static/missing.css",
-        "/static/",
-        "/static",
-        "/static/.hidden",
-        "/static/a*b.css",
-    ] {
-        let response = app.get(path).await;
-        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
-        let cache = header(&response, CACHE_CONTROL).unwrap_or_default();
-        assert!(!cache.contains("public"), "{path}: {cache}");
-        assert!(
-            header(&response, CONTENT_TYPE)
-                .unwrap_or_default()
-                .starts_with("text/html"),
-            "{path}"
-        );
-        let body = response.text().await.unwrap();
-        assert!(body.contains("Page not found"), "{path}: {body}");
-    }
-    let file = app.get("/static/style.css").await;
-    assert_eq!(file.status(), StatusCode::OK);
-    assert_eq!(
-        header(&file, CACHE_CONTROL).as_deref(),
-        Some("public, max-age=3600")
-    );
-    let etag = header(&file, ETAG).expect("static files have an ETag");
-    let revalidated = app
-        .client
-        .get(app.url("/static/style.css"))
-        .header(IF_NONE_MATCH, etag)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED);
-    assert_eq!(
-        header(&revalidated, CACHE_CONTROL).as_deref(),
-        Some("public, max-age=3600")
-    );
 }
 
 #[tokio::test]

@@ -25,6 +25,7 @@ mod pages;
 mod sessions;
 mod stale_edit;
 mod stalling;
+mod static_files;
 mod test_database;
 mod users;
 mod validation;

@@ -384,38 +384,6 @@ async fn the_health_check_answers_when_the_database_does() {
 }
 
 #[tokio::test]
-async fn static_files_are_served_with_caching_headers() {
-    let app = spawn_app().await;
-    for (path, kind) in [
-        ("/static/style.css", "text/css"),
-        ("/static/app.js", "javascript"),
-    ] {
-        let response = app.get(path).await;
-        assert_eq!(response.status(), StatusCode::OK, "{path}");
-        assert!(
-            response.headers()["content-type"]
-                .to_str()
-                .unwrap()
-                .contains(kind)
-        );
-        assert!(
-            response.headers()["cache-control"]
-                .to_str()
-                .unwrap()
-                .contains("max-age")
-        );
-        assert!(
-            response.headers().contains_key("etag")
-                || response.headers().contains_key("last-modified")
-        );
-    }
-    assert_eq!(
-        app.get("/static/missing.css").await.status(),
-        StatusCode::NOT_FOUND
-    );
-}
-
-#[tokio::test]
 async fn responses_carry_the_security_headers() {
     let app = spawn_app().await;
     for path in ["/", "/create/", "/no-such-page/"] {

@@ -43,6 +43,8 @@ mod sessions;
 mod stale_edit;
 #[path = "../app/stalling.rs"]
 mod stalling;
+#[path = "../app/static_files.rs"]
+mod static_files;
 #[path = "../app/test_database.rs"]
 mod test_database;
 #[path = "../app/users.rs"]
