@@ -490,3 +490,25 @@ async fn every_field_is_in_the_forms_and_on_the_students_page() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_page_describes_itself_for_search_engines_and_link_previews() {
+    let app = spawn_app().await;
+    let id = app.create(&sammy()).await;
+    for path in [
+        "/".to_owned(),
+        "/create/".to_owned(),
+        format!("/{id}/"),
+        format!("/{id}/edit/"),
+        "/no-such-page/".to_owned(),
+    ] {
+        let (_, html) = app.page(&path).await;
+        let description = attr(&html, "meta[name=description]", "content").unwrap_or_default();
+        assert!(description.len() > 20, "{path}: {description:?}");
+    }
+    let (_, html) = app.page(&format!("/{id}/")).await;
+    assert_eq!(
+        attr(&html, "meta[name=description]", "content").as_deref(),
+        Some("The student record of Sammy Shark: contact, age, city and bio.")
+    );
+}
