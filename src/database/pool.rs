@@ -85,15 +85,24 @@ impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for ConnectionSetup
     }
 }
 
-/// Logs each statement as it starts, under the `sql` target.
+/// Logs each statement as it starts, under the `sql` target: the SQL only.
+/// Its bound values are personal data and password hashes, which have no
+/// place in a log.
 struct SqlLogger;
 
 impl Instrumentation for SqlLogger {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         if let InstrumentationEvent::StartQuery { query, .. } = event {
-            tracing::info!(target: "sql", "{query}");
+            tracing::info!(target: "sql", "{}", without_binds(&query.to_string()));
         }
     }
+}
+
+/// diesel writes a statement as `SQL -- binds: [values]`.
+fn without_binds(statement: &str) -> &str {
+    statement
+        .split_once(" -- binds: ")
+        .map_or(statement, |(sql, _)| sql)
 }
 
 /// A `file:` URI for `path` that opens it only if it exists (`mode=rw`): the

@@ -396,3 +396,35 @@ async fn the_total_follows_creates_deletes_and_bulk_inserts() {
     let counted = student_registry::students::queries::count(&mut app.db()).unwrap();
     assert_eq!(counted, 31);
 }
+
+/// PostgreSQL's `unaccent` turns some letters (ʻ ʼ ʹ ʽ ˈ ŉ) into an
+/// apostrophe: a search with one must not break the full-text query.
+#[tokio::test]
+async fn searching_letters_that_unaccent_makes_apostrophes_finds_and_never_fails() {
+    let app = spawn_app().await;
+    app.create(&with(
+        with(sammy(), "city", "Hawaiʻi"),
+        "lastname",
+        "Kovalʼ",
+    ))
+    .await;
+    for (term, query) in [("Hawaiʻi", "Hawai%CA%BBi"), ("Kovalʼ", "Koval%CA%BC")] {
+        let (status, html) = app.page(&format!("/?q={query}")).await;
+        assert_eq!(status, StatusCode::OK, "{term}");
+        assert_eq!(
+            text(&html, ".summary").as_deref(),
+            Some(format!("1 student matches \u{2018}{term}\u{2019}").as_str()),
+            "{term}"
+        );
+        let api = app.get(&format!("/api/students?q={query}")).await;
+        assert_eq!(api.status(), StatusCode::OK, "{term}");
+    }
+    for query in ["%CA%BC", "%CA%BB%CA%B9%CA%BD%CB%88%C5%89"] {
+        assert_eq!(
+            app.get(&format!("/?q={query}")).await.status(),
+            StatusCode::OK
+        );
+        let api = app.get(&format!("/api/students?q={query}")).await;
+        assert_eq!(api.status(), StatusCode::OK, "{query}");
+    }
+}

@@ -71,6 +71,15 @@ pub fn is_searchable(term: &str) -> bool {
     search_words(term).is_some()
 }
 
+/// Letters that PostgreSQL's `unaccent` turns into an apostrophe (ʹ ʻ ʼ ʽ ˈ,
+/// and ŉ into `'n`): inside a word they would end its quoted tsquery
+/// lexeme early (a syntax error), and PostgreSQL splits the stored document
+/// at them anyway (`Hawaiʻi` is indexed as `hawai` and `i`), so its query
+/// splits words there too. (SQLite's tokenizer keeps them inside words.)
+const UNACCENT_APOSTROPHES: [char; 6] = [
+    '\u{2B9}', '\u{2BB}', '\u{2BC}', '\u{2BD}', '\u{2C8}', '\u{149}',
+];
+
 /// The words of a search term: runs of letters and digits.
 fn search_words(term: &str) -> Option<Vec<&str>> {
     let words: Vec<&str> = term
@@ -90,7 +99,12 @@ fn fts5_query(words: &[&str]) -> String {
 /// `sammy shark` → `'sammy':* & 'shark':*`. The words hold letters and digits
 /// only, so none can be read as tsquery syntax.
 fn tsquery(words: &[&str]) -> String {
-    let quoted: Vec<String> = words.iter().map(|word| format!("'{word}':*")).collect();
+    let quoted: Vec<String> = words
+        .iter()
+        .flat_map(|word| word.split(UNACCENT_APOSTROPHES))
+        .filter(|word| !word.is_empty())
+        .map(|word| format!("'{word}':*"))
+        .collect();
     quoted.join(" & ")
 }
 
@@ -125,5 +139,11 @@ mod tests {
             "'o':* & 'brien':* & 'x':* & 'y':*"
         );
         assert_eq!(tsquery(&words("Chloé")), "'Chloé':*");
+        // Letters `unaccent` makes apostrophes split words, as in the index.
+        assert_eq!(
+            tsquery(&words("Hawaiʻi Mykolaʼ")),
+            "'Hawai':* & 'i':* & 'Mykola':*"
+        );
+        assert_eq!(tsquery(&words("ʼ")), "");
     }
 }
