@@ -33,7 +33,7 @@ struct Fingerprint {
     hash: String,
     /// `/static/style.<hash>.css`.
     url: String,
-    /// `"<hash>"`: strong, since one name only ever has these bytes.
+    /// `W/"<hash>"`: weak, since the one file also goes out compressed.
     etag: HeaderValue,
 }
 
@@ -92,7 +92,9 @@ impl Asset {
                 Some((stem, extension)) => format!("{PATH}{stem}.{hash}.{extension}"),
                 None => format!("{PATH}{}.{hash}", self.name),
             };
-            let etag = HeaderValue::from_str(&format!("\"{hash}\""))
+            // Weak: the same file goes out plain or compressed (brotli,
+            // gzip), and a strong tag would claim the bytes are the same.
+            let etag = HeaderValue::from_str(&format!("W/\"{hash}\""))
                 .expect("hex digits in quotes are a valid header value");
             Fingerprint { hash, url, etag }
         })
@@ -178,7 +180,7 @@ mod tests {
             hash.bytes()
                 .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
         );
-        assert_eq!(STYLE.fingerprint().etag, format!("\"{hash}\"").as_str());
+        assert_eq!(STYLE.fingerprint().etag, format!("W/\"{hash}\"").as_str());
         assert_ne!(SCRIPT.url(), url);
     }
 }
