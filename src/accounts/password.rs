@@ -1,6 +1,7 @@
 //! The password rules and hashing.
 //!
-//! Rules (NIST SP 800-63B): at least [`MIN_CHARS`] characters, up to
+//! Rules (NIST SP 800-63B): passwords are compared in Unicode NFKC form; at
+//! least [`MIN_CHARS`] characters, up to
 //! [`MAX_CHARS`] allowed and never shortened, no composition rules, and not
 //! easy to guess: the `zxcvbn` estimator (common passwords, words, names,
 //! keyboard patterns, dates, the account's own email and name) must score it
@@ -43,6 +44,8 @@ impl NewPassword {
     /// rules. `email` and `display_name` are the account's: a password made
     /// of them is easy to guess for anyone who knows whose it is.
     pub fn parse(typed: &str, email: &str, display_name: &str) -> Result<Self, PasswordRejected> {
+        let normalized = normalized(typed);
+        let typed = normalized.as_ref();
         let count = typed.chars().count();
         if count < MIN_CHARS {
             return Err(PasswordRejected::TooShort(count));
@@ -105,7 +108,14 @@ impl std::fmt::Debug for PasswordHash {
 /// Whether `typed` is the password `hash` was made from. Slow. A hash that
 /// is not in the PHC format matches nothing.
 pub fn verify(typed: &str, hash: &str) -> bool {
-    password_auth::verify_password(typed, hash).is_ok()
+    password_auth::verify_password(normalized(typed).as_ref(), hash).is_ok()
+}
+
+/// NFKC (NIST SP 800-63B): the same password typed on another keyboard or
+/// system (composed `é` or `e` + accent, a fullwidth letter) is the same
+/// password. Applied before the rules, before hashing and before verifying.
+fn normalized(typed: &str) -> std::borrow::Cow<'_, str> {
+    icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(typed)
 }
 
 /// Takes as long as [`verify`] and matches nothing: for a sign-in with an
@@ -121,6 +131,17 @@ pub fn dummy_verify(typed: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_password_typed_composed_or_decomposed_is_the_same_password() {
+        let composed = "Crème brûlée au café noir";
+        let decomposed = "Cre\u{300}me bru\u{302}le\u{301}e au cafe\u{301} noir";
+        assert_ne!(composed, decomposed);
+        let hash = parse(decomposed).unwrap().hash();
+        assert!(verify(composed, hash.as_str()));
+        assert!(verify(decomposed, hash.as_str()));
+        assert!(!verify("Creme brulee au cafe noir", hash.as_str()));
+    }
 
     fn parse(typed: &str) -> Result<NewPassword, PasswordRejected> {
         NewPassword::parse(typed, "ada@example.com", "Ada Lovelace")
