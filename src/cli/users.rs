@@ -2,7 +2,7 @@
 //! A password is read from standard input only, never from an argument:
 //! arguments show in `ps`, in shell history and in process accounting.
 
-use std::io::{BufRead, IsTerminal, Read};
+use std::io::{IsTerminal, Read};
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
@@ -136,17 +136,22 @@ const STDIN_LIMIT: u64 = 64 * 1024;
 
 /// The password on standard input: one line, without its line break (and
 /// nothing else: no trimming). From a pipe, the whole input must be that
-/// one line; typed at a terminal, it ends at Enter.
+/// one line; typed at a terminal, it ends at Enter and is not echoed.
 fn read_password() -> anyhow::Result<String> {
     let stdin = std::io::stdin();
     let mut bytes = Vec::new();
     if stdin.is_terminal() {
-        eprint!("Password (it shows as you type; pipe it in to avoid that): ");
-        stdin.lock().read_until(b'\n', &mut bytes)
+        // Typed: not shown on the screen (the terminal's echo is off).
+        let typed = rpassword::prompt_password("Password: ")
+            .context("cannot read the password from the terminal")?;
+        bytes = typed.into_bytes();
     } else {
-        stdin.lock().take(STDIN_LIMIT + 1).read_to_end(&mut bytes)
+        stdin
+            .lock()
+            .take(STDIN_LIMIT + 1)
+            .read_to_end(&mut bytes)
+            .context("cannot read the password from standard input")?;
     }
-    .context("cannot read the password from standard input")?;
     if bytes.len() as u64 > STDIN_LIMIT {
         bail!(
             "Password must be at most {} characters",
