@@ -178,7 +178,11 @@ fn change(
     write: impl FnOnce(&mut DbConnection, i32) -> QueryResult<User>,
 ) -> Result<Changed, AccountError> {
     conn.write_transaction(|conn| {
-        let admins = lock_active_admins(conn)?;
+        lock_active_admins(conn)?;
+        // Counted again once the locks are held: on PostgreSQL a statement
+        // sees the rows committed before it began, so an admin promoted
+        // while this change waited for its locks is seen only now.
+        let admins = active_admins(conn)?;
         let before = find(conn, email, true)?
             .ok_or_else(|| AccountError::NotFound(email.trim().to_owned()))?;
         let is_active_admin = admins.contains(&before.id);
@@ -190,15 +194,24 @@ fn change(
     })
 }
 
-/// The ids of the active admins, locked until the transaction ends (on
-/// PostgreSQL; SQLite's write transaction has already locked everything).
-fn lock_active_admins(conn: &mut DbConnection) -> Result<Vec<i32>, DbError> {
-    let active_admins = users::table
+/// Locks the active admins' rows until the transaction ends (on PostgreSQL;
+/// SQLite's write transaction has already locked everything).
+fn lock_active_admins(conn: &mut DbConnection) -> Result<(), DbError> {
+    if let DbConnection::Postgresql(c) = conn {
+        users::table
+            .filter(users::role.eq(Role::Admin).and(users::active))
+            .select(users::id)
+            .order(users::id)
+            .for_update()
+            .load::<i32>(c)?;
+    }
+    Ok(())
+}
+
+/// The ids of the active admins.
+fn active_admins(conn: &mut DbConnection) -> Result<Vec<i32>, DbError> {
+    Ok(on_backend!(conn, |c| users::table
         .filter(users::role.eq(Role::Admin).and(users::active))
         .select(users::id)
-        .order(users::id);
-    Ok(match conn {
-        DbConnection::Sqlite(c) => active_admins.load(c)?,
-        DbConnection::Postgresql(c) => active_admins.for_update().load(c)?,
-    })
+        .load(c))?)
 }
