@@ -5,6 +5,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use diesel::dsl::sql;
+use diesel::connection::SimpleConnection;
 use diesel::migration::MigrationSource;
 use diesel::pg::Pg;
 use diesel::prelude::*;
@@ -48,6 +49,12 @@ pub fn migrate(
 
 fn migrate_sqlite(file: &str, upgrades: &[DataUpgrade]) -> anyhow::Result<Vec<String>> {
     let mut conn = SqliteConnection::establish(file)?;
+    // A running server may be writing (a command such as `users` migrates
+    // too): wait for it as the pool's connections do, instead of failing.
+    conn.batch_execute(&format!(
+        "PRAGMA busy_timeout = {}",
+        super::BUSY_TIMEOUT.as_millis()
+    ))?;
     // WAL is a property of the file, so it is set once here rather than per
     // connection; it lets readers work while a writer commits.
     let mode: JournalMode = diesel::sql_query("PRAGMA journal_mode = WAL").get_result(&mut conn)?;

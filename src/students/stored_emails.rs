@@ -33,11 +33,14 @@ diesel::define_sql_function! {
 /// Two students whose emails turn out to be the same address are both kept
 /// as they are and reported at error level on every start, until one of them
 /// changes: deleting or rewriting someone's record is for a person to decide.
-/// (A macro because the queries' types name their backend.)
+/// (A macro because the queries' types name their backend.) On SQLite the
+/// transaction takes the write lock at its start (`BEGIN IMMEDIATE`): a read
+/// that turns into a write could otherwise fail while a running server
+/// writes.
 macro_rules! standardise_emails {
-    ($name:ident, $conn:ty, $candidates:expr) => {
+    ($name:ident, $conn:ty, $begin:ident, $candidates:expr) => {
         fn $name(conn: &mut $conn) -> anyhow::Result<()> {
-            conn.transaction(|conn| {
+            conn.$begin(|conn| {
                 let rows: Vec<(i32, String)> = students::table
                     .filter(sql::<Bool>($candidates))
                     .select((students::id, students::email))
@@ -98,11 +101,13 @@ macro_rules! standardise_emails {
 standardise_emails!(
     standardise_sqlite,
     SqliteConnection,
+    immediate_transaction,
     "students.email GLOB '*[^ -~]*' OR students.email GLOB '*@*[A-Z]*' \
      OR students.email LIKE '%xn--%'"
 );
 standardise_emails!(
     standardise_postgres,
     PgConnection,
+    transaction,
     "students.email ~ '[^ -~]|@.*[A-Z]' OR students.email ILIKE '%xn--%'"
 );
