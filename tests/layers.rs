@@ -60,7 +60,7 @@ fn modules() -> BTreeMap<ModulePath, Vec<ModulePath>> {
         // Comments may mention any module (doc links): only code imports.
         let code: String = source
             .lines()
-            .map(|line| line.split("//").next().unwrap_or(""))
+            .map(without_comment)
             .collect::<Vec<_>>()
             .join("\n");
         modules.insert(path.clone(), referenced_paths(&path, &code));
@@ -83,20 +83,49 @@ fn collect_rs_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 /// first segments), made absolute.
 fn referenced_paths(module: &ModulePath, source: &str) -> Vec<ModulePath> {
     let mut found = Vec::new();
-    for (prefix, base) in [("crate::", Vec::new()), ("super::", parent(module))] {
+    for prefix in ["crate::", "super::"] {
         for (at, _) in source.match_indices(prefix) {
             let before = source[..at].chars().next_back();
             if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
                 continue;
             }
-            for rest in first_segments(&source[at + prefix.len()..]) {
+            let mut rest = &source[at + prefix.len()..];
+            let mut base = if prefix == "crate::" {
+                Vec::new()
+            } else {
+                parent(module)
+            };
+            // `super::super::…` climbs one module per `super`.
+            while prefix == "super::"
+                && let Some(after) = rest.strip_prefix("super::")
+            {
+                base = parent(&base);
+                rest = after;
+            }
+            for segments in first_segments(rest) {
                 let mut path = base.clone();
-                path.extend(rest);
+                path.extend(segments);
                 found.push(path);
             }
         }
     }
     found
+}
+
+/// The line without its `//` comment; a `//` inside a string literal (a
+/// URL, say) is not one.
+fn without_comment(line: &str) -> &str {
+    let mut in_string = false;
+    let mut previous = ' ';
+    for (at, c) in line.char_indices() {
+        match c {
+            '"' if previous != '\\' => in_string = !in_string,
+            '/' if !in_string && previous == '/' => return &line[..at - 1],
+            _ => {}
+        }
+        previous = c;
+    }
+    line
 }
 
 fn parent(module: &ModulePath) -> ModulePath {
@@ -233,13 +262,20 @@ fn no_modules_import_each_other() {
 fn the_checker_sees_imports_in_all_their_forms() {
     let module: ModulePath = vec!["api".into(), "students".into(), "handlers".into()];
     let source = "use super::json::StudentRecord;\nuse crate::{http, students::{self, queries}};\n\
-                  let x = crate::format::rfc3339(&at); // not my_crate::x";
-    let found = referenced_paths(&module, source);
+                  let x = crate::format::rfc3339(&at); // not my_crate::x\n\
+                  let url = \"http://x\"; let y = super::super::super::pages::Page;";
+    let code: String = source
+        .lines()
+        .map(without_comment)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let found = referenced_paths(&module, &code);
     let expected: Vec<ModulePath> = [
         vec!["api", "students", "json", "StudentRecord"],
         vec!["http"],
         vec!["students"],
         vec!["format", "rfc3339"],
+        vec!["pages", "Page"],
     ]
     .iter()
     .map(|path| path.iter().map(|s| s.to_string()).collect())

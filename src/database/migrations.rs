@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use anyhow::Context;
-use diesel::dsl::sql;
 use diesel::connection::SimpleConnection;
+use diesel::dsl::sql;
 use diesel::migration::MigrationSource;
 use diesel::pg::Pg;
 use diesel::prelude::*;

@@ -12,7 +12,7 @@ pub use failure::ServiceFailure;
 /// resource's details can need (see [`crate::students::validation::BODY_LIMIT`]).
 pub const BODY_LIMIT: usize = crate::students::validation::BODY_LIMIT;
 
-/// The limit as messages state it: "125 KB".
+/// The limit as messages state it: "126 KB".
 pub fn body_limit_text() -> String {
     format!("{} KB", BODY_LIMIT / 1024)
 }

@@ -1,5 +1,5 @@
 //! Every query the application makes about students: the listing and reads
-//! here, [`search`] (each backend's full-text index), and [`write`] (the one
+//! here, [`search`] (each backend's full-text index), and [`mod@write`] (the one
 //! write path both faces use).
 //!
 //! Functions take a connection and block; handlers call them through

@@ -58,7 +58,7 @@ impl FullTextSearch for PgConnection {
 }
 
 /// A term without words matches nothing: looking for punctuation would
-/// mean reading every row. ([`list`] does not even ask.)
+/// mean reading every row. ([`super::list`] does not even ask.)
 fn matches_nothing() -> diesel::expression::SqlLiteral<Bool> {
     sql::<Bool>("1 = 0")
 }
