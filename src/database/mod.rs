@@ -27,7 +27,7 @@ pub use connection::AnyConnection;
 pub(crate) use connection::on_backend;
 pub use error::DbError;
 pub use migrations::{DataUpgrade, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, migrate};
-pub use pool::{BUSY_TIMEOUT, ConnectionManager, POOL_TIMEOUT, POSTGRES_POOL_TIMEOUT};
+pub use pool::{BUSY_TIMEOUT, ConnectionManager, POOL_TIMEOUT, POSTGRES_POOL_TIMEOUT, PoolStatus};
 
 pub type DbConnection = AnyConnection;
 pub type DbPool = Pool<ConnectionManager>;
@@ -41,6 +41,8 @@ fn search_lanes(pool_size: u32) -> usize {
 #[derive(Clone)]
 pub struct Database {
     pool: DbPool,
+    /// Counts every checkout, for [`Database::pool_status`].
+    checkouts: Arc<pool::Checkouts>,
     /// SQLite has one writer at a time. Writers that find the database locked
     /// poll with growing sleeps (the busy handler), so under many concurrent
     /// writes a few waited seconds and risked "database is locked". Queuing
@@ -114,6 +116,7 @@ impl Database {
         };
         Ok(Self {
             pool,
+            checkouts: Arc::default(),
             write_turn: is_sqlite.then(Arc::default),
             file,
             write_probe: Arc::default(),
@@ -137,9 +140,10 @@ impl Database {
         E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let checkouts = Arc::clone(&self.checkouts);
         let budget = self.query_timeout;
         web::block(move || {
-            let mut conn = pool.get().map_err(DbError::Unavailable)?;
+            let mut conn = checkouts.get(&pool)?;
             let _budget = budget::Budget::start(budget);
             work(&mut conn)
         })
@@ -184,6 +188,7 @@ impl Database {
         E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let checkouts = Arc::clone(&self.checkouts);
         let write_turn = self.write_turn.clone();
         let file = self.file.clone();
         // A SQLite writer may first wait up to BUSY_TIMEOUT for another
@@ -199,7 +204,7 @@ impl Database {
             if let Some(file) = &file {
                 file.check()?;
             }
-            let mut conn = pool.get().map_err(DbError::Unavailable)?;
+            let mut conn = checkouts.get(&pool)?;
             let _budget = budget::Budget::start(budget);
             work(&mut conn)
         })
@@ -211,11 +216,17 @@ impl Database {
     /// The query budget is for requests: a bulk load may take longer, so
     /// PostgreSQL's `statement_timeout` is lifted on this connection.
     pub fn connection(&self) -> Result<PooledConnection<ConnectionManager>, DbError> {
-        let mut conn = self.pool.get().map_err(DbError::Unavailable)?;
+        let mut conn = self.checkouts.get(&self.pool)?;
         if let AnyConnection::Postgresql(pg) = &mut *conn {
             pg.batch_execute("SET statement_timeout = 0")?;
         }
         Ok(conn)
+    }
+
+    /// The pool's connections and checkouts now (writers queued for
+    /// SQLite's write turn are not yet waiting for a connection).
+    pub fn pool_status(&self) -> PoolStatus {
+        self.checkouts.status(&self.pool)
     }
 
     /// Answers whether the database answers a read and takes a write. The
