@@ -40,9 +40,8 @@ fn search_lanes(pool_size: u32) -> usize {
 /// A cloneable handle on the pool.
 #[derive(Clone)]
 pub struct Database {
-    pool: DbPool,
     /// Counts every checkout, for [`Database::pool_status`].
-    checkouts: Arc<pool::Checkouts>,
+    pool: pool::CountedPool,
     /// SQLite has one writer at a time. Writers that find the database locked
     /// poll with growing sleeps (the busy handler), so under many concurrent
     /// writes a few waited seconds and risked "database is locked". Queuing
@@ -115,8 +114,7 @@ impl Database {
             DatabaseLocation::Postgres(_) => None,
         };
         Ok(Self {
-            pool,
-            checkouts: Arc::default(),
+            pool: pool::CountedPool::new(pool),
             write_turn: is_sqlite.then(Arc::default),
             file,
             write_probe: Arc::default(),
@@ -140,10 +138,9 @@ impl Database {
         E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
-        let checkouts = Arc::clone(&self.checkouts);
         let budget = self.query_timeout;
         web::block(move || {
-            let mut conn = checkouts.get(&pool)?;
+            let mut conn = pool.get()?;
             let _budget = budget::Budget::start(budget);
             work(&mut conn)
         })
@@ -188,7 +185,6 @@ impl Database {
         E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
-        let checkouts = Arc::clone(&self.checkouts);
         let write_turn = self.write_turn.clone();
         let file = self.file.clone();
         // A SQLite writer may first wait up to BUSY_TIMEOUT for another
@@ -204,7 +200,7 @@ impl Database {
             if let Some(file) = &file {
                 file.check()?;
             }
-            let mut conn = checkouts.get(&pool)?;
+            let mut conn = pool.get()?;
             let _budget = budget::Budget::start(budget);
             work(&mut conn)
         })
@@ -216,7 +212,7 @@ impl Database {
     /// The query budget is for requests: a bulk load may take longer, so
     /// PostgreSQL's `statement_timeout` is lifted on this connection.
     pub fn connection(&self) -> Result<PooledConnection<ConnectionManager>, DbError> {
-        let mut conn = self.checkouts.get(&self.pool)?;
+        let mut conn = self.pool.get()?;
         if let AnyConnection::Postgresql(pg) = &mut *conn {
             pg.batch_execute("SET statement_timeout = 0")?;
         }
@@ -226,7 +222,7 @@ impl Database {
     /// The pool's connections and checkouts now (writers queued for
     /// SQLite's write turn are not yet waiting for a connection).
     pub fn pool_status(&self) -> PoolStatus {
-        self.checkouts.status(&self.pool)
+        self.pool.status()
     }
 
     /// Answers whether the database answers a read and takes a write. The

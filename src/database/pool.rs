@@ -2,6 +2,7 @@
 //! backend, and the set-up each connection gets.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -51,37 +52,48 @@ pub(super) fn build(settings: &DatabaseSettings) -> anyhow::Result<DbPool> {
         .with_context(|| format!("cannot open database {location}"))
 }
 
-/// What r2d2 does not count: checkouts under way, and those that gave up.
+/// The pool, and what r2d2 does not count: checkouts under way, and those
+/// that gave up.
+#[derive(Clone)]
+pub(super) struct CountedPool {
+    pool: DbPool,
+    counts: Arc<Checkouts>,
+}
+
 #[derive(Debug, Default)]
-pub(super) struct Checkouts {
+struct Checkouts {
     waiting: AtomicU64,
     timed_out: AtomicU64,
 }
 
-impl Checkouts {
-    /// A connection from `pool`, counted. r2d2 fails a checkout only when
-    /// its wait ran out.
-    pub(super) fn get(
-        &self,
-        pool: &DbPool,
-    ) -> Result<PooledConnection<ConnectionManager>, DbError> {
-        self.waiting.fetch_add(1, Ordering::Relaxed);
-        let conn = pool.get();
-        self.waiting.fetch_sub(1, Ordering::Relaxed);
+impl CountedPool {
+    pub(super) fn new(pool: DbPool) -> Self {
+        Self {
+            pool,
+            counts: Arc::default(),
+        }
+    }
+
+    /// A connection, counted. r2d2 fails a checkout only when its wait ran
+    /// out.
+    pub(super) fn get(&self) -> Result<PooledConnection<ConnectionManager>, DbError> {
+        self.counts.waiting.fetch_add(1, Ordering::Relaxed);
+        let conn = self.pool.get();
+        self.counts.waiting.fetch_sub(1, Ordering::Relaxed);
         if conn.is_err() {
-            self.timed_out.fetch_add(1, Ordering::Relaxed);
+            self.counts.timed_out.fetch_add(1, Ordering::Relaxed);
         }
         conn.map_err(DbError::Unavailable)
     }
 
-    pub(super) fn status(&self, pool: &DbPool) -> PoolStatus {
-        let state = pool.state();
+    pub(super) fn status(&self) -> PoolStatus {
+        let state = self.pool.state();
         PoolStatus {
             in_use: state.connections - state.idle_connections,
             idle: state.idle_connections,
-            max: pool.max_size(),
-            waiting: self.waiting.load(Ordering::Relaxed),
-            timed_out: self.timed_out.load(Ordering::Relaxed),
+            max: self.pool.max_size(),
+            waiting: self.counts.waiting.load(Ordering::Relaxed),
+            timed_out: self.counts.timed_out.load(Ordering::Relaxed),
         }
     }
 }
