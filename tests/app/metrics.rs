@@ -45,6 +45,10 @@ async fn requests_are_counted_by_route_pattern_method_and_status() {
         app.get("/no/such/page/at/all").await.status(),
         StatusCode::NOT_FOUND
     );
+    assert_eq!(
+        app.get("/api/nope/42").await.status(),
+        StatusCode::NOT_FOUND
+    );
     let id = app.create(&sammy()).await;
     assert_eq!(
         app.get(&format!("/{id}/edit/")).await.status(),
@@ -63,7 +67,7 @@ async fn requests_are_counted_by_route_pattern_method_and_status() {
         ),
         (
             r#"http_requests_total{method="GET",route="unmatched",status="404"}"#,
-            1.0,
+            2.0,
         ),
         (
             r#"http_requests_total{method="POST",route="/create/",status="303"}"#,
@@ -95,6 +99,7 @@ async fn requests_are_counted_by_route_pattern_method_and_status() {
     // Never the raw path: that would be a new series per URL tried.
     assert!(!text.contains("/4242/"), "{text}");
     assert!(!text.contains("/no/such"), "{text}");
+    assert!(!text.contains("nope"), "{text}");
     for kind in ["unavailable", "not_saved", "too_slow", "other"] {
         let series = format!(r#"db_errors_total{{kind="{kind}"}}"#);
         assert_eq!(sample(&text, &series), Some(0.0), "{series} in\n{text}");
@@ -128,6 +133,13 @@ async fn metrics_are_never_served_on_the_app_port_and_are_off_by_default() {
     let text = scrape(&app).await;
     let unmatched = r#"http_requests_total{method="GET",route="unmatched",status="404"}"#;
     assert_eq!(sample(&text, unmatched), Some(2.0), "{text}");
+
+    // The metrics listener serves that one path, and nothing of the app.
+    let metrics = app.metrics_address.as_ref().expect("metrics are on");
+    for path in ["/", "/healthz", "/metrics/"] {
+        let response = reqwest::get(format!("{metrics}{path}")).await.expect("GET");
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+    }
 
     let off = spawn_app().await;
     assert!(off.metrics_address.is_none());
