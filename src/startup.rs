@@ -94,9 +94,11 @@ impl Application {
             (handle, tokio::spawn(server))
         });
         let stopped = self.server.await;
-        // It holds a handle on the database too: stopped first.
+        // It holds a handle on the database too: stopped first. At once: a
+        // scrape cut short loses nothing, and a graceful stop would wait for
+        // the scraper's idle keep-alive connection.
         if let Some((handle, server)) = metrics {
-            handle.stop(true).await;
+            handle.stop(false).await;
             let _ = server.await;
         }
         close_when_released(self.database).await;
