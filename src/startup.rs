@@ -9,7 +9,7 @@ use actix_session::config::CookieContentSecurity;
 use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::middleware::{Compress, Logger, from_fn};
+use actix_web::middleware::{Compress, Condition, Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use actix_web_flash_messages::storage::SessionMessageStore;
 use actix_web_flash_messages::{FlashMessagesFramework, Level};
@@ -22,6 +22,7 @@ use crate::http::BODY_LIMIT;
 use crate::http::deadline::{self, BodyDeadline};
 use crate::http::headers::security_headers;
 use crate::http::hosts::{self, HostPolicy};
+use crate::http::metrics::{self, Metrics};
 use crate::pages::{self, AppError, session};
 use crate::{api, students};
 
@@ -36,6 +37,8 @@ pub struct Application {
     /// Kept so the pool is closed here once the server has stopped (see
     /// [`close_when_released`]).
     database: web::Data<Database>,
+    /// The `/metrics` server (`METRICS_ADDR`) and its port.
+    metrics: Option<(Server, u16)>,
 }
 
 impl Application {
@@ -54,11 +57,23 @@ impl Application {
             .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
         let database = web::Data::new(database);
-        let server = serve(listener, database.clone(), &settings)?;
+        let (metrics, metrics_server) = match settings.metrics_addr {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)
+                    .with_context(|| format!("cannot serve the metrics on {addr}"))?;
+                let port = listener.local_addr()?.port();
+                let metrics = web::Data::new(Metrics::new()?);
+                let server = metrics::serve(listener, metrics.clone(), database.clone())?;
+                (Some(metrics), Some((server, port)))
+            }
+            None => (None, None),
+        };
+        let server = serve(listener, database.clone(), metrics, &settings)?;
         Ok(Self {
             port,
             server,
             database,
+            metrics: metrics_server,
         })
     }
 
@@ -66,9 +81,26 @@ impl Application {
         self.port
     }
 
+    /// The port `/metrics` is served on, if `METRICS_ADDR` is set (port 0
+    /// picks a free one).
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(_, port)| *port)
+    }
+
     /// Runs until SIGINT/SIGTERM, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let metrics = self.metrics.map(|(server, _)| {
+            let handle = server.handle();
+            (handle, tokio::spawn(server))
+        });
         let stopped = self.server.await;
+        // It holds a handle on the database too: stopped first. At once: a
+        // scrape cut short loses nothing, and a graceful stop would wait for
+        // the scraper's idle keep-alive connection.
+        if let Some((handle, server)) = metrics {
+            handle.stop(false).await;
+            let _ = server.await;
+        }
         close_when_released(self.database).await;
         stopped
     }
@@ -94,6 +126,7 @@ async fn close_when_released(database: web::Data<Database>) {
 fn serve(
     listener: TcpListener,
     database: web::Data<Database>,
+    metrics: Option<web::Data<Metrics>>,
     settings: &Settings,
 ) -> anyhow::Result<Server> {
     let key = cookie_key(settings);
@@ -148,6 +181,13 @@ fn serve(
             .wrap(Compress::default())
             .wrap(Logger::new("%r %s %Dms"))
             .wrap(from_fn(deadline::close_after_unread_body))
+            // Outermost: every answer counts, however early it was given.
+            .wrap(Condition::new(metrics.is_some(), from_fn(metrics::record)))
+            .configure(|config| {
+                if let Some(metrics) = &metrics {
+                    config.app_data(metrics.clone());
+                }
+            })
             .app_data(database.clone())
             .app_data(hosts.clone())
             .app_data(session_max_age.clone())

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use super::conditional;
 use crate::database::DbError;
-use crate::http::{ServiceFailure, body_limit_text, debug_as_cause_chain};
+use crate::http::{DbErrorKind, ServiceFailure, body_limit_text, debug_as_cause_chain};
 use crate::students::{FieldErrors, SaveError};
 
 /// The 413 answer's message.
@@ -190,7 +190,17 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        response.json(self.body())
+        let response = response.json(self.body());
+        let kind = match self {
+            Self::Service(failure) => Some(failure.kind()),
+            Self::SearchTooBroad(_) => Some(DbErrorKind::TooSlow),
+            Self::Unexpected(err) => DbErrorKind::of_unexpected(err),
+            _ => None,
+        };
+        match kind {
+            Some(kind) => kind.mark(response),
+            None => response,
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Settings, read once from the environment (and an optional `.env` file, which
 //! `main` loads before calling [`Settings::from_env`]).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -42,6 +42,8 @@ pub struct Settings {
     pub body_timeout: Duration,
     /// Open connections at most, across all workers (`MAX_CONNECTIONS`).
     pub max_connections: usize,
+    /// Where `/metrics` is served (`METRICS_ADDR`); `None`: nowhere.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// Well below the usual limit of 1,024 open files, which also has to hold
@@ -146,6 +148,17 @@ impl Settings {
             bail!("MAX_CONNECTIONS must be at least 1");
         }
 
+        let metrics_addr = get("METRICS_ADDR")
+            .map(|addr| {
+                addr.trim().parse::<SocketAddr>().with_context(|| {
+                    format!("METRICS_ADDR={addr:?} is not an IP address and port, such as 127.0.0.1:9100")
+                })
+            })
+            .transpose()?;
+        if metrics_addr.is_some_and(|addr| addr == SocketAddr::new(host, port) && port != 0) {
+            bail!("METRICS_ADDR must not be the app's own address (HOST:PORT)");
+        }
+
         Ok(Self {
             host,
             port,
@@ -163,6 +176,7 @@ impl Settings {
             session_max_age,
             body_timeout,
             max_connections,
+            metrics_addr,
         })
     }
 }

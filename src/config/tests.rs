@@ -178,3 +178,25 @@ fn secret_key_never_prints() {
     let settings = settings(&[("SECRET_KEY", &secret)]).unwrap();
     assert!(!format!("{settings:?}").contains(&secret));
 }
+
+#[test]
+fn metrics_are_off_unless_given_an_address() {
+    assert_eq!(settings(&[]).unwrap().metrics_addr, None);
+    assert_eq!(
+        settings(&[("METRICS_ADDR", " ")]).unwrap().metrics_addr,
+        None
+    );
+    let on = settings(&[("METRICS_ADDR", "127.0.0.1:9100")]).unwrap();
+    assert_eq!(
+        on.metrics_addr,
+        Some(SocketAddr::from(([127, 0, 0, 1], 9100)))
+    );
+    let v6 = settings(&[("METRICS_ADDR", "[::1]:9100")]).unwrap();
+    assert_eq!(v6.metrics_addr.map(|addr| addr.port()), Some(9100));
+    for bad in ["9100", "localhost:9100", "127.0.0.1", "127.0.0.1:http"] {
+        let err = settings(&[("METRICS_ADDR", bad)]).unwrap_err().to_string();
+        assert!(err.starts_with("METRICS_ADDR="), "{bad}: {err}");
+    }
+    let same = settings(&[("PORT", "8000"), ("METRICS_ADDR", "127.0.0.1:8000")]);
+    assert!(same.unwrap_err().to_string().contains("app's own address"));
+}

@@ -27,7 +27,7 @@ pub use connection::AnyConnection;
 pub(crate) use connection::on_backend;
 pub use error::DbError;
 pub use migrations::{DataUpgrade, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, migrate};
-pub use pool::{BUSY_TIMEOUT, ConnectionManager, POOL_TIMEOUT, POSTGRES_POOL_TIMEOUT};
+pub use pool::{BUSY_TIMEOUT, ConnectionManager, POOL_TIMEOUT, POSTGRES_POOL_TIMEOUT, PoolStatus};
 
 pub type DbConnection = AnyConnection;
 pub type DbPool = Pool<ConnectionManager>;
@@ -40,7 +40,8 @@ fn search_lanes(pool_size: u32) -> usize {
 /// A cloneable handle on the pool.
 #[derive(Clone)]
 pub struct Database {
-    pool: DbPool,
+    /// Counts every checkout, for [`Database::pool_status`].
+    pool: pool::CountedPool,
     /// SQLite has one writer at a time. Writers that find the database locked
     /// poll with growing sleeps (the busy handler), so under many concurrent
     /// writes a few waited seconds and risked "database is locked". Queuing
@@ -113,7 +114,7 @@ impl Database {
             DatabaseLocation::Postgres(_) => None,
         };
         Ok(Self {
-            pool,
+            pool: pool::CountedPool::new(pool),
             write_turn: is_sqlite.then(Arc::default),
             file,
             write_probe: Arc::default(),
@@ -139,7 +140,7 @@ impl Database {
         let pool = self.pool.clone();
         let budget = self.query_timeout;
         web::block(move || {
-            let mut conn = pool.get().map_err(DbError::Unavailable)?;
+            let mut conn = pool.get()?;
             let _budget = budget::Budget::start(budget);
             work(&mut conn)
         })
@@ -199,7 +200,7 @@ impl Database {
             if let Some(file) = &file {
                 file.check()?;
             }
-            let mut conn = pool.get().map_err(DbError::Unavailable)?;
+            let mut conn = pool.get()?;
             let _budget = budget::Budget::start(budget);
             work(&mut conn)
         })
@@ -211,11 +212,17 @@ impl Database {
     /// The query budget is for requests: a bulk load may take longer, so
     /// PostgreSQL's `statement_timeout` is lifted on this connection.
     pub fn connection(&self) -> Result<PooledConnection<ConnectionManager>, DbError> {
-        let mut conn = self.pool.get().map_err(DbError::Unavailable)?;
+        let mut conn = self.pool.get()?;
         if let AnyConnection::Postgresql(pg) = &mut *conn {
             pg.batch_execute("SET statement_timeout = 0")?;
         }
         Ok(conn)
+    }
+
+    /// The pool's connections and checkouts now (writers queued for
+    /// SQLite's write turn are not yet waiting for a connection).
+    pub fn pool_status(&self) -> PoolStatus {
+        self.pool.status()
     }
 
     /// Answers whether the database answers a read and takes a write. The

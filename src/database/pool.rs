@@ -2,16 +2,18 @@
 //! backend, and the set-up each connection gets.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::prelude::*;
-use diesel::r2d2::{CustomizeConnection, Pool, R2D2Connection};
+use diesel::r2d2::{CustomizeConnection, Pool, PooledConnection, R2D2Connection};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use secrecy::ExposeSecret;
 
-use super::{AnyConnection, DbPool};
+use super::{AnyConnection, DbError, DbPool};
 use crate::config::{DatabaseLocation, DatabaseSettings};
 
 /// How long a SQLite connection waits for another writer's lock before
@@ -48,6 +50,68 @@ pub(super) fn build(settings: &DatabaseSettings) -> anyhow::Result<DbPool> {
     builder
         .build(ConnectionManager::new(location.clone()))
         .with_context(|| format!("cannot open database {location}"))
+}
+
+/// The pool, and what r2d2 does not count: checkouts under way, and those
+/// that gave up.
+#[derive(Clone)]
+pub(super) struct CountedPool {
+    pool: DbPool,
+    counts: Arc<Checkouts>,
+}
+
+#[derive(Debug, Default)]
+struct Checkouts {
+    waiting: AtomicU64,
+    timed_out: AtomicU64,
+}
+
+impl CountedPool {
+    pub(super) fn new(pool: DbPool) -> Self {
+        Self {
+            pool,
+            counts: Arc::default(),
+        }
+    }
+
+    /// A connection, counted. r2d2 fails a checkout only when its wait ran
+    /// out.
+    pub(super) fn get(&self) -> Result<PooledConnection<ConnectionManager>, DbError> {
+        self.counts.waiting.fetch_add(1, Ordering::Relaxed);
+        let conn = self.pool.get();
+        self.counts.waiting.fetch_sub(1, Ordering::Relaxed);
+        if conn.is_err() {
+            self.counts.timed_out.fetch_add(1, Ordering::Relaxed);
+        }
+        conn.map_err(DbError::Unavailable)
+    }
+
+    pub(super) fn status(&self) -> PoolStatus {
+        let state = self.pool.state();
+        PoolStatus {
+            in_use: state.connections - state.idle_connections,
+            idle: state.idle_connections,
+            max: self.pool.max_size(),
+            waiting: self.counts.waiting.load(Ordering::Relaxed),
+            timed_out: self.counts.timed_out.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// The pool at one moment, for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Connections handed out.
+    pub in_use: u32,
+    /// Connections open and free.
+    pub idle: u32,
+    /// `DATABASE_POOL_SIZE`.
+    pub max: u32,
+    /// Checkouts under way: mostly 0, and above it while every connection
+    /// is in use.
+    pub waiting: u64,
+    /// Checkouts that waited the pool's whole timeout for nothing, ever.
+    pub timed_out: u64,
 }
 
 #[derive(Debug)]

@@ -1,12 +1,14 @@
 //! HTTP pieces both faces share, below them: which hosts are served, the
-//! security headers, how long and how large a request body may be.
+//! security headers, how long and how large a request body may be, what
+//! requests are counted in the metrics.
 
 pub mod deadline;
 mod failure;
 pub mod headers;
 pub mod hosts;
+pub mod metrics;
 
-pub use failure::ServiceFailure;
+pub use failure::{DbErrorKind, ServiceFailure};
 
 /// The largest request body accepted, forms and JSON alike: what the largest
 /// resource's details can need (see [`crate::students::validation::BODY_LIMIT`]).

@@ -9,7 +9,7 @@ use askama::Template;
 
 use super::Page;
 use crate::database::DbError;
-use crate::http::{ServiceFailure, body_limit_text, debug_as_cause_chain};
+use crate::http::{DbErrorKind, ServiceFailure, body_limit_text, debug_as_cause_chain};
 use crate::students::SaveError;
 
 /// The styled page every error answers with.
@@ -137,12 +137,21 @@ impl ResponseError for AppError {
             // The rest of the body may still be on its way: drop the connection.
             response.force_close();
         }
-        match page.render() {
+        let response = match page.render() {
             Ok(body) => response.content_type(ContentType::html()).body(body),
             Err(err) => {
                 tracing::error!("cannot render the error page: {err}");
                 response.content_type(ContentType::plaintext()).body(title)
             }
+        };
+        let kind = match self {
+            Self::Service(failure) => Some(failure.kind()),
+            Self::Unexpected(err) => DbErrorKind::of_unexpected(err),
+            _ => None,
+        };
+        match kind {
+            Some(kind) => kind.mark(response),
+            None => response,
         }
     }
 }

@@ -19,6 +19,8 @@ pub struct TestApp {
     /// tests can see them.
     pub client: reqwest::Client,
     pub database: TestDatabase,
+    /// `http://127.0.0.1:PORT` of `/metrics`, when the test turned it on.
+    pub metrics_address: Option<String>,
 }
 
 /// Starts the application on a random port with a fresh database file.
@@ -36,11 +38,12 @@ pub async fn spawn_app_on(
     database: TestDatabase,
     configure: impl FnOnce(&mut Settings),
 ) -> TestApp {
-    let address = start_app(database.location(), configure).await;
+    let (address, metrics_address) = start_app(database.location(), configure).await;
     TestApp {
         address,
         client: client(),
         database,
+        metrics_address,
     }
 }
 

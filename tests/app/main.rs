@@ -20,6 +20,7 @@ mod hosts;
 mod http;
 mod input;
 mod listing;
+mod metrics;
 mod migrations;
 mod pages;
 mod sessions;

@@ -8,11 +8,12 @@ use student_registry::startup::Application;
 /// Starts the application, built as `main` builds it, on a random loopback
 /// port and on `location`, with the default settings and a test secret key
 /// adjusted by `configure`. Returns its address, `http://127.0.0.1:PORT`
-/// without a trailing slash.
+/// without a trailing slash, and that of its metrics if `configure` set
+/// `metrics_addr`.
 pub async fn start_app(
     location: DatabaseLocation,
     configure: impl FnOnce(&mut Settings),
-) -> String {
+) -> (String, Option<String>) {
     let mut settings = Settings::from_lookup(|_| None).expect("default settings");
     settings.port = 0;
     settings.database.location = location;
@@ -24,6 +25,9 @@ pub async fn start_app(
     configure(&mut settings);
     let app = Application::build(settings).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     tokio::spawn(app.run_until_stopped());
-    address
+    (address, metrics_address)
 }

@@ -33,6 +33,8 @@ mod http;
 mod input;
 #[path = "../app/listing.rs"]
 mod listing;
+#[path = "../app/metrics.rs"]
+mod metrics;
 #[path = "../app/migrations.rs"]
 mod migrations;
 #[path = "../app/pages.rs"]

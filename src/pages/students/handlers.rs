@@ -10,7 +10,7 @@ use super::forms::{DeleteForm, IndexQuery, StudentForm};
 use super::index::{IndexPage, ListingView};
 use super::views::{StudentFormPage, StudentPage, StudentView};
 use crate::database::{Database, DbError};
-use crate::http::ServiceFailure;
+use crate::http::{DbErrorKind, ServiceFailure};
 use crate::pages::csrf::ProtectedForm;
 use crate::pages::{AppError, Page};
 use crate::pagination::Pagination;
@@ -50,7 +50,8 @@ pub async fn index(
             return render(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &refused(SEARCH_TOO_BROAD, page),
-            );
+            )
+            .map(|response| DbErrorKind::TooSlow.mark(response));
         }
         Err(err) => return Err(err.into()),
     };
@@ -210,6 +211,7 @@ fn not_saved(mut form: StudentFormPage, err: DbError) -> Result<HttpResponse, Ap
     tracing::error!("{:?}", AppError::from(ServiceFailure::NotSaved(err)));
     form.not_saved = true;
     render(StatusCode::SERVICE_UNAVAILABLE, &form)
+        .map(|response| DbErrorKind::NotSaved.mark(response))
 }
 
 /// askama_web's responder always answers 200; forms that were refused need
