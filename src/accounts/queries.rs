@@ -139,9 +139,18 @@ pub fn set_role(conn: &mut DbConnection, email: &str, role: Role) -> Result<Chan
 
 /// A deactivated account can no longer sign in; its row stays.
 pub fn deactivate(conn: &mut DbConnection, email: &str) -> Result<Changed, AccountError> {
-    change(conn, email, true, |c, id| {
+    set_active(conn, email, false)
+}
+
+/// A deactivated account may sign in again, with the role it had.
+pub fn activate(conn: &mut DbConnection, email: &str) -> Result<Changed, AccountError> {
+    set_active(conn, email, true)
+}
+
+fn set_active(conn: &mut DbConnection, email: &str, active: bool) -> Result<Changed, AccountError> {
+    change(conn, email, !active, |c, id| {
         on_backend!(c, |c| diesel::update(users::table.find(id))
-            .set(users::active.eq(false))
+            .set(users::active.eq(active))
             .returning(User::as_returning())
             .get_result(c))
     })

@@ -45,6 +45,11 @@ pub enum UsersCommand {
         #[arg(long)]
         email: String,
     },
+    /// Let a deactivated account sign in again.
+    Activate {
+        #[arg(long)]
+        email: String,
+    },
     /// Set a new password, read from standard input (one line).
     ResetPassword {
         #[arg(long)]
@@ -113,6 +118,14 @@ pub fn run(command: UsersCommand, settings: &Settings) -> anyhow::Result<()> {
                 );
             } else {
                 println!("{} was already deactivated", changed.after.email);
+            }
+        }
+        UsersCommand::Activate { email } => {
+            let changed = queries::activate(conn, &email)?;
+            if changed.changed_anything() {
+                println!("activated {}: it can sign in again", changed.after.email);
+            } else {
+                println!("{} is already active", changed.after.email);
             }
         }
         UsersCommand::ResetPassword {

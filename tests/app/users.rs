@@ -182,6 +182,18 @@ fn an_account_is_created_listed_changed_deactivated_and_given_a_new_password() {
             .succeeds(&["users", "list"], "")
             .contains("editor  no ")
     );
+    // Activated again, with the role it had.
+    let activate = ["users", "activate", "--email", "bob@example.com"];
+    assert_eq!(
+        registry.succeeds(&activate, ""),
+        "activated bob@example.com: it can sign in again\n"
+    );
+    assert_eq!(
+        registry.succeeds(&activate, ""),
+        "bob@example.com is already active\n"
+    );
+    let bob = registry.user("bob@example.com").unwrap();
+    assert!(bob.active && bob.role == Role::Editor);
 
     // The line break may be CRLF; everything else is the password.
     let new_password = "  fresh violet lanterns ";
