@@ -10,6 +10,7 @@ mod cli;
 mod compression;
 mod concurrency;
 mod csrf;
+mod documents;
 // SQLite only: faults of the database file.
 mod durability;
 mod errors;

@@ -1,7 +1,8 @@
 //! A headless Chromium, driven over WebDriver by a chromedriver these tests
 //! start themselves, with helpers that act as a person does: follow links by
 //! their text, type into fields found by their label, press buttons by their
-//! text, read what the page says.
+//! text, read what the page says. One file because it is one thing, the
+//! browser a test holds; most of its length is the waits a real page needs.
 
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;

@@ -19,6 +19,8 @@ mod compression;
 mod concurrency;
 #[path = "../app/csrf.rs"]
 mod csrf;
+#[path = "../app/documents.rs"]
+mod documents;
 #[path = "../app/errors.rs"]
 mod errors;
 #[path = "../app/escaping.rs"]
