@@ -307,15 +307,7 @@ fn two_admins_demoting_each_other_at_once_leave_one_admin() {
     conn.run_pending_migrations(db.migrations()).unwrap();
     let admins = ["ada@example.com", "bob@example.com"];
     for email in admins {
-        let user = UserDraft {
-            email: email.to_owned(),
-            display_name: "An Admin".to_owned(),
-            role: "admin".to_owned(),
-        }
-        .validate()
-        .unwrap();
-        let password = NewPassword::parse("violet tractor mango reef", email, "An Admin").unwrap();
-        account_queries::create(&mut conn, &user, &password.hash()).unwrap();
+        create_account(&mut conn, email, "admin");
     }
 
     let AnyConnection::Postgresql(blocker) = &mut conn else {
@@ -333,23 +325,7 @@ fn two_admins_demoting_each_other_at_once_leave_one_admin() {
             })
         })
         .collect();
-    let mut observer = db.connect();
-    let waiting = format!(
-        "(SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND wait_event_type = 'Lock')",
-        db.name()
-    );
-    let started = std::time::Instant::now();
-    while diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&waiting))
-        .get_result::<i64>(&mut observer)
-        .unwrap()
-        < 2
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the demotions never waited for the admins' rows"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_lock_waiters(&db, 2);
     blocker.batch_execute("COMMIT").unwrap();
 
     let results: Vec<_> = demotions
@@ -370,4 +346,75 @@ fn two_admins_demoting_each_other_at_once_leave_one_admin() {
         .filter(|user| user.active && user.role == Role::Admin)
         .collect();
     assert_eq!(active_admins.len(), 1, "{active_admins:?}");
+}
+
+fn create_account(conn: &mut AnyConnection, email: &str, role: &str) {
+    let user = UserDraft {
+        email: email.to_owned(),
+        display_name: "A Colleague".to_owned(),
+        role: role.to_owned(),
+    }
+    .validate()
+    .unwrap();
+    let password = NewPassword::parse("violet tractor mango reef", email, "A Colleague").unwrap();
+    account_queries::create(conn, &user, &password.hash()).unwrap();
+}
+
+/// Waits until `count` sessions of the test database wait for a lock.
+fn wait_for_lock_waiters(db: &TestDatabase, count: i64) {
+    let mut observer = db.connect();
+    let waiting = format!(
+        "(SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND wait_event_type = 'Lock')",
+        db.name()
+    );
+    let started = std::time::Instant::now();
+    while diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&waiting))
+        .get_result::<i64>(&mut observer)
+        .unwrap()
+        < count
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no change ever waited for the admins' rows"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// An admin promoted while a demotion waits for the admins' rows counts: the
+/// demotion leaves an admin, so it is allowed (and not refused as removing
+/// the last one, which a count taken before the wait would say).
+#[test]
+fn an_admin_promoted_while_a_demotion_waits_lets_it_through() {
+    let db = TestDatabase::new();
+    let mut conn = db.connect();
+    conn.run_pending_migrations(db.migrations()).unwrap();
+    create_account(&mut conn, "ada@example.com", "admin");
+    create_account(&mut conn, "carl@example.com", "viewer");
+
+    let AnyConnection::Postgresql(promoter) = &mut conn else {
+        panic!("a PostgreSQL connection")
+    };
+    promoter
+        .batch_execute(
+            "BEGIN; SELECT id FROM users WHERE role = 'admin' FOR UPDATE; \
+             UPDATE users SET role = 'admin' WHERE email = 'carl@example.com'",
+        )
+        .unwrap();
+    let mut demoter = db.connect();
+    let demotion = std::thread::spawn(move || {
+        account_queries::set_role(&mut demoter, "ada@example.com", Role::Editor)
+    });
+    wait_for_lock_waiters(&db, 1);
+    promoter.batch_execute("COMMIT").unwrap();
+
+    let demoted = demotion.join().unwrap();
+    assert!(demoted.is_ok(), "{demoted:?}");
+    let admins: Vec<_> = account_queries::list(&mut conn)
+        .unwrap()
+        .into_iter()
+        .filter(|user| user.active && user.role == Role::Admin)
+        .map(|user| user.email)
+        .collect();
+    assert_eq!(admins, ["carl@example.com"]);
 }
