@@ -1,7 +1,8 @@
 //! What the app does when SQLite cannot store a write: the disk full at
 //! commit time (a fault-injecting VFS, see `faulty_disk`), the database file
-//! deleted or replaced under the running app. SQLite only: the faults are of
-//! a file. (tests/postgres/postgres_only.rs has the read-only database.)
+//! deleted or replaced under the running app, another process holding the
+//! write lock. SQLite only: the faults are of a file. (tests/postgres/
+//! postgres_only.rs has the read-only database.)
 
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::PermissionsExt;
@@ -397,4 +398,39 @@ fn the_pool_does_not_recreate_a_deleted_database_file() {
     assert!(std::fs::metadata(&path).unwrap().len() > 0);
     let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(files.len(), 1, "{files:?}");
+}
+
+/// A command run while the server writes (here: another connection holds
+/// SQLite's write lock for a moment) waits for its turn at start-up, as the
+/// pool's connections do, instead of failing with "database is locked".
+#[test]
+fn a_command_waits_for_a_running_servers_write_instead_of_failing() {
+    use diesel::connection::SimpleConnection;
+
+    let db = TestDatabase::new();
+    let migrated = crate::cli::registry_with_input(db.url(), &["migrate"], "");
+    assert!(migrated.status.success());
+    // A stored email not yet in its standard form: start-up has a row to
+    // upgrade, so it must write.
+    db.connect()
+        .batch_execute(
+            "INSERT INTO students (firstname, lastname, email) \
+             VALUES ('Ada', 'Lovelace', 'ada@EXAMPLE.org')",
+        )
+        .unwrap();
+
+    let mut writer = db.connect();
+    writer.batch_execute("BEGIN IMMEDIATE").unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        writer.batch_execute("COMMIT").unwrap();
+    });
+    let listed = crate::cli::registry_with_input(db.url(), &["users", "list"], "");
+    release.join().unwrap();
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    assert_eq!(all_students(&mut db.connect())[0].email, "ada@example.org");
 }
