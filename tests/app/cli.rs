@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::helpers::TestDatabase;
+use crate::helpers::{TestDatabase, free_port};
 
 fn registry(database_url: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> std::process::Output {
     registry_with_input(database_url, args, "")
@@ -143,11 +143,7 @@ fn serve_logs_one_line_per_request_and_stops_cleanly_on_sigterm() {
 
     let dir = tempfile::tempdir().unwrap();
     let db = TestDatabase::new();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut server = Command::new(env!("CARGO_BIN_EXE_student-registry"))
         .arg("serve")
         .env("DATABASE_URL", db.url())

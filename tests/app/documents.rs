@@ -106,13 +106,7 @@ async fn responses_carry_the_security_headers() {
 async fn the_session_cookie_is_http_only_and_same_site_lax() {
     let app = spawn_app().await;
     let response = app.get("/create/").await;
-    let cookie = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|value| value.to_str().unwrap().to_owned())
-        .find(|value| value.starts_with("registry_session="))
-        .expect("a session cookie");
+    let cookie = set_cookie(&response, "registry_session").expect("a session cookie");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(
@@ -125,12 +119,7 @@ async fn the_session_cookie_is_http_only_and_same_site_lax() {
 async fn with_cookie_secure_the_session_cookie_is_secure_and_host_prefixed() {
     let app = spawn_app_with(|settings| settings.secure_cookies = true).await;
     let response = app.get("/create/").await;
-    let cookie = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|value| value.to_str().unwrap().to_owned())
-        .find(|value| value.starts_with("__Host-registry_session="))
+    let cookie = set_cookie(&response, "__Host-registry_session")
         .expect("a session cookie named with the __Host- prefix");
     // What browsers require of a `__Host-` cookie, or they drop it.
     let attributes: Vec<String> = cookie
@@ -167,4 +156,14 @@ async fn every_page_describes_itself_for_search_engines_and_link_previews() {
         attr(&html, "meta[name=description]", "content").as_deref(),
         Some("The student record of Sammy Shark: contact, age, city and bio.")
     );
+}
+
+/// The `Set-Cookie` line of the cookie `name`, if the response sets it.
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .find(|value| value.starts_with(&format!("{name}=")))
 }

@@ -16,7 +16,7 @@ use student_registry::students::seed;
 
 use crate::faulty_disk;
 use crate::helpers::{
-    TestApp, TestDatabase, all_students, field_value, sammy, spawn_app, text, with,
+    TestApp, TestDatabase, all_students, field_value, free_port, sammy, spawn_app, text, with,
 };
 
 fn database_path(app: &TestApp) -> PathBuf {
@@ -303,11 +303,7 @@ fn a_write_that_was_not_saved_is_logged_with_its_cause() {
     use std::time::{Duration, Instant};
 
     let db = TestDatabase::new();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut server = Command::new(env!("CARGO_BIN_EXE_student-registry"))
         .arg("serve")
         .env("DATABASE_URL", db.url())

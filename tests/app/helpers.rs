@@ -55,6 +55,15 @@ pub fn client() -> reqwest::Client {
         .expect("http client")
 }
 
+/// A loopback port nothing listens on (for a server the test starts as a
+/// separate process).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
 /// A complete, valid set of form values.
 pub fn sammy() -> Vec<(&'static str, String)> {
     vec![

@@ -204,11 +204,7 @@ async fn the_binary_serves_pages_and_static_files_from_any_working_directory() {
     // Nothing here: no static/, no templates/, no migrations/, no .env.
     let cwd = tempfile::tempdir().unwrap();
     let db = TestDatabase::new();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut server = Server(
         Command::new(env!("CARGO_BIN_EXE_student-registry"))
             .arg("serve")
