@@ -7,7 +7,8 @@
 //! - the two faces: [`pages`] (HTML) and [`api`] (JSON under `/api`);
 //! - [`http`]: what both faces share (hosts, headers, body limits);
 //! - the domain, one folder per resource: [`students`], [`accounts`];
-//! - [`pagination`], [`mod@format`] and [`email`], which any resource may use;
+//! - [`pagination`], [`mod@format`], [`email`] and [`text`], which any
+//!   resource may use;
 //! - [`database`] (pool, migrations, off-worker execution), then [`schema`],
 //!   [`config`] and [`telemetry`].
 
@@ -25,3 +26,4 @@ pub mod schema;
 pub mod startup;
 pub mod students;
 pub mod telemetry;
+pub mod text;

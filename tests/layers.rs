@@ -25,7 +25,7 @@ fn layer(module: &str) -> Option<u8> {
         "pages" | "api" => 5,
         "http" => 4,
         "students" | "accounts" => 3,
-        "pagination" | "format" | "email" => 2,
+        "pagination" | "format" | "email" | "text" => 2,
         "database" => 1,
         "schema" | "config" | "telemetry" => 0,
         _ => return None,

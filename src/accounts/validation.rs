@@ -5,11 +5,9 @@
 
 use std::fmt;
 
-use icu_properties::CodePointSetData;
-use icu_properties::props::{BidiControl, DefaultIgnorableCodePoint};
-
 use super::model::Role;
 use crate::email;
+use crate::text::{self, LineProblem};
 
 pub const EMAIL_MIN: usize = 3;
 /// The longest address SMTP can carry.
@@ -123,22 +121,16 @@ pub fn parse_email(typed: &str) -> Result<String, String> {
 /// make a name display differently from what it is).
 fn parse_display_name(typed: &str) -> Result<String, String> {
     let name = typed.trim();
-    if name
-        .chars()
-        .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
-    {
-        return Err("Name must be one line, without control characters".to_owned());
-    }
-    if name
-        .chars()
-        .any(|c| CodePointSetData::new::<BidiControl>().contains(c))
-    {
-        return Err("Name must not contain text-direction control characters".to_owned());
-    }
-    if name.chars().all(|c| {
-        c.is_whitespace() || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
-    }) {
-        return Err("Name is required".to_owned());
+    match text::line_problem(name) {
+        Some(LineProblem::NotOneLine) => {
+            return Err("Name must be one line, without control characters".to_owned());
+        }
+        Some(LineProblem::DirectionControl) => {
+            return Err("Name must not contain text-direction control characters".to_owned());
+        }
+        Some(LineProblem::Invisible) => return Err("Name is required".to_owned()),
+        None if name.is_empty() => return Err("Name is required".to_owned()),
+        None => {}
     }
     let count = name.chars().count();
     if count > DISPLAY_NAME_MAX {

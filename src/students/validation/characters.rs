@@ -7,6 +7,7 @@ use icu_properties::CodePointSetData;
 use icu_properties::props::{BidiControl, DefaultIgnorableCodePoint};
 
 use super::Field;
+use crate::text::{LineProblem, SEPARATORS, is_invisible, line_problem};
 
 /// The characters `str::trim` removes (Unicode White_Space), as the body of a
 /// regular-expression character class. The JSON API's schema uses it to
@@ -28,20 +29,8 @@ const DIRECTION_OVERRIDES: [RangeInclusive<u32>; 2] = [0x202A..=0x202E, 0x2066..
 /// The control characters (C0, DEL, C1).
 const CONTROLS: [RangeInclusive<u32>; 2] = [0x00..=0x1F, 0x7F..=0x9F];
 
-/// The Unicode line and paragraph separators.
-const SEPARATORS: RangeInclusive<u32> = 0x2028..=0x2029;
-
 fn in_ranges<'a>(ranges: impl IntoIterator<Item = &'a RangeInclusive<u32>>, c: char) -> bool {
     ranges.into_iter().any(|range| range.contains(&(c as u32)))
-}
-
-/// Characters that show nothing by themselves: white space, control
-/// characters, and Unicode's default-ignorable code points (zero-width space
-/// and joiners, U+FEFF, soft hyphen, variation selectors, Hangul fillers...).
-fn is_invisible(c: char) -> bool {
-    c.is_whitespace()
-        || c.is_control()
-        || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
 }
 
 /// The character rules. Names, email and city are one line of text, checked
@@ -73,21 +62,18 @@ pub(super) fn check_characters(field: Field, typed: &str) -> Result<(), String> 
         typed
     } else {
         let value = typed.trim();
-        if value
-            .chars()
-            .any(|c| CodePointSetData::new::<BidiControl>().contains(c))
-        {
-            return Err(format!(
-                "{label} must not contain text-direction control characters"
-            ));
-        }
-        if value
-            .chars()
-            .any(|c| c != '\0' && (c.is_control() || SEPARATORS.contains(&(c as u32))))
-        {
-            return Err(format!(
-                "{label} must be one line, without control characters such as tabs or line breaks"
-            ));
+        match line_problem(value) {
+            Some(LineProblem::DirectionControl) => {
+                return Err(format!(
+                    "{label} must not contain text-direction control characters"
+                ));
+            }
+            Some(LineProblem::NotOneLine) => {
+                return Err(format!(
+                    "{label} must be one line, without control characters such as tabs or line breaks"
+                ));
+            }
+            Some(LineProblem::Invisible) | None => {}
         }
         if field == Field::Email
             && let Some((local, _)) = value.rsplit_once('@')
