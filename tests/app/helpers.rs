@@ -1,6 +1,7 @@
 use reqwest::redirect::Policy;
 use reqwest::{Response, StatusCode};
 use scraper::{Html, Selector};
+use student_registry::accounts::{self, NewPassword, NewUser, PasswordHash, Role, User, UserDraft};
 use student_registry::config::Settings;
 use student_registry::database::AnyConnection;
 use student_registry::students::{Student, queries};
@@ -19,6 +20,9 @@ pub struct TestApp {
     /// tests can see them.
     pub client: reqwest::Client,
     pub database: TestDatabase,
+    /// The admin account the test works as ([`STAFF_EMAIL`], [`STAFF_PASSWORD`]).
+    #[allow(dead_code)] // not every test binary asks
+    pub staff: User,
     /// `http://127.0.0.1:PORT` of `/metrics`, when the test turned it on.
     pub metrics_address: Option<String>,
 }
@@ -39,12 +43,43 @@ pub async fn spawn_app_on(
     configure: impl FnOnce(&mut Settings),
 ) -> TestApp {
     let (address, metrics_address) = start_app(database.location(), configure).await;
+    let staff = create_account(&mut database.connect(), STAFF_EMAIL, Role::Admin);
     TestApp {
         address,
         client: client(),
         database,
+        staff,
         metrics_address,
     }
+}
+
+/// The email of the admin every [`TestApp`] works as.
+pub const STAFF_EMAIL: &str = "admin@example.com";
+/// The password of every account the tests create.
+pub const STAFF_PASSWORD: &str = "violet tractor mango reef";
+
+/// Creates an account with [`STAFF_PASSWORD`], named after its email, as
+/// `users create` would.
+pub fn create_account(conn: &mut AnyConnection, email: &str, role: Role) -> User {
+    let name = email.split('@').next().unwrap_or(email);
+    let draft = UserDraft {
+        email: email.to_owned(),
+        display_name: name.to_owned(),
+        role: role.as_str().to_owned(),
+    };
+    let user: NewUser = draft.validate().expect("a valid account");
+    accounts::queries::create(conn, &user, &staff_password_hash()).expect("create the account")
+}
+
+/// Hashing is slow on purpose: once per test process. The password's rules
+/// are checked against an unrelated name, so it suits every test account.
+fn staff_password_hash() -> PasswordHash {
+    static HASH: std::sync::LazyLock<PasswordHash> = std::sync::LazyLock::new(|| {
+        NewPassword::parse(STAFF_PASSWORD, "staff@example.com", "Staff")
+            .expect("a strong password")
+            .hash()
+    });
+    HASH.clone()
 }
 
 pub fn client() -> reqwest::Client {
