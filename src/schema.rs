@@ -8,6 +8,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    sessions (key_hash) {
+        key_hash -> Text,
+        user_id -> Nullable<Integer>,
+        state -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     students (id) {
         id -> Integer,
         firstname -> Text,
@@ -42,4 +52,12 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(health_probe, students, students_count, users,);
+diesel::joinable!(sessions -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    health_probe,
+    sessions,
+    students,
+    students_count,
+    users,
+);

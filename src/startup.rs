@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::CookieContentSecurity;
-use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, Condition, Logger, from_fn};
@@ -23,7 +22,9 @@ use crate::http::deadline::{self, BodyDeadline};
 use crate::http::headers::security_headers;
 use crate::http::hosts::{self, HostPolicy};
 use crate::http::metrics::{self, Metrics};
-use crate::pages::{self, AppError, session};
+use crate::accounts::{self, sessions::SessionLifetime};
+use crate::pages::session::{self, DatabaseSessionStore};
+use crate::pages::{self, AppError, SetupToken};
 use crate::{api, students};
 
 /// What each resource brings stored rows up to date with at start-up, after
@@ -39,6 +40,8 @@ pub struct Application {
     database: web::Data<Database>,
     /// The `/metrics` server (`METRICS_ADDR`) and its port.
     metrics: Option<(Server, u16)>,
+    /// The first-run setup page's address, while there is no account.
+    setup_url: Option<String>,
 }
 
 impl Application {
@@ -49,10 +52,21 @@ impl Application {
         let database = web::block(move || Database::connect(&db_settings, &DATA_UPGRADES))
             .await
             .context("database start-up was cancelled")??;
-        Self::build_with_database(settings, database)
+        let accounts = database
+            .run(accounts::queries::count)
+            .await
+            .context("cannot count the accounts")?;
+        // No default account: the first admin is made through a page only
+        // whoever can read this process's log can open.
+        let setup = (accounts == 0).then(SetupToken::generate);
+        Self::build_with_database(settings, database, setup)
     }
 
-    pub fn build_with_database(settings: Settings, database: Database) -> anyhow::Result<Self> {
+    pub fn build_with_database(
+        settings: Settings,
+        database: Database,
+        setup: Option<SetupToken>,
+    ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind((settings.host, settings.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
@@ -68,17 +82,26 @@ impl Application {
             }
             None => (None, None),
         };
-        let server = serve(listener, database.clone(), metrics, &settings)?;
+        let setup_url = setup.as_ref().map(|setup| setup.url(settings.host, port));
+        let setup = web::Data::new(setup.unwrap_or_else(SetupToken::used));
+        let server = serve(listener, database.clone(), metrics, setup, &settings)?;
         Ok(Self {
             port,
             server,
             database,
             metrics: metrics_server,
+            setup_url,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Where to create the first admin, when the database has no account:
+    /// `serve` logs it. It works once.
+    pub fn setup_url(&self) -> Option<&str> {
+        self.setup_url.as_deref()
     }
 
     /// The port `/metrics` is served on, if `METRICS_ADDR` is set (port 0
@@ -127,6 +150,7 @@ fn serve(
     listener: TcpListener,
     database: web::Data<Database>,
     metrics: Option<web::Data<Metrics>>,
+    setup: web::Data<SetupToken>,
     settings: &Settings,
 ) -> anyhow::Result<Server> {
     let key = cookie_key(settings);
@@ -147,11 +171,17 @@ fn serve(
             }
         }),
     );
-    let session_max_age = web::Data::new(session::MaxAge(settings.session_max_age));
+    let session_store = DatabaseSessionStore::new(
+        database.get_ref().clone(),
+        SessionLifetime {
+            idle: settings.session_idle_timeout,
+            absolute: settings.session_max_age,
+        },
+    );
     let body_timeout = settings.body_timeout;
 
     let server = HttpServer::new(move || {
-        let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+        let sessions = SessionMiddleware::builder(session_store.clone(), key.clone())
             .cookie_name(session::cookie_name(secure_cookies).to_owned())
             .cookie_content_security(CookieContentSecurity::Signed)
             .cookie_http_only(true)
@@ -166,11 +196,6 @@ fn serve(
             .build();
 
         App::new()
-            // Inside the sessions: empties one past its age before anything
-            // reads it.
-            .wrap(from_fn(session::expire_old))
-            .wrap(flashes)
-            .wrap(sessions)
             // Before sessions and handlers: a request for a host not served
             // must not read or write anything.
             .wrap(from_fn(hosts::check_host))
@@ -190,16 +215,25 @@ fn serve(
             })
             .app_data(database.clone())
             .app_data(hosts.clone())
-            .app_data(session_max_age.clone())
+            .app_data(setup.clone())
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
             .app_data(BodyDeadline(body_timeout))
             .app_data(web::PathConfig::default().error_handler(|err, _| AppError::from(err).into()))
             .app_data(
                 web::QueryConfig::default().error_handler(|err, _| AppError::from(err).into()),
             )
+            // The API never reads a session: its callers present a token.
             .configure(api::configure)
-            .configure(pages::configure)
-            .default_service(web::to(pages::not_found))
+            .service(
+                web::scope("")
+                    // Innermost: it reads the session.
+                    .wrap(from_fn(session::require_sign_in))
+                    .wrap(flashes)
+                    .wrap(sessions)
+                    .wrap(from_fn(session::storage_failure))
+                    .configure(pages::configure)
+                    .default_service(web::to(pages::not_found)),
+            )
     })
     .listen(listener)?
     // Database work is the only blocking work, and no more of it can run at

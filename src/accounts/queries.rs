@@ -2,12 +2,14 @@
 //! write runs in a write transaction of its own, so a failed commit is an
 //! error, never a false success.
 
+use chrono::Timelike;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Text;
 
 use super::model::{Role, User};
 use super::password::PasswordHash;
+use super::sessions;
 use super::validation::{NewUser, parse_email};
 use crate::database::{DbConnection, DbError, on_backend};
 use crate::schema::users;
@@ -95,6 +97,66 @@ pub fn create(
     })
 }
 
+/// The first account, an admin, made through the one-time setup page: only
+/// while there is no account at all. `Ok(None)` when one exists already
+/// (another instance, or another tab, was quicker).
+pub fn create_first_admin(
+    conn: &mut DbConnection,
+    user: &NewUser,
+    password_hash: &PasswordHash,
+) -> Result<Option<User>, AccountError> {
+    conn.write_transaction(|conn| {
+        // SQLite's write transaction already excludes other writers; on
+        // PostgreSQL two instances could each count none, so the count
+        // waits for any other setup first.
+        if let DbConnection::Postgresql(c) = conn {
+            diesel::sql_query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+                .execute(c)
+                .map_err(DbError::from)?;
+        }
+        if count(conn)? > 0 {
+            return Ok(None);
+        }
+        let row = NewUserRow {
+            email: user.email(),
+            display_name: user.display_name(),
+            role: Role::Admin,
+            password_hash: password_hash.as_str(),
+        };
+        on_backend!(conn, |c| diesel::insert_into(users::table)
+            .values(&row)
+            .returning(User::as_returning())
+            .get_result(c))
+        .map(Some)
+        .map_err(|err| AccountError::from_insert(err, user.email()))
+    })
+}
+
+/// How many accounts there are, active or not.
+pub fn count(conn: &mut DbConnection) -> Result<i64, DbError> {
+    Ok(on_backend!(conn, |c| users::table.count().get_result(c))?)
+}
+
+/// The account with this id.
+pub fn find_by_id(conn: &mut DbConnection, id: i32) -> Result<Option<User>, DbError> {
+    Ok(on_backend!(conn, |c| users::table
+        .find(id)
+        .select(User::as_select())
+        .first(c)
+        .optional())?)
+}
+
+/// Notes a successful sign-in.
+pub fn record_sign_in(conn: &mut DbConnection, id: i32) -> Result<(), DbError> {
+    let now = chrono::Utc::now().naive_utc();
+    conn.write_transaction(|conn| {
+        on_backend!(conn, |c| diesel::update(users::table.find(id))
+            .set(users::last_sign_in_at.eq(now.with_nanosecond(0).unwrap_or(now)))
+            .execute(c))?;
+        Ok(())
+    })
+}
+
 /// Every account, by email.
 pub fn list(conn: &mut DbConnection) -> Result<Vec<User>, DbError> {
     Ok(on_backend!(conn, |c| users::table
@@ -130,14 +192,15 @@ fn find(conn: &mut DbConnection, email: &str, for_update: bool) -> Result<Option
 
 pub fn set_role(conn: &mut DbConnection, email: &str, role: Role) -> Result<Changed, AccountError> {
     change(conn, email, role != Role::Admin, |c, id| {
-        on_backend!(c, |c| diesel::update(users::table.find(id))
+        Ok(on_backend!(c, |c| diesel::update(users::table.find(id))
             .set(users::role.eq(role))
             .returning(User::as_returning())
-            .get_result(c))
+            .get_result(c))?)
     })
 }
 
-/// A deactivated account can no longer sign in; its row stays.
+/// A deactivated account can no longer sign in, and its sessions end with
+/// the change; its row stays.
 pub fn deactivate(conn: &mut DbConnection, email: &str) -> Result<Changed, AccountError> {
     set_active(conn, email, false)
 }
@@ -149,23 +212,31 @@ pub fn activate(conn: &mut DbConnection, email: &str) -> Result<Changed, Account
 
 fn set_active(conn: &mut DbConnection, email: &str, active: bool) -> Result<Changed, AccountError> {
     change(conn, email, !active, |c, id| {
-        on_backend!(c, |c| diesel::update(users::table.find(id))
+        let user = on_backend!(c, |c| diesel::update(users::table.find(id))
             .set(users::active.eq(active))
             .returning(User::as_returning())
-            .get_result(c))
+            .get_result(c))?;
+        if !active {
+            sessions::end_all_for(c, id)?;
+        }
+        Ok(user)
     })
 }
 
+/// Sets a new password; every session of the account ends with the change
+/// (whoever knew the old one is signed out everywhere).
 pub fn reset_password(
     conn: &mut DbConnection,
     email: &str,
     password_hash: &PasswordHash,
 ) -> Result<User, AccountError> {
     let changed = change(conn, email, false, |c, id| {
-        on_backend!(c, |c| diesel::update(users::table.find(id))
+        let user = on_backend!(c, |c| diesel::update(users::table.find(id))
             .set(users::password_hash.eq(password_hash.as_str()))
             .returning(User::as_returning())
-            .get_result(c))
+            .get_result(c))?;
+        sessions::end_all_for(c, id)?;
+        Ok(user)
     })?;
     Ok(changed.after)
 }
@@ -184,7 +255,7 @@ fn change(
     conn: &mut DbConnection,
     email: &str,
     removes_admin: bool,
-    write: impl FnOnce(&mut DbConnection, i32) -> QueryResult<User>,
+    write: impl FnOnce(&mut DbConnection, i32) -> Result<User, DbError>,
 ) -> Result<Changed, AccountError> {
     conn.write_transaction(|conn| {
         lock_active_admins(conn)?;
@@ -198,7 +269,7 @@ fn change(
         if removes_admin && is_active_admin && admins.len() < 2 {
             return Err(AccountError::LastAdmin(before.email));
         }
-        let after = write(conn, before.id).map_err(DbError::from)?;
+        let after = write(conn, before.id)?;
         Ok(Changed { before, after })
     })
 }

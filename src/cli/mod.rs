@@ -47,6 +47,12 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 app.port(),
                 settings.database.location
             );
+            if let Some(url) = app.setup_url() {
+                tracing::warn!(
+                    "There are no accounts yet. Create the first admin at {url} \
+                     (this link works once; or use `student-registry users create`)"
+                );
+            }
             app.run_until_stopped().await?;
             tracing::info!("stopped");
             Ok(())

@@ -36,8 +36,11 @@ pub struct Settings {
     /// Believe `Forwarded` / `X-Forwarded-Host` / `X-Forwarded-Proto`: only
     /// behind a proxy that sets them.
     pub trust_proxy: bool,
-    /// A session older than this is treated as empty.
+    /// A session ends this long after it started (`SESSION_MAX_AGE_SECS`).
     pub session_max_age: Duration,
+    /// A session ends after this long without a request
+    /// (`SESSION_IDLE_TIMEOUT_SECS`).
+    pub session_idle_timeout: Duration,
     /// How long a request body may take to arrive (`BODY_TIMEOUT_SECS`).
     pub body_timeout: Duration,
     /// Open connections at most, across all workers (`MAX_CONNECTIONS`).
@@ -61,6 +64,9 @@ pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Twelve hours: a working day, so a session does not expire mid-task.
 pub const DEFAULT_SESSION_MAX_AGE_SECS: u64 = 12 * 60 * 60;
+
+/// An hour: a lesson or a meeting away from the desk, not a night.
+pub const DEFAULT_SESSION_IDLE_TIMEOUT_SECS: u64 = 60 * 60;
 
 impl Settings {
     /// Reads the settings from the process environment.
@@ -131,6 +137,14 @@ impl Settings {
         if session_max_age.is_zero() {
             bail!("SESSION_MAX_AGE_SECS must be at least 1");
         }
+        let session_idle_timeout = Duration::from_secs(parse_or(
+            get("SESSION_IDLE_TIMEOUT_SECS"),
+            "SESSION_IDLE_TIMEOUT_SECS",
+            DEFAULT_SESSION_IDLE_TIMEOUT_SECS,
+        )?);
+        if session_idle_timeout.is_zero() {
+            bail!("SESSION_IDLE_TIMEOUT_SECS must be at least 1");
+        }
         let body_timeout = Duration::from_secs(parse_or(
             get("BODY_TIMEOUT_SECS"),
             "BODY_TIMEOUT_SECS",
@@ -174,6 +188,7 @@ impl Settings {
             allowed_hosts,
             trust_proxy,
             session_max_age,
+            session_idle_timeout,
             body_timeout,
             max_connections,
             metrics_addr,

@@ -136,6 +136,18 @@ fn proxy_trust_and_session_age_have_safe_defaults() {
 }
 
 #[test]
+fn sessions_end_after_an_hour_idle_unless_configured() {
+    assert_eq!(
+        settings(&[]).unwrap().session_idle_timeout,
+        Duration::from_secs(60 * 60)
+    );
+    let set = settings(&[("SESSION_IDLE_TIMEOUT_SECS", "300")]).unwrap();
+    assert_eq!(set.session_idle_timeout, Duration::from_secs(300));
+    assert!(settings(&[("SESSION_IDLE_TIMEOUT_SECS", "0")]).is_err());
+    assert!(settings(&[("SESSION_IDLE_TIMEOUT_SECS", "soon")]).is_err());
+}
+
+#[test]
 fn query_timeout_defaults_to_two_seconds_and_zero_turns_it_off() {
     assert_eq!(
         settings(&[]).unwrap().database.query_timeout,

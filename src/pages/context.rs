@@ -6,15 +6,31 @@ use std::pin::Pin;
 
 use actix_session::SessionExt;
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use actix_web_flash_messages::{IncomingFlashMessages, Level};
 
 use super::csrf;
+use super::session::SignedIn;
+use crate::accounts::Role;
 
 #[derive(Debug, Default)]
 pub struct Page {
     pub flashes: Vec<Flash>,
     pub csrf_token: String,
+    /// Who is signed in: the header names them, and the page shows only the
+    /// buttons their role may use.
+    pub user: Option<SignedIn>,
+}
+
+impl Page {
+    /// Whether the signed-in account may create, edit and delete records.
+    pub fn can_edit(&self) -> bool {
+        self.user.as_ref().is_some_and(|user| user.may(Role::Editor))
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|user| user.may(Role::Admin))
+    }
 }
 
 #[derive(Debug)]
@@ -48,6 +64,7 @@ impl FromRequest for Page {
             Ok(Page {
                 flashes,
                 csrf_token,
+                user: req.extensions().get::<SignedIn>().cloned(),
             })
         })
     }

@@ -3,7 +3,7 @@
 //! Two independent checks, both must pass:
 //! 1. the browser's own provenance headers (`Sec-Fetch-Site`, `Origin`) must not
 //!    say the request came from another site;
-//! 2. the form must carry the token stored in the user's signed session cookie
+//! 2. the form must carry the token stored in the user's session
 //!    (the synchronizer-token pattern), compared in constant time.
 //!
 //! Pages are compressed, so the token a page carries is masked afresh in
@@ -48,8 +48,6 @@ pub fn token(session: &Session) -> Result<String, AppError> {
     session
         .insert(TOKEN_FIELD, &token)
         .map_err(AppError::unexpected)?;
-    // The token is the session's first entry: its age counts from here.
-    super::session::start(session).map_err(AppError::unexpected)?;
     masked(&token)
 }
 

@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
 use super::Page;
+use crate::accounts::Role;
 use crate::database::DbError;
 use crate::http::{DbErrorKind, ServiceFailure, body_limit_text, debug_as_cause_chain};
 use crate::students::SaveError;
@@ -31,6 +32,12 @@ pub enum AppError {
     MethodNotAllowed,
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// The signed-in account's role does not allow this.
+    #[error("the {needed} role is needed; the account is a {role}")]
+    NotPermitted { role: Role, needed: Role },
+    /// The session could not be read or stored: the database is down.
+    #[error("the session store failed")]
+    SessionStorage,
     #[error("bad request: {0}")]
     BadRequest(String),
     #[error("request body too large")]
@@ -64,6 +71,17 @@ impl AppError {
                 "Request refused",
                 "The form was out of date or did not come from this site. Go back, reload the page and try again."
                     .into(),
+            ),
+            Self::NotPermitted { role, needed } => (
+                "Not allowed",
+                format!(
+                    "Your account is a {role}: this needs the {needed} role. \
+                     An admin can change your role if you need it."
+                ),
+            ),
+            Self::SessionStorage => (
+                "Temporarily unavailable",
+                "The database is not answering right now. Please try again in a moment.".into(),
             ),
             Self::BadRequest(reason) => ("Bad request", reason.clone()),
             Self::PayloadTooLarge => (
@@ -108,7 +126,8 @@ impl ResponseError for AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::NotPermitted { .. } => StatusCode::FORBIDDEN,
+            Self::SessionStorage => StatusCode::SERVICE_UNAVAILABLE,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -123,6 +142,7 @@ impl ResponseError for AppError {
             Self::Unexpected(_) => tracing::error!("{self:?}"),
             Self::Service(failure) => failure.log(self),
             Self::Forbidden(reason) => tracing::warn!("request refused: {reason}"),
+            Self::NotPermitted { .. } => tracing::info!("{self}"),
             _ => {}
         }
         let (title, message) = self.describe();
@@ -146,6 +166,7 @@ impl ResponseError for AppError {
         };
         let kind = match self {
             Self::Service(failure) => Some(failure.kind()),
+            Self::SessionStorage => Some(DbErrorKind::Unavailable),
             Self::Unexpected(err) => DbErrorKind::of_unexpected(err),
             _ => None,
         };

@@ -5,22 +5,29 @@
 //! - [`error`]: the one error type of the pages, rendered as the styled page;
 //! - [`csrf`]: the token every form carries, and the `Origin` check;
 //! - [`context`]: the per-page context (flash messages, CSRF token);
-//! - [`form`]: reading a form body; [`session`]: the session cookie's rules;
+//! - [`form`]: reading a form body; [`field`]: one labelled input;
+//!   [`respond`]: a page with its status, a redirect;
+//! - [`session`]: who is signed in, and the gate in front of every page;
+//! - [`auth`]: signing in and out, and the first admin's setup page;
 //! - the site's own routes: [`assets`] (the static files, compiled in),
 //!   `/healthz`, the fallback 404/405.
 
 mod assets;
+mod auth;
 pub mod context;
 pub mod csrf;
 pub mod error;
 mod fallback;
+pub mod field;
 pub mod form;
 mod health;
+pub mod respond;
 pub mod session;
 mod students;
 
 use actix_web::{HttpRequest, HttpResponse, Resource, ResponseError, Route, guard, web};
 
+pub use auth::SetupToken;
 pub use context::Page;
 pub use error::AppError;
 pub use fallback::not_found;
@@ -28,6 +35,7 @@ pub use fallback::not_found;
 /// Registers every page, and the static files they link.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     assets::configure(cfg);
+    auth::configure(cfg);
     students::configure(cfg);
     cfg.service(page("/healthz", "GET, HEAD").route(read().to(health::healthz)));
 }

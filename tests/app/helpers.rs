@@ -42,15 +42,26 @@ pub async fn spawn_app_on(
     database: TestDatabase,
     configure: impl FnOnce(&mut Settings),
 ) -> TestApp {
-    let (address, metrics_address) = start_app(database.location(), configure).await;
+    let started = start_app(database.location(), configure).await;
     let staff = create_account(&mut database.connect(), STAFF_EMAIL, Role::Admin);
-    TestApp {
-        address,
+    let app = TestApp {
+        address: started.address,
         client: client(),
         database,
         staff,
-        metrics_address,
-    }
+        metrics_address: started.metrics_address,
+    };
+    app.sign_in(&app.client, STAFF_EMAIL).await;
+    app
+}
+
+/// Starts the application on a fresh database with no account, as on a
+/// first run: its address, the setup page's address and the database.
+#[allow(dead_code)] // not every test binary asks
+pub async fn spawn_first_run() -> (String, Option<String>, TestDatabase) {
+    let database = TestDatabase::new();
+    let started = start_app(database.location(), |_| {}).await;
+    (started.address, started.setup_url, database)
 }
 
 /// The email of the admin every [`TestApp`] works as.
@@ -127,6 +138,55 @@ pub fn with(
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// Signs `client` in as `email` (with [`STAFF_PASSWORD`]) through the
+    /// sign-in form, as a person would.
+    pub async fn sign_in(&self, client: &reqwest::Client, email: &str) {
+        let response = self.try_sign_in(client, email, STAFF_PASSWORD).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "signing in as {email}"
+        );
+    }
+
+    /// Submits the sign-in form (with a token from the form) and returns the
+    /// answer.
+    pub async fn try_sign_in(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> Response {
+        let login = client
+            .get(self.url("/login/"))
+            .send()
+            .await
+            .expect("GET /login/");
+        let html = Html::parse_document(&login.text().await.expect("body"));
+        let token = attr(&html, "input[name=csrf_token]", "value").expect("a CSRF token");
+        client
+            .post(self.url("/login/"))
+            .form(&[
+                ("email", email),
+                ("password", password),
+                ("csrf_token", &token),
+            ])
+            .send()
+            .await
+            .expect("POST /login/")
+    }
+
+    /// A new client, signed in to a new account with `role`
+    /// (`ROLE@example.com`).
+    #[allow(dead_code)] // not every test binary asks
+    pub async fn client_as(&self, role: Role) -> reqwest::Client {
+        let email = format!("{role}@example.com");
+        create_account(&mut self.db(), &email, role);
+        let client = client();
+        self.sign_in(&client, &email).await;
+        client
     }
 
     pub async fn get(&self, path: &str) -> Response {

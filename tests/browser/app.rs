@@ -17,6 +17,6 @@ pub struct TestApp {
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let location = DatabaseLocation::Sqlite(dir.path().join("registry.db"));
-    let (address, _) = start_app(location, |_| {}).await;
+    let address = start_app(location, |_| {}).await.address;
     TestApp { address, _dir: dir }
 }

@@ -5,15 +5,24 @@
 use student_registry::config::{DatabaseLocation, Settings};
 use student_registry::startup::Application;
 
+/// The application, started.
+pub struct StartedApp {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub address: String,
+    /// That of its metrics, if the settings turned them on.
+    pub metrics_address: Option<String>,
+    /// The first-run setup page, when the database had no account.
+    #[allow(dead_code)] // not every test binary asks
+    pub setup_url: Option<String>,
+}
+
 /// Starts the application, built as `main` builds it, on a random loopback
 /// port and on `location`, with the default settings and a test secret key
-/// adjusted by `configure`. Returns its address, `http://127.0.0.1:PORT`
-/// without a trailing slash, and that of its metrics if `configure` set
-/// `metrics_addr`.
+/// adjusted by `configure`.
 pub async fn start_app(
     location: DatabaseLocation,
     configure: impl FnOnce(&mut Settings),
-) -> (String, Option<String>) {
+) -> StartedApp {
     let mut settings = Settings::from_lookup(|_| None).expect("default settings");
     settings.port = 0;
     settings.database.location = location;
@@ -28,6 +37,11 @@ pub async fn start_app(
     let metrics_address = app
         .metrics_port()
         .map(|port| format!("http://127.0.0.1:{port}"));
+    let setup_url = app.setup_url().map(str::to_owned);
     tokio::spawn(app.run_until_stopped());
-    (address, metrics_address)
+    StartedApp {
+        address,
+        metrics_address,
+        setup_url,
+    }
 }

@@ -1,10 +1,8 @@
 //! The student pages: index, detail, create, edit, delete.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{ContentType, LOCATION};
 use actix_web::{HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
-use askama::Template;
 
 use super::forms::{DeleteForm, IndexQuery, StudentForm};
 use super::index::{IndexPage, ListingView};
@@ -12,6 +10,8 @@ use super::views::{StudentFormPage, StudentPage, StudentView};
 use crate::database::{Database, DbError};
 use crate::http::{DbErrorKind, ServiceFailure};
 use crate::pages::csrf::ProtectedForm;
+use crate::pages::respond::{render, see_other};
+use crate::pages::session::Editor;
 use crate::pages::{AppError, Page};
 use crate::pagination::Pagination;
 use crate::students::listing::{SEARCH_NEEDS_WORDS, SEARCH_TOO_BROAD};
@@ -83,12 +83,13 @@ pub async fn show(
     })
 }
 
-pub async fn new_form(page: Page) -> Result<HttpResponse, AppError> {
+pub async fn new_form(_editor: Editor, page: Page) -> Result<HttpResponse, AppError> {
     let form = StudentFormPage::create(page, &StudentDraft::default(), &FieldErrors::default());
     render(StatusCode::OK, &form)
 }
 
 pub async fn create(
+    _editor: Editor,
     db: web::Data<Database>,
     page: Page,
     form: ProtectedForm<StudentForm>,
@@ -121,6 +122,7 @@ pub async fn create(
 }
 
 pub async fn edit_form(
+    _editor: Editor,
     db: web::Data<Database>,
     page: Page,
     id: web::Path<i32>,
@@ -141,6 +143,7 @@ pub async fn edit_form(
 }
 
 pub async fn update(
+    _editor: Editor,
     db: web::Data<Database>,
     page: Page,
     id: web::Path<i32>,
@@ -193,6 +196,7 @@ pub async fn update(
 }
 
 pub async fn delete(
+    _editor: Editor,
     db: web::Data<Database>,
     id: web::Path<i32>,
     _form: ProtectedForm<DeleteForm>,
@@ -212,19 +216,4 @@ fn not_saved(mut form: StudentFormPage, err: DbError) -> Result<HttpResponse, Ap
     form.not_saved = true;
     render(StatusCode::SERVICE_UNAVAILABLE, &form)
         .map(|response| DbErrorKind::NotSaved.mark(response))
-}
-
-/// askama_web's responder always answers 200; forms that were refused need
-/// their own status.
-fn render(status: StatusCode, template: &impl Template) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::build(status)
-        .content_type(ContentType::html())
-        .body(template.render()?))
-}
-
-/// Post/Redirect/Get: a reload after saving does not submit again.
-fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, location))
-        .finish()
 }

@@ -1,0 +1,190 @@
+//! `/login/` and `/logout/`.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::accounts::{User, password, queries};
+use crate::database::{Database, DbError};
+use crate::pages::csrf::{CarriesCsrfToken, ProtectedForm};
+use crate::pages::field::InputField;
+use crate::pages::respond::{render, see_other};
+use crate::pages::session::{self, signed_in_as};
+use crate::pages::{AppError, Page};
+
+/// The one answer for an unknown email, a wrong password and a deactivated
+/// account alike: which one it was would tell a stranger who has an account.
+pub const SIGN_IN_FAILED: &str = "Email or password is incorrect";
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    page: Page,
+    fields: Vec<InputField>,
+    next: String,
+    problem: Option<&'static str>,
+}
+
+impl LoginPage {
+    fn new(page: Page, email: &str, next: &str, problem: Option<&'static str>) -> Self {
+        Self {
+            page,
+            fields: vec![
+                InputField::new("email", "Email", "email")
+                    .autocomplete("username")
+                    .value(email),
+                InputField::new("password", "Password", "password")
+                    .autocomplete("current-password"),
+            ],
+            next: next.to_owned(),
+            problem,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn form(
+    page: Page,
+    session: Session,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    let next = safe_next(&query.next);
+    if signed_in_as(&session).is_some() {
+        // The gate checks the account on the way there.
+        return Ok(see_other(next));
+    }
+    render(StatusCode::OK, &LoginPage::new(page, "", next, None))
+}
+
+/// What the sign-in form sends. No `Debug`: it holds a password.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+    csrf_token: String,
+}
+
+impl CarriesCsrfToken for LoginForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+pub async fn sign_in(
+    db: web::Data<Database>,
+    page: Page,
+    session: Session,
+    form: ProtectedForm<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let LoginForm {
+        email,
+        password,
+        next,
+        ..
+    } = form.0;
+    let lookup = email.clone();
+    let user = db
+        .run(move |conn| queries::find_by_email(conn, &lookup))
+        .await?;
+    let user = web::block(move || verified(user, &password))
+        .await
+        .map_err(AppError::unexpected)?;
+    let Some(user) = user else {
+        let page = LoginPage::new(page, &email, safe_next(&next), Some(SIGN_IN_FAILED));
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    };
+    let id = user.id;
+    db.write(move |conn| queries::record_sign_in(conn, id))
+        .await
+        .map_err(|err: DbError| AppError::from(err))?;
+    session::sign_in(&session, id).map_err(AppError::unexpected)?;
+    tracing::info!("{} signed in", user.email);
+    Ok(see_other(safe_next(&next)))
+}
+
+/// The account, if `password` is its password and it may sign in. Takes as
+/// long whether or not the account exists. Slow: off the async workers.
+fn verified(user: Option<User>, password: &str) -> Option<User> {
+    match user {
+        Some(user) => (password::verify(password, &user.password_hash) && user.active).then_some(user),
+        None => {
+            password::dummy_verify(password);
+            None
+        }
+    }
+}
+
+/// Where to go after signing in: a path on this site, or `/`. Anything that
+/// a browser could read as another site (`//evil.example`, `/\evil`, a
+/// scheme) is refused, so the sign-in page cannot be used to send people
+/// elsewhere.
+pub fn safe_next(next: &str) -> &str {
+    let on_this_site = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control() || c == '\\');
+    if on_this_site && !next.starts_with("/login/") {
+        next
+    } else {
+        "/"
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SignOutForm {
+    csrf_token: String,
+}
+
+impl CarriesCsrfToken for SignOutForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+/// Ends the session: its row goes, so the cookie is worth nothing after,
+/// even to someone who kept a copy.
+pub async fn sign_out(
+    session: Session,
+    _form: ProtectedForm<SignOutForm>,
+) -> Result<HttpResponse, AppError> {
+    session.purge();
+    Ok(see_other("/login/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_on_this_site_are_followed_after_sign_in() {
+        for kept in ["/", "/3/", "/?q=ada&page=2", "/3/edit/"] {
+            assert_eq!(safe_next(kept), kept);
+        }
+        for refused in [
+            "",
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "/login/",
+            "/login/?next=/",
+            "/a\nb",
+            "/a\\b",
+        ] {
+            assert_eq!(safe_next(refused), "/", "{refused:?}");
+        }
+    }
+}
