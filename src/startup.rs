@@ -10,11 +10,11 @@ use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, Condition, Logger, from_fn};
 use actix_web::{App, HttpServer, web};
-use actix_web_flash_messages::storage::SessionMessageStore;
 use actix_web_flash_messages::{FlashMessagesFramework, Level};
 use anyhow::Context;
 use secrecy::ExposeSecret;
 
+use crate::accounts::{self, sessions::SessionLifetime};
 use crate::config::Settings;
 use crate::database::{DataUpgrade, Database};
 use crate::http::BODY_LIMIT;
@@ -22,8 +22,7 @@ use crate::http::deadline::{self, BodyDeadline};
 use crate::http::headers::security_headers;
 use crate::http::hosts::{self, HostPolicy};
 use crate::http::metrics::{self, Metrics};
-use crate::accounts::{self, sessions::SessionLifetime};
-use crate::pages::session::{self, DatabaseSessionStore};
+use crate::pages::session::{self, DatabaseSessionStore, FlashStore};
 use crate::pages::{self, AppError, SetupToken};
 use crate::{api, students};
 
@@ -188,10 +187,10 @@ fn serve(
             .cookie_same_site(SameSite::Lax)
             .cookie_secure(secure_cookies)
             .build();
-        // Flash messages ride in the session cookie, so they get its
-        // attributes (the crate's own cookie store is always `Secure`, which
-        // browsers drop on plain-HTTP addresses other than localhost).
-        let flashes = FlashMessagesFramework::builder(SessionMessageStore::default())
+        // Flash messages ride in the session, stored on the server (the
+        // crate's own cookie store is always `Secure`, which browsers drop on
+        // plain-HTTP addresses other than localhost).
+        let flashes = FlashMessagesFramework::builder(FlashStore::default())
             .minimum_level(Level::Info)
             .build();
 

@@ -21,9 +21,16 @@ pub struct SessionLifetime {
     pub absolute: Duration,
 }
 
-/// A session's last use is written at most this often: a request that only
-/// reads should not also write, and the idle timeout needs no finer grain.
+/// A session's last use is written at most this often (or a quarter of the
+/// idle timeout, if that is shorter): a request that only reads should not
+/// also write, and the idle timeout needs no finer grain.
 pub const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
+
+impl SessionLifetime {
+    fn touch_interval(&self) -> Duration {
+        TOUCH_INTERVAL.min(self.idle / 4)
+    }
+}
 
 /// The stored session: its entries and the account it is signed in as.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +79,7 @@ pub fn load(
         delete(conn, key_hash)?;
         return Ok(None);
     }
-    if now - last_seen_at > chrono_duration(TOUCH_INTERVAL) {
+    if now - last_seen_at > chrono_duration(lifetime.touch_interval()) {
         // Conditional, so concurrent requests of one session write once.
         on_backend!(conn, |c| diesel::update(
             sessions::table
@@ -166,11 +173,7 @@ pub fn end_all_for(conn: &mut DbConnection, user_id: i32) -> Result<usize, DbErr
 
 /// Ends every session of an account but `keep` (its own, after a password
 /// change: the person who changed it stays signed in there).
-pub fn end_others_for(
-    conn: &mut DbConnection,
-    user_id: i32,
-    keep: &str,
-) -> Result<usize, DbError> {
+pub fn end_others_for(conn: &mut DbConnection, user_id: i32, keep: &str) -> Result<usize, DbError> {
     conn.write_transaction(|conn| {
         Ok(on_backend!(conn, |c| diesel::delete(
             sessions::table

@@ -148,6 +148,26 @@ impl Database {
         .map_err(|_| E::from(DbError::Cancelled))?
     }
 
+    /// Like [`Database::run`], first checking (on SQLite) that the file is
+    /// still the one opened: for the read that decides who is signed in, so
+    /// that a deleted or replaced database file stops every page, not only
+    /// the writes.
+    pub async fn run_on_opened_file<F, T, E>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let file = self.file.clone();
+        self.run(move |conn| {
+            if let Some(file) = &file {
+                file.check()?;
+            }
+            work(conn)
+        })
+        .await
+    }
+
     /// Like [`Database::run`], for a search: it first waits for one of the
     /// few search lanes, so searches can never take every connection.
     pub async fn run_search<F, T, E>(&self, work: F) -> Result<T, E>

@@ -25,7 +25,9 @@ pub struct Page {
 impl Page {
     /// Whether the signed-in account may create, edit and delete records.
     pub fn can_edit(&self) -> bool {
-        self.user.as_ref().is_some_and(|user| user.may(Role::Editor))
+        self.user
+            .as_ref()
+            .is_some_and(|user| user.may(Role::Editor))
     }
 
     pub fn is_admin(&self) -> bool {

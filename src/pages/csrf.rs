@@ -17,7 +17,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_session::{Session, SessionExt};
+use actix_session::{Session, SessionExt, SessionInsertError};
 use actix_web::dev::Payload;
 use actix_web::http::header::{HeaderMap, ORIGIN};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
@@ -36,19 +36,24 @@ pub const TOKEN_FIELD: &str = "csrf_token";
 
 /// The session's token, made on first use, masked for one response.
 pub fn token(session: &Session) -> Result<String, AppError> {
-    if let Some(token) = session
+    let token = match session
         .get::<String>(TOKEN_FIELD)
         .map_err(AppError::unexpected)?
     {
-        return masked(&token);
-    }
+        Some(token) => token,
+        None => new_token(session).map_err(AppError::unexpected)?,
+    };
+    masked(&token)
+}
+
+/// Gives the session a new token (at sign-in: a token someone saw before
+/// is worth nothing after), and returns it.
+pub fn new_token(session: &Session) -> Result<String, SessionInsertError> {
     let mut bytes = [0u8; TOKEN_BYTES];
     rand::rng().fill_bytes(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);
-    session
-        .insert(TOKEN_FIELD, &token)
-        .map_err(AppError::unexpected)?;
-    masked(&token)
+    session.insert(TOKEN_FIELD, &token)?;
+    Ok(token)
 }
 
 const TOKEN_BYTES: usize = 32;

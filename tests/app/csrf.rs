@@ -21,7 +21,7 @@ async fn a_post_without_a_token_is_forbidden_and_stores_nothing() {
 }
 
 #[tokio::test]
-async fn a_post_from_a_client_with_no_session_is_forbidden() {
+async fn a_post_from_a_client_with_no_session_is_sent_to_sign_in_and_stores_nothing() {
     let app = spawn_app().await;
     let token = app.csrf_token().await;
     let stranger = client();
@@ -31,7 +31,8 @@ async fn a_post_from_a_client_with_no_session_is_forbidden() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/login/");
     assert!(app.students().is_empty());
 }
 
@@ -50,9 +51,13 @@ async fn a_token_from_another_session_is_forbidden() {
     assert!(app.students().is_empty());
 }
 
+/// Another member of staff, signed in, with the create form open.
 async fn spawn_client_with_session(app: &TestApp) -> reqwest::Client {
-    let client = client();
-    client.get(app.url("/create/")).send().await.unwrap();
+    let client = app
+        .client_as(student_registry::accounts::Role::Editor)
+        .await;
+    let form = client.get(app.url("/create/")).send().await.unwrap();
+    assert_eq!(form.status(), StatusCode::OK);
     client
 }
 

@@ -38,12 +38,34 @@ async fn every_page_is_a_complete_document_with_the_navigation() {
             Some("/"),
             "{path}"
         );
-        assert_eq!(
-            text(&html, "nav a[href='/create/']").as_deref(),
-            Some("Add student"),
-            "{path}"
-        );
+        // The error page is the same for everyone: it names no one.
+        if path != "/404/" {
+            assert_eq!(
+                text(&html, "nav a[href='/create/']").as_deref(),
+                Some("Add student"),
+                "{path}"
+            );
+            assert_eq!(
+                text(&html, "nav .nav-user").as_deref(),
+                Some("admin (admin)"),
+                "{path}"
+            );
+            assert_eq!(
+                text(&html, "nav form[action='/logout/'] button").as_deref(),
+                Some("Sign out"),
+                "{path}"
+            );
+        }
     }
+    // Signed out: the sign-in page, with the brand and nothing else.
+    let response = client().get(app.url("/login/")).send().await.unwrap();
+    let html = scraper::Html::parse_document(&response.text().await.unwrap());
+    assert_eq!(
+        text(&html, "title").as_deref(),
+        Some("Sign in · Student Registry")
+    );
+    assert_eq!(select(&html, "nav a").len(), 1);
+    assert!(select(&html, "nav form").is_empty());
 }
 
 #[tokio::test]
@@ -105,7 +127,8 @@ async fn responses_carry_the_security_headers() {
 #[tokio::test]
 async fn the_session_cookie_is_http_only_and_same_site_lax() {
     let app = spawn_app().await;
-    let response = app.get("/create/").await;
+    // The sign-in form starts the session.
+    let response = client().get(app.url("/login/")).send().await.unwrap();
     let cookie = set_cookie(&response, "registry_session").expect("a session cookie");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
@@ -118,7 +141,7 @@ async fn the_session_cookie_is_http_only_and_same_site_lax() {
 #[tokio::test]
 async fn with_cookie_secure_the_session_cookie_is_secure_and_host_prefixed() {
     let app = spawn_app_with(|settings| settings.secure_cookies = true).await;
-    let response = app.get("/create/").await;
+    let response = client().get(app.url("/login/")).send().await.unwrap();
     let cookie = set_cookie(&response, "__Host-registry_session")
         .expect("a session cookie named with the __Host- prefix");
     // What browsers require of a `__Host-` cookie, or they drop it.

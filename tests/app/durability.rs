@@ -206,6 +206,7 @@ async fn a_deleted_database_file_fails_health_and_is_not_written_into() {
     let app = spawn_app().await;
     let id = app.create(&sammy()).await;
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    let token = app.csrf_token().await;
     let path = database_path(&app);
     // Held open, the deleted file can still be read, as the app's
     // connections can. (SQLite itself refuses reads of it.)
@@ -220,7 +221,7 @@ async fn a_deleted_database_file_fails_health_and_is_not_written_into() {
     };
     let before = contents(&mut deleted);
 
-    assert_health_and_create_refused(&app).await;
+    assert_health_and_create_refused(&app, &token).await;
     assert_not_saved_json(
         "API delete",
         api(&app, Method::DELETE, &format!("/api/students/{id}"), None).await,
@@ -232,18 +233,32 @@ async fn a_deleted_database_file_fails_health_and_is_not_written_into() {
     );
 }
 
-/// `/healthz` says the database is unusable, and a form create is "Not saved".
-async fn assert_health_and_create_refused(app: &TestApp) {
+/// `/healthz` says the database is unusable, and so does every page: even
+/// who is signed in can no longer be read from the file the path names, so
+/// a form create (with the token the page gave before) is refused.
+async fn assert_health_and_create_refused(app: &TestApp, token: &str) {
     assert_eq!(
         app.get("/healthz").await.status(),
         StatusCode::SERVICE_UNAVAILABLE
     );
-    assert_not_saved_page(
-        "form create",
-        app.post_form("/create/", &with(sammy(), "email", "lost@example.com"))
-            .await,
-    )
-    .await;
+    let (status, html) = app.page("/").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        text(&html, "h1").as_deref(),
+        Some("Temporarily unavailable")
+    );
+    let created = app
+        .client
+        .post(app.url("/create/"))
+        .form(&with(
+            with(sammy(), "email", "lost@example.com"),
+            "csrf_token",
+            token,
+        ))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(created.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
 
 /// Another database moved over the app's file: health says so, and writes
@@ -254,6 +269,7 @@ async fn a_replaced_database_file_fails_health_and_is_not_written_into() {
     app.create(&sammy()).await;
     let before = app.students();
     let mut replaced = app.db();
+    let token = app.csrf_token().await;
 
     let other = TestDatabase::new();
     other
@@ -263,7 +279,7 @@ async fn a_replaced_database_file_fails_health_and_is_not_written_into() {
     let path = database_path(&app);
     std::fs::rename(other.url(), &path).expect("move the other database over");
 
-    assert_health_and_create_refused(&app).await;
+    assert_health_and_create_refused(&app, &token).await;
     // (Not read through the path: the old file's WAL is still beside it.)
     assert_eq!(all_students(&mut replaced), before);
 }

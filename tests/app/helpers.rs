@@ -16,9 +16,11 @@ use common::start_app;
 
 pub struct TestApp {
     pub address: String,
-    /// A browser-like client: keeps cookies, does not follow redirects so
-    /// tests can see them.
+    /// A browser-like client, signed in as [`TestApp::staff`]: keeps
+    /// cookies, does not follow redirects so tests can see them.
     pub client: reqwest::Client,
+    /// The client's cookies, for requests a test writes by hand.
+    pub cookies: std::sync::Arc<reqwest::cookie::Jar>,
     pub database: TestDatabase,
     /// The admin account the test works as ([`STAFF_EMAIL`], [`STAFF_PASSWORD`]).
     #[allow(dead_code)] // not every test binary asks
@@ -44,9 +46,11 @@ pub async fn spawn_app_on(
 ) -> TestApp {
     let started = start_app(database.location(), configure).await;
     let staff = create_account(&mut database.connect(), STAFF_EMAIL, Role::Admin);
+    let cookies = std::sync::Arc::new(reqwest::cookie::Jar::default());
     let app = TestApp {
         address: started.address,
-        client: client(),
+        client: client_with(cookies.clone()),
+        cookies,
         database,
         staff,
         metrics_address: started.metrics_address,
@@ -93,10 +97,15 @@ fn staff_password_hash() -> PasswordHash {
     HASH.clone()
 }
 
+/// A client of its own, signed in as no one.
 pub fn client() -> reqwest::Client {
+    client_with(std::sync::Arc::default())
+}
+
+fn client_with(cookies: std::sync::Arc<reqwest::cookie::Jar>) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(Policy::none())
-        .cookie_store(true)
+        .cookie_provider(cookies)
         .build()
         .expect("http client")
 }
@@ -178,6 +187,14 @@ impl TestApp {
             .expect("POST /login/")
     }
 
+    /// Another instance of the app on the same database: its address and
+    /// its setup page's.
+    #[allow(dead_code)] // not every test binary asks
+    pub async fn start_another(&self) -> (String, Option<String>) {
+        let started = start_app(self.database.location(), |_| {}).await;
+        (started.address, started.setup_url)
+    }
+
     /// A new client, signed in to a new account with `role`
     /// (`ROLE@example.com`).
     #[allow(dead_code)] // not every test binary asks
@@ -187,6 +204,18 @@ impl TestApp {
         let client = client();
         self.sign_in(&client, &email).await;
         client
+    }
+
+    /// The `Cookie` header [`TestApp::client`] sends (its session), for a
+    /// request written by hand.
+    #[allow(dead_code)] // not every test binary asks
+    pub fn cookie_header(&self) -> String {
+        use reqwest::cookie::CookieStore;
+        let url = self.address.parse().expect("the app's address");
+        self.cookies
+            .cookies(&url)
+            .and_then(|value| value.to_str().ok().map(str::to_owned))
+            .unwrap_or_default()
     }
 
     pub async fn get(&self, path: &str) -> Response {

@@ -25,6 +25,7 @@ mod metrics;
 mod migrations;
 mod pages;
 mod sessions;
+mod sign_in;
 mod stale_edit;
 mod stalling;
 mod static_files;

@@ -148,7 +148,8 @@ async fn trickle_body(
     };
     let head = format!(
         "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\n\
-         {length}\r\n\r\n"
+         Cookie: {}\r\n{length}\r\n\r\n",
+        app.cookie_header()
     );
     writer.write_all(head.as_bytes()).await.expect("send head");
     tokio::spawn(async move {
@@ -270,7 +271,7 @@ async fn a_page_read_is_answered_while_many_clients_search_at_once() {
     seed::seed(&mut app.db(), 20_000).expect("seed");
     let searches: Vec<_> = (0..16)
         .map(|_| {
-            let client = client();
+            let client = app.client.clone();
             let url = app.url(&format!("/?q={}&page=400", search_for_everything()));
             tokio::spawn(async move { client.get(url).send().await.map(|r| r.status()) })
         })

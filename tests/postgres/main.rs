@@ -43,6 +43,8 @@ mod migrations;
 mod pages;
 #[path = "../app/sessions.rs"]
 mod sessions;
+#[path = "../app/sign_in.rs"]
+mod sign_in;
 #[path = "../app/stale_edit.rs"]
 mod stale_edit;
 #[path = "../app/stalling.rs"]

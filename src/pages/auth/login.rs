@@ -72,6 +72,7 @@ pub struct LoginForm {
     password: String,
     #[serde(default)]
     next: String,
+    #[serde(default)]
     csrf_token: String,
 }
 
@@ -117,7 +118,9 @@ pub async fn sign_in(
 /// long whether or not the account exists. Slow: off the async workers.
 fn verified(user: Option<User>, password: &str) -> Option<User> {
     match user {
-        Some(user) => (password::verify(password, &user.password_hash) && user.active).then_some(user),
+        Some(user) => {
+            (password::verify(password, &user.password_hash) && user.active).then_some(user)
+        }
         None => {
             password::dummy_verify(password);
             None
@@ -143,6 +146,7 @@ pub fn safe_next(next: &str) -> &str {
 
 #[derive(Deserialize)]
 pub struct SignOutForm {
+    #[serde(default)]
     csrf_token: String,
 }
 

@@ -162,6 +162,7 @@ pub struct SetupForm {
     display_name: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
     csrf_token: String,
 }
 

@@ -7,6 +7,7 @@
 //! [`gate`] lets only signed-in staff past, except to the sign-in and setup
 //! pages, the health check and the static files.
 
+pub mod flash;
 pub mod gate;
 pub mod store;
 
@@ -20,6 +21,7 @@ use actix_web::middleware::Next;
 
 use super::AppError;
 
+pub use flash::FlashStore;
 pub use gate::{Admin, Editor, SignedIn, require_sign_in};
 pub use store::DatabaseSessionStore;
 
@@ -43,7 +45,7 @@ pub fn cookie_name(secure: bool) -> &'static str {
 /// token.
 pub fn sign_in(session: &Session, user_id: i32) -> Result<(), SessionInsertError> {
     session.renew();
-    session.remove(super::csrf::TOKEN_FIELD);
+    super::csrf::new_token(session)?;
     session.insert(SIGNED_IN_AS, user_id)
 }
 

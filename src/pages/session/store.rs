@@ -94,7 +94,7 @@ impl SessionStore for DatabaseSessionStore {
         let lifetime = self.lifetime;
         let stored = self
             .database
-            .run(move |conn| sessions::load(conn, &hash, now(), lifetime))
+            .run_on_opened_file(move |conn| sessions::load(conn, &hash, now(), lifetime))
             .await
             .map_err(|err| LoadError::Other(err.into()))?;
         stored

@@ -1,0 +1,369 @@
+//! Signing in, the gate in front of every page, the roles, and the first
+//! run's setup page.
+
+use reqwest::StatusCode;
+use scraper::Html;
+use student_registry::accounts::{Role, queries};
+
+use crate::helpers::*;
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn every_page_but_sign_in_setup_health_and_static_files_needs_a_signed_in_account() {
+    let app = spawn_app().await;
+    let id = app.create(&sammy()).await;
+    let stranger = client();
+    for (path, expected) in [
+        ("/", "/login/".to_owned()),
+        (
+            "/?q=ada&page=2",
+            "/login/?next=%2F%3Fq%3Dada%26page%3D2".to_owned(),
+        ),
+        (
+            &format!("/{id}/") as &str,
+            format!("/login/?next=%2F{id}%2F"),
+        ),
+        ("/create/", "/login/?next=%2Fcreate%2F".to_owned()),
+        (
+            &format!("/{id}/edit/"),
+            format!("/login/?next=%2F{id}%2Fedit%2F"),
+        ),
+        (
+            "/no-such-page/",
+            "/login/?next=%2Fno%2Dsuch%2Dpage%2F".to_owned(),
+        ),
+    ] {
+        let response = stranger.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(location(&response), expected, "{path}");
+    }
+    for path in [
+        "/create/",
+        &format!("/{id}/edit/"),
+        &format!("/{id}/delete/"),
+    ] {
+        let response = stranger
+            .post(app.url(path))
+            .form(&sammy())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(location(&response), "/login/", "{path}");
+    }
+    assert_eq!(app.students().len(), 1);
+    for path in ["/login/", "/healthz"] {
+        let response = stranger.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+    }
+    let (_, index) = app.page("/").await;
+    let stylesheet = attr(&index, "link[rel=stylesheet]", "href").unwrap();
+    let response = stranger.get(app.url(&stylesheet)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn signing_in_goes_back_to_the_page_asked_for_and_nowhere_else() {
+    let app = spawn_app().await;
+    let id = app.create(&sammy()).await;
+    for (next, expected) in [
+        (format!("/{id}/"), format!("/{id}/")),
+        ("/?q=sammy".to_owned(), "/?q=sammy".to_owned()),
+        ("https://evil.example/".to_owned(), "/".to_owned()),
+        ("//evil.example/".to_owned(), "/".to_owned()),
+        ("/\\evil.example".to_owned(), "/".to_owned()),
+        (String::new(), "/".to_owned()),
+    ] {
+        let visitor = client();
+        let login = visitor
+            .get(app.url(&format!(
+                "/login/?next={}",
+                percent_encoding::utf8_percent_encode(&next, percent_encoding::NON_ALPHANUMERIC)
+            )))
+            .send()
+            .await
+            .unwrap();
+        let html = Html::parse_document(&login.text().await.unwrap());
+        let token = attr(&html, "input[name=csrf_token]", "value").unwrap();
+        let carried = attr(&html, "input[name=next]", "value").unwrap();
+        let response = visitor
+            .post(app.url("/login/"))
+            .form(&[
+                ("email", STAFF_EMAIL),
+                ("password", STAFF_PASSWORD),
+                ("csrf_token", &token),
+                ("next", &carried),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(location(&response), expected, "{next}");
+        // Forged: `next` sent straight, not through the form.
+        let again = client();
+        let login = again.get(app.url("/login/")).send().await.unwrap();
+        let html = Html::parse_document(&login.text().await.unwrap());
+        let token = attr(&html, "input[name=csrf_token]", "value").unwrap();
+        let response = again
+            .post(app.url("/login/"))
+            .form(&[
+                ("email", STAFF_EMAIL),
+                ("password", STAFF_PASSWORD),
+                ("csrf_token", &token),
+                ("next", &next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(&response), expected, "{next}");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_email_a_wrong_password_and_a_deactivated_account_get_one_answer() {
+    let app = spawn_app().await;
+    create_account(&mut app.db(), "gone@example.com", Role::Editor);
+    queries::deactivate(&mut app.db(), "gone@example.com").unwrap();
+    for (email, password) in [
+        ("nobody@example.com", STAFF_PASSWORD),
+        (STAFF_EMAIL, "violet tractor mango reeF"),
+        (STAFF_EMAIL, ""),
+        ("", ""),
+        ("gone@example.com", STAFF_PASSWORD),
+    ] {
+        let response = app.try_sign_in(&client(), email, password).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{email}"
+        );
+        let html = Html::parse_document(&response.text().await.unwrap());
+        assert_eq!(
+            text(&html, "[role=alert] h2").as_deref(),
+            Some("Email or password is incorrect"),
+            "{email}"
+        );
+        assert_eq!(field_value(&html, "email"), email, "the email is kept");
+        assert_eq!(field_value(&html, "password"), "", "the password is not");
+    }
+    // Emails are matched ignoring case, as they are stored.
+    let response = app
+        .try_sign_in(&client(), "ADMIN@Example.COM", STAFF_PASSWORD)
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let user = queries::find_by_email(&mut app.db(), STAFF_EMAIL)
+        .unwrap()
+        .unwrap();
+    assert!(user.last_sign_in_at.is_some());
+}
+
+#[tokio::test]
+async fn the_sign_in_form_needs_its_csrf_token() {
+    let app = spawn_app().await;
+    let visitor = client();
+    visitor.get(app.url("/login/")).send().await.unwrap();
+    let response = visitor
+        .post(app.url("/login/"))
+        .form(&[("email", STAFF_EMAIL), ("password", STAFF_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        visitor.get(app.url("/")).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn a_viewer_reads_everything_and_changes_nothing() {
+    let app = spawn_app().await;
+    let id = app.create(&sammy()).await;
+    let viewer = app.client_as(Role::Viewer).await;
+    for path in ["/", &format!("/{id}/")] {
+        let response = viewer.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let html = Html::parse_document(&response.text().await.unwrap());
+        assert!(select(&html, "a[href='/create/']").is_empty(), "{path}");
+        assert!(select(&html, "a[href$='/edit/']").is_empty(), "{path}");
+        assert!(
+            select(&html, "form[action$='/delete/']").is_empty(),
+            "{path}"
+        );
+        assert_eq!(
+            text(&html, "nav .nav-user").as_deref(),
+            Some("viewer (viewer)")
+        );
+    }
+    for path in ["/create/", &format!("/{id}/edit/")] {
+        let response = viewer.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+        let html = Html::parse_document(&response.text().await.unwrap());
+        assert_eq!(text(&html, "h1").as_deref(), Some("Not allowed"));
+        assert!(
+            text(&html, "main")
+                .unwrap()
+                .contains("needs the editor role"),
+            "{path}"
+        );
+    }
+    // With a valid token of its own session, each write is still refused.
+    let (_, html) = {
+        let response = viewer.get(app.url("/")).send().await.unwrap();
+        (
+            response.status(),
+            Html::parse_document(&response.text().await.unwrap()),
+        )
+    };
+    let token = attr(&html, "nav input[name=csrf_token]", "value").unwrap();
+    for path in [
+        "/create/",
+        &format!("/{id}/edit/"),
+        &format!("/{id}/delete/"),
+    ] {
+        let response = viewer
+            .post(app.url(path))
+            .form(&with(with(sammy(), "csrf_token", &token), "version", "1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(app.students().len(), 1);
+    assert_eq!(app.students()[0].version, 1);
+}
+
+#[tokio::test]
+async fn an_editor_creates_edits_and_deletes() {
+    let app = spawn_app().await;
+    let editor = app.client_as(Role::Editor).await;
+    let page = editor.get(app.url("/create/")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = Html::parse_document(&page.text().await.unwrap());
+    let token = attr(&html, "input[name=csrf_token]", "value").unwrap();
+    let created = editor
+        .post(app.url("/create/"))
+        .form(&with(sammy(), "csrf_token", &token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let id = app.students()[0].id;
+    let deleted = editor
+        .post(app.url(&format!("/{id}/delete/")))
+        .form(&[("csrf_token", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
+    assert!(app.students().is_empty());
+}
+
+#[tokio::test]
+async fn a_role_change_takes_effect_on_the_next_request() {
+    let app = spawn_app().await;
+    let editor = app.client_as(Role::Editor).await;
+    assert_eq!(
+        editor
+            .get(app.url("/create/"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    queries::set_role(&mut app.db(), "editor@example.com", Role::Viewer).unwrap();
+    assert_eq!(
+        editor
+            .get(app.url("/create/"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_first_run_setup_page_creates_one_admin_and_then_stops_working() {
+    let (address, setup_url, database) = spawn_first_run().await;
+    let setup_url = setup_url.expect("a setup URL on a database with no account");
+    let (_, token) = setup_url.split_once("?token=").unwrap();
+    assert!(token.len() >= 40, "a long random token: {token}");
+    let visitor = client();
+    // A wrong or missing token finds no page.
+    for path in ["/setup/", "/setup/?token=wrong"] {
+        let response = visitor
+            .get(format!("{address}{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let path = setup_url.split_once("/setup/").unwrap().1;
+    let form = visitor
+        .get(format!("{address}/setup/{path}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), StatusCode::OK);
+    let html = Html::parse_document(&form.text().await.unwrap());
+    let csrf = attr(&html, "input[name=csrf_token]", "value").unwrap();
+    let submit = |password: &'static str| {
+        visitor
+            .post(format!("{address}/setup/"))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("token", token),
+                ("email", "head@example.com"),
+                ("display_name", "Head Teacher"),
+                ("password", password),
+            ])
+            .send()
+    };
+    let weak = submit("password1234").await.unwrap();
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = Html::parse_document(&weak.text().await.unwrap());
+    assert!(
+        field_error(&html, "password")
+            .unwrap()
+            .contains("too easy to guess")
+    );
+    assert_eq!(field_value(&html, "email"), "head@example.com");
+    assert!(queries::list(&mut database.connect()).unwrap().is_empty());
+
+    let created = submit("violet tractor mango reef").await.unwrap();
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&created), "/");
+    // Signed in as the new admin.
+    let home = visitor.get(format!("{address}/")).send().await.unwrap();
+    assert_eq!(home.status(), StatusCode::OK);
+    let accounts = queries::list(&mut database.connect()).unwrap();
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(accounts[0].role, Role::Admin);
+    assert_eq!(accounts[0].email, "head@example.com");
+    // Used: the same address finds nothing now.
+    let again = client()
+        .get(format!("{address}/setup/{path}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn there_is_no_setup_page_when_an_account_exists() {
+    let app = spawn_app().await;
+    // Started on the same database, which has an account now.
+    let (address, setup_url) = app.start_another().await;
+    assert!(setup_url.is_none());
+    let response = client()
+        .get(format!("{address}/setup/?token="))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
