@@ -8,6 +8,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    sign_in_failures (id) {
+        id -> Integer,
+        account -> Nullable<Text>,
+        address -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     students (id) {
         id -> Integer,
         firstname -> Text,
@@ -42,4 +51,10 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(health_probe, students, students_count, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    health_probe,
+    sign_in_failures,
+    students,
+    students_count,
+    users,
+);
