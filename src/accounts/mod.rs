@@ -7,11 +7,13 @@
 //! - [`validation`]: what someone typed ([`UserDraft`]) and the only way from
 //!   it to an account that can be stored ([`NewUser`]);
 //! - [`queries`]: reads and writes, with the rule that the last active admin
-//!   stays one.
+//!   stays one;
+//! - [`throttle`]: failed sign-ins, and when there have been too many.
 
 pub mod model;
 pub mod password;
 pub mod queries;
+pub mod throttle;
 pub mod validation;
 
 pub use model::{Role, User};
