@@ -18,6 +18,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    sign_in_failures (id) {
+        id -> Integer,
+        account -> Nullable<Text>,
+        address -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     students (id) {
         id -> Integer,
         firstname -> Text,
@@ -57,6 +66,7 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     health_probe,
     sessions,
+    sign_in_failures,
     students,
     students_count,
     users,

@@ -30,7 +30,7 @@ impl Instrumentation for CountQueries {
 }
 
 #[tokio::test]
-async fn an_index_page_issues_at_most_two_queries_whatever_the_page_size() {
+async fn an_index_page_issues_at_most_four_queries_whatever_the_page_size() {
     set_default_instrumentation(|| Some(Box::new(CountQueries))).unwrap();
     let app = helpers::spawn_app().await;
     seed::seed(&mut app.db(), 997).unwrap();
@@ -54,8 +54,9 @@ async fn an_index_page_issues_at_most_two_queries_whatever_the_page_size() {
         );
         counts.push((query, QUERIES.load(Ordering::SeqCst)));
     }
+    // The session and the signed-in account, then the page's count and rows.
     for (query, count) in &counts {
-        assert!(*count <= 2, "{query}: {count} queries");
+        assert!(*count <= 4, "{query}: {count} queries");
         assert!(*count >= 1, "{query}: the counter saw no query at all");
     }
     assert!(

@@ -8,12 +8,14 @@
 //!   it to an account that can be stored ([`NewUser`]);
 //! - [`queries`]: reads and writes, with the rule that the last active admin
 //!   stays one;
-//! - [`sessions`]: sign-in sessions, stored on the server.
+//! - [`sessions`]: sign-in sessions, stored on the server;
+//! - [`throttle`]: failed sign-ins, and when there have been too many.
 
 pub mod model;
 pub mod password;
 pub mod queries;
 pub mod sessions;
+pub mod throttle;
 pub mod validation;
 
 pub use model::{Role, User};

@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 mod database;
 mod hosts;
+mod sign_in;
 #[cfg(test)]
 mod tests;
 
@@ -17,6 +18,7 @@ pub use database::{
     DEFAULT_QUERY_TIMEOUT, DatabaseLocation, DatabaseSettings, sqlite_path_from_url,
 };
 pub use hosts::{AllowedHost, parse_authority};
+pub use sign_in::SignInSettings;
 
 /// Everything the application needs to start.
 #[derive(Debug, Clone)]
@@ -47,6 +49,8 @@ pub struct Settings {
     pub max_connections: usize,
     /// Where `/metrics` is served (`METRICS_ADDR`); `None`: nowhere.
     pub metrics_addr: Option<SocketAddr>,
+    /// When failed sign-ins are throttled (`SIGN_IN_*`).
+    pub sign_in: SignInSettings,
 }
 
 /// Well below the usual limit of 1,024 open files, which also has to hold
@@ -192,6 +196,7 @@ impl Settings {
             body_timeout,
             max_connections,
             metrics_addr,
+            sign_in: SignInSettings::from_lookup(get)?,
         })
     }
 }

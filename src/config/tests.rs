@@ -212,3 +212,51 @@ fn metrics_are_off_unless_given_an_address() {
     let same = settings(&[("PORT", "8000"), ("METRICS_ADDR", "127.0.0.1:8000")]);
     assert!(same.unwrap_err().to_string().contains("app's own address"));
 }
+
+#[test]
+fn sign_in_throttling_defaults_to_five_and_twenty_failures_in_fifteen_minutes() {
+    assert_eq!(
+        settings(&[]).unwrap().sign_in,
+        SignInSettings {
+            max_failures_per_account: 5,
+            max_failures_per_address: 20,
+            failure_window: Duration::from_secs(15 * 60),
+        }
+    );
+    let set = settings(&[
+        ("SIGN_IN_MAX_FAILURES_PER_ACCOUNT", "3"),
+        ("SIGN_IN_MAX_FAILURES_PER_ADDRESS", " 50 "),
+        ("SIGN_IN_FAILURE_WINDOW_SECS", "86400"),
+    ])
+    .unwrap();
+    assert_eq!(
+        set.sign_in,
+        SignInSettings {
+            max_failures_per_account: 3,
+            max_failures_per_address: 50,
+            failure_window: Duration::from_secs(24 * 60 * 60),
+        }
+    );
+}
+
+#[test]
+fn sign_in_throttling_refuses_zero_and_anything_but_a_number() {
+    for name in [
+        "SIGN_IN_MAX_FAILURES_PER_ACCOUNT",
+        "SIGN_IN_MAX_FAILURES_PER_ADDRESS",
+        "SIGN_IN_FAILURE_WINDOW_SECS",
+    ] {
+        let err = settings(&[(name, "0")]).unwrap_err().to_string();
+        assert!(err.starts_with(&format!("{name} must be ")), "{err}");
+        for bad in ["five", "-1", "1.5", "5 per minute", "99999999999999999999"] {
+            let err = settings(&[(name, bad)]).unwrap_err().to_string();
+            assert_eq!(err, format!("{name}={bad:?} is not a valid number"));
+        }
+    }
+    // Longer than a day would only grow the table and the lock-outs.
+    let err = settings(&[("SIGN_IN_FAILURE_WINDOW_SECS", "86401")]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "SIGN_IN_FAILURE_WINDOW_SECS must be from 1 to 86400"
+    );
+}

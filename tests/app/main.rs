@@ -30,5 +30,6 @@ mod stale_edit;
 mod stalling;
 mod static_files;
 mod test_database;
+mod throttle;
 mod users;
 mod validation;

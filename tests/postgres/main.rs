@@ -53,6 +53,8 @@ mod stalling;
 mod static_files;
 #[path = "../app/test_database.rs"]
 mod test_database;
+#[path = "../app/throttle.rs"]
+mod throttle;
 #[path = "../app/users.rs"]
 mod users;
 #[path = "../app/validation.rs"]
