@@ -14,6 +14,7 @@ use actix_web_flash_messages::{FlashMessagesFramework, Level};
 use anyhow::Context;
 use secrecy::ExposeSecret;
 
+use crate::accounts::throttle::ThrottleRules;
 use crate::accounts::{self, sessions::SessionLifetime};
 use crate::config::Settings;
 use crate::database::{DataUpgrade, Database};
@@ -177,6 +178,7 @@ fn serve(
             absolute: settings.session_max_age,
         },
     );
+    let throttle = web::Data::new(ThrottleRules::from(&settings.sign_in));
     let body_timeout = settings.body_timeout;
 
     let server = HttpServer::new(move || {
@@ -215,6 +217,7 @@ fn serve(
             .app_data(database.clone())
             .app_data(hosts.clone())
             .app_data(setup.clone())
+            .app_data(throttle.clone())
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
             .app_data(BodyDeadline(body_timeout))
             .app_data(web::PathConfig::default().error_handler(|err, _| AppError::from(err).into()))

@@ -64,6 +64,12 @@ pub struct HostPolicy {
 }
 
 impl HostPolicy {
+    /// Whether the proxy's `Forwarded` / `X-Forwarded-*` headers are believed
+    /// (`TRUST_PROXY`).
+    pub fn trusts_proxy(&self) -> bool {
+        self.trust_proxy
+    }
+
     /// `localhost`, `127.0.0.1`, `[::1]` and the address listened on, each
     /// on the port listened on, and then `extra` (`ALLOWED_HOSTS`).
     pub fn new(listen: IpAddr, port: u16, extra: &[AllowedHost], trust_proxy: bool) -> Self {

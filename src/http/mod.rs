@@ -2,6 +2,7 @@
 //! security headers, how long and how large a request body may be, what
 //! requests are counted in the metrics.
 
+pub mod client;
 pub mod deadline;
 mod failure;
 pub mod headers;

@@ -367,3 +367,39 @@ async fn there_is_no_setup_page_when_an_account_exists() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn repeated_failures_are_answered_429_with_retry_after_even_for_the_right_password() {
+    let app = spawn_app_with(|settings| {
+        settings.sign_in.failure_window = std::time::Duration::from_secs(3)
+    })
+    .await;
+    for _ in 0..5 {
+        let response = app
+            .try_sign_in(&client(), STAFF_EMAIL, "not the password at all")
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let response = app
+        .try_sign_in(&client(), STAFF_EMAIL, STAFF_PASSWORD)
+        .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=3).contains(&retry), "{retry}");
+    let html = Html::parse_document(&response.text().await.unwrap());
+    assert!(
+        text(&html, "[role=alert] h2")
+            .unwrap()
+            .starts_with("Too many failed sign-ins. Try again in"),
+    );
+    // Another account is not throttled (one address, under its limit).
+    create_account(&mut app.db(), "other@example.com", Role::Editor);
+    app.sign_in(&client(), "other@example.com").await;
+    // After the window, the right password works again.
+    tokio::time::sleep(std::time::Duration::from_secs(retry + 1)).await;
+    app.sign_in(&client(), STAFF_EMAIL).await;
+}

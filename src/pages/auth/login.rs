@@ -1,13 +1,18 @@
 //! `/login/` and `/logout/`.
 
+use std::net::{IpAddr, Ipv4Addr};
+
 use actix_session::Session;
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use chrono::Utc;
 use serde::Deserialize;
 
+use crate::accounts::throttle::{self, ThrottleRules};
 use crate::accounts::{User, password, queries};
 use crate::database::{Database, DbError};
+use crate::http::client;
 use crate::pages::csrf::{CarriesCsrfToken, ProtectedForm};
 use crate::pages::field::InputField;
 use crate::pages::respond::{render, see_other};
@@ -24,11 +29,11 @@ struct LoginPage {
     page: Page,
     fields: Vec<InputField>,
     next: String,
-    problem: Option<&'static str>,
+    problem: Option<String>,
 }
 
 impl LoginPage {
-    fn new(page: Page, email: &str, next: &str, problem: Option<&'static str>) -> Self {
+    fn new(page: Page, email: &str, next: &str, problem: Option<String>) -> Self {
         Self {
             page,
             fields: vec![
@@ -83,7 +88,9 @@ impl CarriesCsrfToken for LoginForm {
 }
 
 pub async fn sign_in(
+    req: HttpRequest,
     db: web::Data<Database>,
+    rules: web::Data<ThrottleRules>,
     page: Page,
     session: Session,
     form: ProtectedForm<LoginForm>,
@@ -94,6 +101,28 @@ pub async fn sign_in(
         next,
         ..
     } = form.0;
+    let rules = **rules;
+    // Without a peer address (not over TCP) all such clients share one.
+    let address = client::address(&req).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let typed = email.clone();
+    let throttled = db
+        .run(move |conn| rules.check(conn, &typed, address, Utc::now()))
+        .await?;
+    if let Some(retry) = throttled {
+        // Checked before the password, so a throttled guess costs no hashing
+        // and tells nothing.
+        let problem = format!(
+            "Too many failed sign-ins. Try again in {}.",
+            readable_wait(retry.seconds())
+        );
+        let page = LoginPage::new(page, &email, safe_next(&next), Some(problem));
+        let mut response = render(StatusCode::TOO_MANY_REQUESTS, &page)?;
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(retry.seconds()),
+        );
+        return Ok(response);
+    }
     let lookup = email.clone();
     let user = db
         .run(move |conn| queries::find_by_email(conn, &lookup))
@@ -102,16 +131,34 @@ pub async fn sign_in(
         .await
         .map_err(AppError::unexpected)?;
     let Some(user) = user else {
-        let page = LoginPage::new(page, &email, safe_next(&next), Some(SIGN_IN_FAILED));
+        let typed = email.clone();
+        db.write(move |conn| rules.record_failure(conn, &typed, address, Utc::now()))
+            .await
+            .map_err(|err: DbError| AppError::from(err))?;
+        let problem = Some(SIGN_IN_FAILED.to_owned());
+        let page = LoginPage::new(page, &email, safe_next(&next), problem);
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let id = user.id;
-    db.write(move |conn| queries::record_sign_in(conn, id))
-        .await
-        .map_err(|err: DbError| AppError::from(err))?;
+    db.write(move |conn| {
+        throttle::record_success(conn, &email)?;
+        queries::record_sign_in(conn, id)
+    })
+    .await
+    .map_err(|err: DbError| AppError::from(err))?;
     session::sign_in(&session, id).map_err(AppError::unexpected)?;
     tracing::info!("{} signed in", user.email);
     Ok(see_other(safe_next(&next)))
+}
+
+/// "4 minutes", "1 minute", "30 seconds".
+fn readable_wait(seconds: u64) -> String {
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    if seconds < 60 {
+        plural(seconds, "second")
+    } else {
+        plural(seconds.div_ceil(60), "minute")
+    }
 }
 
 /// The account, if `password` is its password and it may sign in. Takes as
