@@ -1,6 +1,20 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    audit_events (id) {
+        id -> Integer,
+        occurred_at -> Timestamp,
+        actor_user_id -> Nullable<Integer>,
+        actor_label -> Text,
+        address -> Nullable<Text>,
+        action -> Text,
+        subject_type -> Nullable<Text>,
+        subject_id -> Nullable<Integer>,
+        details -> Text,
+    }
+}
+
+diesel::table! {
     health_probe (id) {
         id -> Integer,
         checks -> BigInt,
@@ -42,4 +56,12 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(health_probe, students, students_count, users,);
+diesel::joinable!(audit_events -> users (actor_user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    audit_events,
+    health_probe,
+    students,
+    students_count,
+    users,
+);

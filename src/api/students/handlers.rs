@@ -13,6 +13,7 @@ use crate::api::conditional;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::responses::{BodyRefused, NotSaved};
 use crate::api::whole_number;
+use crate::audit::Actor;
 use crate::database::Database;
 use crate::students::queries::IfUnchanged;
 use crate::students::{Student, StudentDraft, queries};
@@ -114,7 +115,7 @@ pub async fn create(
         .validate()
         .map_err(ApiError::Invalid)?;
     let student = db
-        .write(move |conn| queries::create(conn, &details))
+        .write(move |conn| queries::create(conn, &Actor::unattributed(None), &details))
         .await?;
     Ok(record(
         HttpResponse::Created().insert_header((LOCATION, format!("{COLLECTION}/{}", student.id))),
@@ -165,9 +166,14 @@ pub async fn replace(
     let draft = StudentDraft::from(body.0);
     let student = db
         .write(move |conn| {
-            queries::update(conn, id, expected.as_deref(), IfUnchanged::Keep, |_| {
-                draft.validate()
-            })
+            queries::update(
+                conn,
+                &Actor::unattributed(None),
+                id,
+                expected.as_deref(),
+                IfUnchanged::Keep,
+                |_| draft.validate(),
+            )
         })
         .await?;
     Ok(record(&mut HttpResponse::Ok(), &student))
@@ -219,6 +225,7 @@ pub async fn update(
         .write(move |conn| {
             queries::update(
                 conn,
+                &Actor::unattributed(None),
                 id,
                 expected.as_deref(),
                 IfUnchanged::Keep,
@@ -260,8 +267,10 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let id = student_id(&id)?;
     let expected = conditional::if_match(&req)?;
-    db.write(move |conn| queries::delete(conn, id, expected.as_deref()))
-        .await?;
+    db.write(move |conn| {
+        queries::delete(conn, &Actor::unattributed(None), id, expected.as_deref())
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -9,6 +9,7 @@ use askama::Template;
 use super::forms::{DeleteForm, IndexQuery, StudentForm};
 use super::index::{IndexPage, ListingView};
 use super::views::{StudentFormPage, StudentPage, StudentView};
+use crate::audit::Actor;
 use crate::database::{Database, DbError};
 use crate::http::{DbErrorKind, ServiceFailure};
 use crate::pages::csrf::ProtectedForm;
@@ -103,7 +104,10 @@ pub async fn create(
             );
         }
     };
-    match db.write(move |conn| queries::create(conn, &details)).await {
+    match db
+        .write(move |conn| queries::create(conn, &Actor::unattributed(None), &details))
+        .await
+    {
         Ok(student) => {
             FlashMessage::success(format!("Student {} added", student.full_name())).send();
             Ok(see_other(&format!("/{}/", student.id)))
@@ -162,9 +166,14 @@ pub async fn update(
     };
     match db
         .write(move |conn| {
-            queries::update(conn, id, Some(&[version]), IfUnchanged::Save, |_| {
-                Ok(details)
-            })
+            queries::update(
+                conn,
+                &Actor::unattributed(None),
+                id,
+                Some(&[version]),
+                IfUnchanged::Save,
+                |_| Ok(details),
+            )
         })
         .await
     {
@@ -199,7 +208,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let student = db
-        .write(move |conn| queries::delete(conn, id, None))
+        .write(move |conn| queries::delete(conn, &Actor::unattributed(None), id, None))
         .await?;
     FlashMessage::success(format!("Student {} deleted", student.full_name())).send();
     Ok(see_other("/"))
