@@ -114,8 +114,9 @@ pub async fn create(
     let details = StudentDraft::from(body.0)
         .validate()
         .map_err(ApiError::Invalid)?;
+    let actor = Actor::unattributed(None);
     let student = db
-        .write(move |conn| queries::create(conn, &Actor::unattributed(None), &details))
+        .write(move |conn| queries::create(conn, &actor, &details))
         .await?;
     Ok(record(
         HttpResponse::Created().insert_header((LOCATION, format!("{COLLECTION}/{}", student.id))),
@@ -164,11 +165,12 @@ pub async fn replace(
     let id = student_id(&id)?;
     let expected = conditional::if_match(&req)?;
     let draft = StudentDraft::from(body.0);
+    let actor = Actor::unattributed(None);
     let student = db
         .write(move |conn| {
             queries::update(
                 conn,
-                &Actor::unattributed(None),
+                &actor,
                 id,
                 expected.as_deref(),
                 IfUnchanged::Keep,
@@ -221,11 +223,12 @@ pub async fn update(
     let id = student_id(&id)?;
     let expected = conditional::if_match(&req)?;
     let patch = body.0;
+    let actor = Actor::unattributed(None);
     let student = db
         .write(move |conn| {
             queries::update(
                 conn,
-                &Actor::unattributed(None),
+                &actor,
                 id,
                 expected.as_deref(),
                 IfUnchanged::Keep,
@@ -267,10 +270,9 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let id = student_id(&id)?;
     let expected = conditional::if_match(&req)?;
-    db.write(move |conn| {
-        queries::delete(conn, &Actor::unattributed(None), id, expected.as_deref())
-    })
-    .await?;
+    let actor = Actor::unattributed(None);
+    db.write(move |conn| queries::delete(conn, &actor, id, expected.as_deref()))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

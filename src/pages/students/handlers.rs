@@ -104,8 +104,9 @@ pub async fn create(
             );
         }
     };
+    let actor = Actor::unattributed(None);
     match db
-        .write(move |conn| queries::create(conn, &Actor::unattributed(None), &details))
+        .write(move |conn| queries::create(conn, &actor, &details))
         .await
     {
         Ok(student) => {
@@ -164,11 +165,12 @@ pub async fn update(
             );
         }
     };
+    let actor = Actor::unattributed(None);
     match db
         .write(move |conn| {
             queries::update(
                 conn,
-                &Actor::unattributed(None),
+                &actor,
                 id,
                 Some(&[version]),
                 IfUnchanged::Save,
@@ -207,8 +209,9 @@ pub async fn delete(
     _form: ProtectedForm<DeleteForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    let actor = Actor::unattributed(None);
     let student = db
-        .write(move |conn| queries::delete(conn, &Actor::unattributed(None), id, None))
+        .write(move |conn| queries::delete(conn, &actor, id, None))
         .await?;
     FlashMessage::success(format!("Student {} deleted", student.full_name())).send();
     Ok(see_other("/"))
