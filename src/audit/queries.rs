@@ -5,13 +5,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde_json::{Map, Value, json};
 
+use super::listing::{ActivityFilter, Cursor, MAX_PER_PAGE};
 use super::model::{Action, Actor, AuditEvent, NewAuditEvent, Subject};
 use crate::database::{DbConnection, DbError, on_backend};
 use crate::schema::audit_events;
-
-/// Rows per page of the activity listing, as on the student index.
-pub const DEFAULT_PER_PAGE: i64 = 25;
-pub const MAX_PER_PAGE: i64 = 100;
 
 /// Records one event. Call it INSIDE the write transaction of the change it
 /// describes: the change and its event then commit together or not at all,
@@ -72,32 +69,6 @@ pub fn for_subject(
         .limit(limit.max(0))
         .select(AuditEvent::as_select())
         .load(c))?)
-}
-
-/// What the activity listing may be narrowed to; every part optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ActivityFilter {
-    /// Events by this account.
-    pub actor_user_id: Option<i32>,
-    pub action: Option<Action>,
-    /// Events on or after this day (UTC).
-    pub from: Option<NaiveDate>,
-    /// Events on or before this day (UTC).
-    pub to: Option<NaiveDate>,
-}
-
-/// Where a page of the activity listing starts. Pages are cut by id (keyset),
-/// not by offset: a page costs the same however deep it is, and events
-/// recorded while someone pages do not shift the rows they have not seen yet.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Cursor {
-    /// The newest events.
-    #[default]
-    Newest,
-    /// The events just older than this id (the "Older" link).
-    Before(i32),
-    /// The events just newer than this id (the "Newer" link).
-    After(i32),
 }
 
 /// One page of the activity listing, newest first.
