@@ -161,16 +161,30 @@ pub fn delete(
 }
 
 /// The fields people edit, as the audit history shows them: what a create
-/// set, an update changed or a delete removed. (Not the version and
-/// timestamps: the event has its own time, and a version is bookkeeping.)
+/// set, an update changed or a delete removed. Not the version and
+/// timestamps: the event has its own time, and a version is bookkeeping.
 fn audited_fields(student: &Student) -> Map<String, Value> {
+    // No `..`: a new field of the student does not compile until it is
+    // audited here or left out on purpose.
+    let Student {
+        id: _,
+        firstname,
+        lastname,
+        email,
+        age,
+        bio,
+        city,
+        version: _,
+        created_at: _,
+        updated_at: _,
+    } = student;
     let mut fields = Map::new();
-    fields.insert("firstname".into(), json!(student.firstname));
-    fields.insert("lastname".into(), json!(student.lastname));
-    fields.insert("email".into(), json!(student.email));
-    fields.insert("age".into(), json!(student.age));
-    fields.insert("bio".into(), json!(student.bio));
-    fields.insert("city".into(), json!(student.city));
+    fields.insert("firstname".into(), json!(firstname));
+    fields.insert("lastname".into(), json!(lastname));
+    fields.insert("email".into(), json!(email));
+    fields.insert("age".into(), json!(age));
+    fields.insert("bio".into(), json!(bio));
+    fields.insert("city".into(), json!(city));
     fields
 }
 
