@@ -7,6 +7,7 @@
 //! - the two faces: [`pages`] (HTML) and [`api`] (JSON under `/api`);
 //! - [`http`]: what both faces share (hosts, headers, body limits);
 //! - the domain, one folder per resource: [`students`], [`accounts`];
+//! - [`audit`], the history of changes, which every resource records;
 //! - [`pagination`], [`mod@format`], [`email`] and [`text`], which any
 //!   resource may use;
 //! - [`database`] (pool, migrations, off-worker execution), then [`schema`],
@@ -14,6 +15,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod database;

@@ -1,6 +1,20 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    audit_events (id) {
+        id -> Integer,
+        occurred_at -> Timestamp,
+        actor_user_id -> Nullable<Integer>,
+        actor_label -> Text,
+        address -> Nullable<Text>,
+        action -> Text,
+        subject_type -> Nullable<Text>,
+        subject_id -> Nullable<Integer>,
+        details -> Text,
+    }
+}
+
+diesel::table! {
     health_probe (id) {
         id -> Integer,
         checks -> BigInt,
@@ -61,9 +75,11 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(audit_events -> users (actor_user_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_events,
     health_probe,
     sessions,
     sign_in_failures,

@@ -1,6 +1,7 @@
-//! The command line: `serve` (the default), `migrate`, `seed`, and
-//! `users` (staff accounts: [`users`]).
+//! The command line: `serve` (the default), `migrate`, `seed`, `users`
+//! (staff accounts: [`users`]) and `audit` (the audit history: [`audit`]).
 
+mod audit;
 mod users;
 
 use clap::{Parser, Subcommand};
@@ -35,6 +36,9 @@ pub enum Command {
     /// Manage staff accounts (passwords are read from standard input).
     #[command(subcommand)]
     Users(users::UsersCommand),
+    /// Look after the audit history.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
@@ -84,5 +88,6 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Users(command) => users::run(command, &settings),
+        Command::Audit(command) => audit::run(command, &settings),
     }
 }

@@ -12,6 +12,7 @@ use diesel_migrations::MigrationHarness;
 use reqwest::{Method, Response, StatusCode};
 use scraper::Html;
 use serde_json::{Value, json};
+use student_registry::audit;
 use student_registry::students::seed;
 
 use crate::faulty_disk;
@@ -73,7 +74,7 @@ async fn api(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> 
 }
 
 /// Every write path, forms, API and seed, with the disk full when SQLite
-/// commits: each answers an error and none is stored. (Before, the form
+/// commits: each answers an error and none is stored, nor its audit event. (Before, the form
 /// create and delete answered 303 and the API create 201 with an id, none
 /// of it stored, and the id went to the next student.)
 #[tokio::test]
@@ -90,6 +91,8 @@ async fn no_write_is_reported_done_when_the_disk_is_full_at_commit() {
     let (_, form) = app.page(&format!("/{first}/edit/")).await;
     let version = field_value(&form, "version");
     let before = app.students();
+    let events_before = audit_events(&app);
+    assert_eq!(events_before.len(), 2, "the two creates");
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
 
     let full = faulty_disk::full(&path);
@@ -170,6 +173,11 @@ async fn no_write_is_reported_done_when_the_disk_is_full_at_commit() {
     drop(full);
 
     assert_eq!(app.students(), before, "nothing changed");
+    assert_eq!(
+        audit_events(&app),
+        events_before,
+        "no change that failed to commit left its audit event"
+    );
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
     // The app's connections that failed work again, and no id that was
     // ever acknowledged is handed out again.
@@ -181,6 +189,19 @@ async fn no_write_is_reported_done_when_the_disk_is_full_at_commit() {
         "id {fresh} was already acknowledged: {acknowledged:?}"
     );
     assert_eq!(app.students().len(), before.len() + 1);
+}
+
+/// Every audit event, newest first.
+fn audit_events(app: &TestApp) -> Vec<audit::AuditEvent> {
+    let filter = audit::ActivityFilter::default();
+    audit::list(
+        &mut app.db(),
+        &filter,
+        audit::Cursor::Newest,
+        audit::MAX_PER_PAGE,
+    )
+    .expect("read the audit log")
+    .events
 }
 
 /// The id a successful create answered with (a redirect to the student's

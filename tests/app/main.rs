@@ -6,6 +6,7 @@
 const BACKEND: test_database::Backend = test_database::Backend::Sqlite;
 
 mod api;
+mod audit;
 mod cli;
 mod compression;
 mod concurrency;

@@ -11,6 +11,8 @@ mod postgres_only;
 
 #[path = "../app/api/mod.rs"]
 mod api;
+#[path = "../app/audit.rs"]
+mod audit;
 #[path = "../app/cli.rs"]
 mod cli;
 #[path = "../app/compression.rs"]

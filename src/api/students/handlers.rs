@@ -13,6 +13,7 @@ use crate::api::conditional;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::responses::{BodyRefused, NotSaved};
 use crate::api::whole_number;
+use crate::audit::Actor;
 use crate::database::Database;
 use crate::students::queries::IfUnchanged;
 use crate::students::{Student, StudentDraft, queries};
@@ -113,8 +114,9 @@ pub async fn create(
     let details = StudentDraft::from(body.0)
         .validate()
         .map_err(ApiError::Invalid)?;
+    let actor = Actor::unattributed(None);
     let student = db
-        .write(move |conn| queries::create(conn, &details))
+        .write(move |conn| queries::create(conn, &actor, &details))
         .await?;
     Ok(record(
         HttpResponse::Created().insert_header((LOCATION, format!("{COLLECTION}/{}", student.id))),
@@ -163,11 +165,17 @@ pub async fn replace(
     let id = student_id(&id)?;
     let expected = conditional::if_match(&req)?;
     let draft = StudentDraft::from(body.0);
+    let actor = Actor::unattributed(None);
     let student = db
         .write(move |conn| {
-            queries::update(conn, id, expected.as_deref(), IfUnchanged::Keep, |_| {
-                draft.validate()
-            })
+            queries::update(
+                conn,
+                &actor,
+                id,
+                expected.as_deref(),
+                IfUnchanged::Keep,
+                |_| draft.validate(),
+            )
         })
         .await?;
     Ok(record(&mut HttpResponse::Ok(), &student))
@@ -215,10 +223,12 @@ pub async fn update(
     let id = student_id(&id)?;
     let expected = conditional::if_match(&req)?;
     let patch = body.0;
+    let actor = Actor::unattributed(None);
     let student = db
         .write(move |conn| {
             queries::update(
                 conn,
+                &actor,
                 id,
                 expected.as_deref(),
                 IfUnchanged::Keep,
@@ -260,7 +270,8 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let id = student_id(&id)?;
     let expected = conditional::if_match(&req)?;
-    db.write(move |conn| queries::delete(conn, id, expected.as_deref()))
+    let actor = Actor::unattributed(None);
+    db.write(move |conn| queries::delete(conn, &actor, id, expected.as_deref()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

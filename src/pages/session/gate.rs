@@ -12,8 +12,12 @@ use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, web}
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::signed_in_as;
+use std::net::IpAddr;
+
 use crate::accounts::{Role, User, queries};
+use crate::audit::Actor;
 use crate::database::{Database, DbError};
+use crate::http::client;
 use crate::pages::AppError;
 
 /// The signed-in account, as of this request (its role is read afresh on
@@ -136,7 +140,22 @@ fn sign_in_url(req: &ServiceRequest) -> String {
 /// A signed-in account that may create, edit and delete records: a handler
 /// that takes one answers everyone else with the styled 403.
 #[derive(Debug, Clone)]
-pub struct Editor(pub SignedIn);
+pub struct Editor {
+    pub user: SignedIn,
+    /// Where the request came from, for the audit history.
+    pub address: Option<IpAddr>,
+}
+
+impl Editor {
+    /// Who makes the change, as the audit history records them.
+    pub fn actor(&self) -> Actor {
+        Actor::user(
+            self.user.id,
+            format!("{} <{}>", self.user.display_name, self.user.email),
+            self.address.map(|address| address.to_string()),
+        )
+    }
+}
 
 impl FromRequest for Editor {
     type Error = AppError;
@@ -146,7 +165,12 @@ impl FromRequest for Editor {
         ready(
             SignedIn::from_request(req, payload)
                 .into_inner()
-                .and_then(|user| user.require(Role::Editor).map(|()| Self(user))),
+                .and_then(|user| {
+                    user.require(Role::Editor).map(|()| Self {
+                        user,
+                        address: client::address(req),
+                    })
+                }),
         )
     }
 }

@@ -89,7 +89,7 @@ pub async fn new_form(_editor: Editor, page: Page) -> Result<HttpResponse, AppEr
 }
 
 pub async fn create(
-    _editor: Editor,
+    editor: Editor,
     db: web::Data<Database>,
     page: Page,
     form: ProtectedForm<StudentForm>,
@@ -104,7 +104,11 @@ pub async fn create(
             );
         }
     };
-    match db.write(move |conn| queries::create(conn, &details)).await {
+    let actor = editor.actor();
+    match db
+        .write(move |conn| queries::create(conn, &actor, &details))
+        .await
+    {
         Ok(student) => {
             FlashMessage::success(format!("Student {} added", student.full_name())).send();
             Ok(see_other(&format!("/{}/", student.id)))
@@ -143,7 +147,7 @@ pub async fn edit_form(
 }
 
 pub async fn update(
-    _editor: Editor,
+    editor: Editor,
     db: web::Data<Database>,
     page: Page,
     id: web::Path<i32>,
@@ -163,11 +167,17 @@ pub async fn update(
             );
         }
     };
+    let actor = editor.actor();
     match db
         .write(move |conn| {
-            queries::update(conn, id, Some(&[version]), IfUnchanged::Save, |_| {
-                Ok(details)
-            })
+            queries::update(
+                conn,
+                &actor,
+                id,
+                Some(&[version]),
+                IfUnchanged::Save,
+                |_| Ok(details),
+            )
         })
         .await
     {
@@ -196,14 +206,15 @@ pub async fn update(
 }
 
 pub async fn delete(
-    _editor: Editor,
+    editor: Editor,
     db: web::Data<Database>,
     id: web::Path<i32>,
     _form: ProtectedForm<DeleteForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    let actor = editor.actor();
     let student = db
-        .write(move |conn| queries::delete(conn, id, None))
+        .write(move |conn| queries::delete(conn, &actor, id, None))
         .await?;
     FlashMessage::success(format!("Student {} deleted", student.full_name())).send();
     Ok(see_other("/"))

@@ -1,12 +1,16 @@
 //! The one write path: create, update, delete (each in a write transaction
-//! of its own, so a failed commit is an error, never a false success), and
-//! the bulk load `seed` uses.
+//! of its own, so a failed commit is an error, never a false success, and
+//! each recording its audit event in that same transaction), and the bulk
+//! load `seed` uses.
 
 use diesel::dsl::now;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use serde_json::{Map, Value, json};
+
 use super::find;
+use crate::audit::{self, Action, Actor, Subject};
 use crate::database::{DbConnection, DbError, on_backend};
 use crate::schema::students;
 use crate::students::model::Student;
@@ -47,14 +51,24 @@ impl From<DieselError> for SaveError {
         }
     }
 }
+
 /// In a transaction of its own, so that a failed commit is an error rather
-/// than a record (and an id) reported but never stored.
-pub fn create(conn: &mut DbConnection, details: &StudentDetails) -> Result<Student, SaveError> {
+/// than a record (and an id) reported but never stored. Records
+/// `student.create` with the created fields.
+pub fn create(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    details: &StudentDetails,
+) -> Result<Student, SaveError> {
     conn.write_transaction(|conn| {
-        Ok(on_backend!(conn, |c| diesel::insert_into(students::table)
+        let created = on_backend!(conn, |c| diesel::insert_into(students::table)
             .values(details)
             .returning(Student::as_returning())
-            .get_result(c))?)
+            .get_result(c))?;
+        let subject = Some(Subject::Student(created.id));
+        let fields = Value::Object(audited_fields(&created));
+        audit::record(conn, actor, Action::StudentCreate, subject, &fields)?;
+        Ok(created)
     })
 }
 
@@ -77,8 +91,14 @@ pub enum IfUnchanged {
 ///
 /// `expected_versions`, when given, lists the versions the edit may replace;
 /// any other is [`SaveError::Stale`].
+///
+/// Records `student.update` with each changed field's old and new value. A
+/// save that changes no field records nothing, even when
+/// [`IfUnchanged::Save`] stores a new version: the history is of changes to
+/// the record, and an event saying "nothing changed" would only bury them.
 pub fn update(
     conn: &mut DbConnection,
+    actor: &Actor,
     id: i32,
     expected_versions: Option<&[i32]>,
     if_unchanged: IfUnchanged,
@@ -91,23 +111,35 @@ pub fn update(
         if if_unchanged == IfUnchanged::Keep && details.is_stored_in(&current) {
             return Ok(current);
         }
-        Ok(on_backend!(conn, |c| diesel::update(
-            students::table.find(id)
-        )
-        .set((
-            &details,
-            students::version.eq(students::version + 1),
-            students::updated_at.eq(now),
-        ))
-        .returning(Student::as_returning())
-        .get_result(c))?)
+        let updated = on_backend!(conn, |c| diesel::update(students::table.find(id))
+            .set((
+                &details,
+                students::version.eq(students::version + 1),
+                students::updated_at.eq(now),
+            ))
+            .returning(Student::as_returning())
+            .get_result(c))?;
+        let changes = audit::changed_fields(&audited_fields(&current), &audited_fields(&updated));
+        if !changes.is_empty() {
+            let subject = Some(Subject::Student(id));
+            audit::record(
+                conn,
+                actor,
+                Action::StudentUpdate,
+                subject,
+                &Value::Object(changes),
+            )?;
+        }
+        Ok(updated)
     })
 }
 
 /// Deletes a student if it is at one of `expected_versions` (any version when
-/// `None`), and returns what was deleted.
+/// `None`), and returns what was deleted. Records `student.delete` with the
+/// deleted fields, so the history keeps what was lost.
 pub fn delete(
     conn: &mut DbConnection,
+    actor: &Actor,
     id: i32,
     expected_versions: Option<&[i32]>,
 ) -> Result<Student, SaveError> {
@@ -116,8 +148,44 @@ pub fn delete(
         check_version(&current, expected_versions)?;
         on_backend!(conn, |c| diesel::delete(students::table.find(id))
             .execute(c))?;
+        let fields = Value::Object(audited_fields(&current));
+        audit::record(
+            conn,
+            actor,
+            Action::StudentDelete,
+            Some(Subject::Student(id)),
+            &fields,
+        )?;
         Ok(current)
     })
+}
+
+/// The fields people edit, as the audit history shows them: what a create
+/// set, an update changed or a delete removed. Not the version and
+/// timestamps: the event has its own time, and a version is bookkeeping.
+fn audited_fields(student: &Student) -> Map<String, Value> {
+    // No `..`: a new field of the student does not compile until it is
+    // audited here or left out on purpose.
+    let Student {
+        id: _,
+        firstname,
+        lastname,
+        email,
+        age,
+        bio,
+        city,
+        version: _,
+        created_at: _,
+        updated_at: _,
+    } = student;
+    let mut fields = Map::new();
+    fields.insert("firstname".into(), json!(firstname));
+    fields.insert("lastname".into(), json!(lastname));
+    fields.insert("email".into(), json!(email));
+    fields.insert("age".into(), json!(age));
+    fields.insert("bio".into(), json!(bio));
+    fields.insert("city".into(), json!(city));
+    fields
 }
 
 /// Reads a student inside a write transaction, keeping others from changing
@@ -145,7 +213,9 @@ fn check_version(current: &Student, expected_versions: Option<&[i32]>) -> Result
 }
 
 /// Inserts many students in one statement, skipping emails already taken.
-/// Returns how many rows were inserted. Call it inside
+/// Returns how many rows were inserted. Records no audit event: a bulk load
+/// of 100,000 sample students would otherwise write 100,000 events (`seed`
+/// is an operator's command for trying the app, not a change by staff). Call it inside
 /// [`DbConnection::write_transaction`] (as `seed` does), which reports a
 /// failed commit.
 pub fn insert_many(conn: &mut DbConnection, batch: &[StudentDetails]) -> Result<usize, DbError> {
