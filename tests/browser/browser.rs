@@ -196,7 +196,17 @@ impl Browser {
         Self::start(app_address, Viewport::Desktop, true).await
     }
 
+    /// A browser signed in as the test app's admin.
     pub async fn start(app_address: &str, viewport: Viewport, javascript: bool) -> Self {
+        let browser = Self::signed_out(app_address, viewport, javascript).await;
+        browser
+            .sign_in_as(crate::app::STAFF_EMAIL, crate::app::STAFF_PASSWORD)
+            .await;
+        browser
+    }
+
+    /// A browser no one has signed in on.
+    pub async fn signed_out(app_address: &str, viewport: Viewport, javascript: bool) -> Self {
         let tools = tools();
         let driver = ChromeDriver::start().await;
         let profile = tempfile::Builder::new()
@@ -262,6 +272,17 @@ impl Browser {
         // a POST can be read back too (see `source_as_received`).
         browser.cdp("Network.enable", json!({})).await;
         browser
+    }
+
+    /// Signs in through the sign-in page, as a person would: every page but
+    /// that one needs it.
+    pub async fn sign_in_as(&self, email: &str, password: &str) {
+        self.open("/").await;
+        self.wait_for_heading("Sign in").await;
+        self.fill("Email", email).await;
+        self.fill("Password", password).await;
+        self.click_button("Sign in").await;
+        self.wait_for_heading("Students").await;
     }
 
     /// Ends the WebDriver session (closing Chromium) and stops chromedriver.

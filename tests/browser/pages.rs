@@ -114,3 +114,49 @@ async fn check(browser: &Browser, page: &str, sources: &mut Vec<(String, String)
     );
     sources.push((page.to_owned(), html));
 }
+
+/// Signing in (a wrong password first), a viewer meeting the 403 page, and
+/// signing out: each page accessible and valid HTML.
+#[tokio::test]
+async fn the_sign_in_page_and_the_not_allowed_page_are_accessible_and_valid_html() {
+    let app = spawn_app().await;
+    app.create_account("viewer@example.com", "Vera Viewer", "viewer");
+    let browser = Browser::signed_out(&app.address, Viewport::Desktop, true).await;
+    let mut sources = Vec::new();
+
+    browser.open("/create/").await;
+    browser.wait_for_heading("Sign in").await;
+    assert_eq!(browser.path().await, "/login/");
+    check(&browser, "sign-in", &mut sources).await;
+
+    browser.fill("Email", "viewer@example.com").await;
+    browser.fill("Password", "not the password").await;
+    browser.click_button("Sign in").await;
+    browser
+        .wait_for_element("the sign-in problem", "[role=alert]")
+        .await;
+    assert_eq!(
+        browser.text_of("[role=alert] h2").await,
+        "Email or password is incorrect"
+    );
+    assert_eq!(browser.value_of("Email").await, "viewer@example.com");
+    assert_eq!(browser.value_of("Password").await, "");
+    check(&browser, "sign-in-failed", &mut sources).await;
+
+    browser.fill("Password", crate::app::STAFF_PASSWORD).await;
+    browser.click_button("Sign in").await;
+    // Back where they were going: a viewer may not add students.
+    browser.wait_for_heading("Not allowed").await;
+    assert!(browser.main_text().await.contains("needs the editor role"));
+    check(&browser, "not-allowed", &mut sources).await;
+
+    browser.open("/").await;
+    browser.wait_for_heading("Students").await;
+    assert!(!browser.has("a[href='/create/']").await);
+    browser.click_button("Sign out").await;
+    browser.wait_for_heading("Sign in").await;
+    browser.open("/").await;
+    browser.wait_for_heading("Sign in").await;
+    browser.quit().await;
+    assert_valid_html(sources).await;
+}

@@ -10,6 +10,7 @@ pub struct StartedApp {
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub address: String,
     /// That of its metrics, if the settings turned them on.
+    #[allow(dead_code)] // not every test binary asks
     pub metrics_address: Option<String>,
     /// The first-run setup page, when the database had no account.
     #[allow(dead_code)] // not every test binary asks
