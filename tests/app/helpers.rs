@@ -105,6 +105,9 @@ pub fn client() -> reqwest::Client {
 fn client_with(cookies: std::sync::Arc<reqwest::cookie::Jar>) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(Policy::none())
+        // Under the server's 5-second keep-alive: a connection the server
+        // is closing is never reused (that request would fail mid-way).
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
         .cookie_provider(cookies)
         .build()
         .expect("http client")

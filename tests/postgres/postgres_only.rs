@@ -243,6 +243,8 @@ fn the_app_starts_and_seeds_as_a_role_that_does_not_own_the_tables() {
 async fn a_database_that_refuses_writes_answers_503_not_saved_and_fails_health() {
     let app = spawn_app().await;
     let id = app.create(&sammy()).await;
+    // Followed, as a browser would: the page shows (and clears) the flash.
+    assert_eq!(app.get(&format!("/{id}/")).await.status(), StatusCode::OK);
     let before = app.students();
     let name = app.database.name().to_owned();
     let mut admin = app.database.admin();
