@@ -1,6 +1,20 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    api_tokens (id) {
+        id -> Integer,
+        user_id -> Integer,
+        name -> Text,
+        scope -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     health_probe (id) {
         id -> Integer,
         checks -> BigInt,
@@ -42,4 +56,12 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(health_probe, students, students_count, users,);
+diesel::joinable!(api_tokens -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens,
+    health_probe,
+    students,
+    students_count,
+    users,
+);

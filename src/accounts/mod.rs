@@ -7,14 +7,17 @@
 //! - [`validation`]: what someone typed ([`UserDraft`]) and the only way from
 //!   it to an account that can be stored ([`NewUser`]);
 //! - [`queries`]: reads and writes, with the rule that the last active admin
-//!   stays one.
+//!   stays one;
+//! - [`tokens`]: API tokens, the JSON API's credentials.
 
 pub mod model;
 pub mod password;
 pub mod queries;
+pub mod tokens;
 pub mod validation;
 
 pub use model::{Role, User};
 pub use password::{NewPassword, PasswordHash, PasswordRejected};
 pub use queries::AccountError;
+pub use tokens::{ApiToken, Caller, Scope, TokenError};
 pub use validation::{InvalidUser, NewUser, UserDraft};

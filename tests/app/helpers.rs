@@ -1,7 +1,10 @@
 use reqwest::redirect::Policy;
 use reqwest::{Response, StatusCode};
 use scraper::{Html, Selector};
-use student_registry::accounts::{self, NewPassword, NewUser, PasswordHash, Role, User, UserDraft};
+use secrecy::ExposeSecret;
+use student_registry::accounts::{
+    self, NewPassword, NewUser, PasswordHash, Role, Scope, User, UserDraft,
+};
 use student_registry::config::Settings;
 use student_registry::database::AnyConnection;
 use student_registry::students::{Student, queries};
@@ -44,9 +47,10 @@ pub async fn spawn_app_on(
 ) -> TestApp {
     let (address, metrics_address) = start_app(database.location(), configure).await;
     let staff = create_account(&mut database.connect(), STAFF_EMAIL, Role::Admin);
+    let token = create_token(&mut database.connect(), &staff, Scope::Write);
     TestApp {
         address,
-        client: client(),
+        client: client_with_token(&token),
         database,
         staff,
         metrics_address,
@@ -80,6 +84,27 @@ fn staff_password_hash() -> PasswordHash {
             .hash()
     });
     HASH.clone()
+}
+
+/// A token for `user`, named after its scope, made as `tokens create` does.
+pub fn create_token(conn: &mut AnyConnection, user: &User, scope: Scope) -> String {
+    let (_, token) = accounts::tokens::create(conn, user.id, scope.as_str(), scope, None)
+        .expect("create the token");
+    token.expose_secret().to_owned()
+}
+
+/// [`client`], sending `token` to the API as its bearer token (the pages
+/// ignore it).
+pub fn client_with_token(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let value = format!("Bearer {token}").parse().expect("a header value");
+    headers.insert(reqwest::header::AUTHORIZATION, value);
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .cookie_store(true)
+        .default_headers(headers)
+        .build()
+        .expect("http client")
 }
 
 pub fn client() -> reqwest::Client {
