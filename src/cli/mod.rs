@@ -1,6 +1,8 @@
-//! The command line: `serve` (the default), `migrate`, `seed`, and
-//! `users` (staff accounts: [`users`]).
+//! The command line: `serve` (the default), `migrate`, `seed`, `users`
+//! (staff accounts: [`users`]) and `tokens` (their API tokens: [`tokens`]).
 
+mod table;
+mod tokens;
 mod users;
 
 use clap::{Parser, Subcommand};
@@ -35,6 +37,9 @@ pub enum Command {
     /// Manage staff accounts (passwords are read from standard input).
     #[command(subcommand)]
     Users(users::UsersCommand),
+    /// Manage API tokens (`tokens create` prints the new token).
+    #[command(subcommand)]
+    Tokens(tokens::TokensCommand),
 }
 
 pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
@@ -78,5 +83,6 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Users(command) => users::run(command, &settings),
+        Command::Tokens(command) => tokens::run(command, &settings),
     }
 }

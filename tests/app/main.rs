@@ -29,5 +29,6 @@ mod stale_edit;
 mod stalling;
 mod static_files;
 mod test_database;
+mod tokens;
 mod users;
 mod validation;

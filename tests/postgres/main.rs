@@ -51,6 +51,8 @@ mod stalling;
 mod static_files;
 #[path = "../app/test_database.rs"]
 mod test_database;
+#[path = "../app/tokens.rs"]
+mod tokens;
 #[path = "../app/users.rs"]
 mod users;
 #[path = "../app/validation.rs"]
