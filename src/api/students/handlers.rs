@@ -11,7 +11,7 @@ use super::{COLLECTION, PRIVATE};
 use crate::api::body::JsonBody;
 use crate::api::conditional;
 use crate::api::error::{ApiError, ErrorBody};
-use crate::api::responses::{BodyRefused, NotSaved};
+use crate::api::responses::{BodyRefused, NotSaved, ReadOnly, Unauthenticated};
 use crate::api::whole_number;
 use crate::database::Database;
 use crate::students::queries::IfUnchanged;
@@ -38,6 +38,7 @@ use crate::students::{Student, StudentDraft, queries};
             example = json!({"error": "if-none-match must be * or a list of quoted ETags, like \"3\"",
                              "fields": {}})),
         NoSuchStudent,
+        Unauthenticated,
     )
 )]
 pub async fn show(
@@ -104,6 +105,8 @@ pub async fn show(
                              "fields": {"firstname": "First name is required",
                                         "age": "Age must be a whole number from 1 to 150"}})),
         NotSaved,
+        Unauthenticated,
+        ReadOnly,
     )
 )]
 pub async fn create(
@@ -152,6 +155,8 @@ pub async fn create(
             example = json!({"error": "validation failed",
                              "fields": {"email": "Enter an email address like name@example.com"}})),
         NotSaved,
+        Unauthenticated,
+        ReadOnly,
     )
 )]
 pub async fn replace(
@@ -204,6 +209,8 @@ pub async fn replace(
             example = json!({"error": "validation failed",
                              "fields": {"lastname": "Last name is required"}})),
         NotSaved,
+        Unauthenticated,
+        ReadOnly,
     )
 )]
 pub async fn update(
@@ -251,6 +258,8 @@ pub async fn update(
             example = json!({"error": "the student has changed since the version If-Match \
                 names; it is now at ETag \"3\"", "fields": {}})),
         NotSaved,
+        Unauthenticated,
+        ReadOnly,
     )
 )]
 pub async fn delete(
