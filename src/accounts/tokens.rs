@@ -241,9 +241,7 @@ pub fn create(
     let created_at = now();
     let expires_at = match expires_in_days {
         None => None,
-        Some(days @ 1..=EXPIRES_IN_DAYS_MAX) => {
-            Some(created_at + TimeDelta::days(i64::from(days)))
-        }
+        Some(days @ 1..=EXPIRES_IN_DAYS_MAX) => Some(created_at + TimeDelta::days(i64::from(days))),
         Some(days) => {
             return Err(TokenError::InvalidExpiry(format!(
                 "A token expires in 1 to {EXPIRES_IN_DAYS_MAX} days (not {days}); \
@@ -403,13 +401,20 @@ mod tests {
             ("", "Token name is required"),
             ("  ", "Token name is required"),
             ("\u{200B}", "Token name is required"),
-            ("a\tb", "Token name must be one line, without control characters"),
+            (
+                "a\tb",
+                "Token name must be one line, without control characters",
+            ),
             (
                 "a\u{202E}b",
                 "Token name must not contain text-direction control characters",
             ),
         ] {
-            assert_eq!(parse_name(typed).unwrap_err().to_string(), message, "{typed:?}");
+            assert_eq!(
+                parse_name(typed).unwrap_err().to_string(),
+                message,
+                "{typed:?}"
+            );
         }
         assert!(parse_name(&"é".repeat(100)).is_ok());
         assert_eq!(

@@ -71,12 +71,10 @@ fn credentials(req: &ServiceRequest) -> Credentials<'_> {
         return Credentials::None;
     };
     match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
-            match token.trim() {
-                "" => Credentials::None,
-                token => Credentials::Bearer(token),
-            }
-        }
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => match token.trim() {
+            "" => Credentials::None,
+            token => Credentials::Bearer(token),
+        },
         _ => Credentials::None,
     }
 }
@@ -175,8 +173,18 @@ mod tests {
             credentials(&with_header("bearer  sr_abc ")),
             Credentials::Bearer("sr_abc")
         );
-        for value in ["Basic YWRhOnB3", "Bearer", "Bearer ", "sr_abc", "Bearersr_abc"] {
-            assert_eq!(credentials(&with_header(value)), Credentials::None, "{value:?}");
+        for value in [
+            "Basic YWRhOnB3",
+            "Bearer",
+            "Bearer ",
+            "sr_abc",
+            "Bearersr_abc",
+        ] {
+            assert_eq!(
+                credentials(&with_header(value)),
+                Credentials::None,
+                "{value:?}"
+            );
         }
         let twice = TestRequest::default()
             .append_header((AUTHORIZATION, "Bearer a"))

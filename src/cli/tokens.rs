@@ -117,10 +117,16 @@ fn print_list(user: &User, tokens: &[ApiToken]) {
         );
         return;
     }
-    const HEADER: [&str; 6] = ["NAME", "SCOPE", "CREATED", "LAST USED", "EXPIRES", "REVOKED"];
+    const HEADER: [&str; 6] = [
+        "NAME",
+        "SCOPE",
+        "CREATED",
+        "LAST USED",
+        "EXPIRES",
+        "REVOKED",
+    ];
     let time = |at: &Option<chrono::NaiveDateTime>, none: &str| {
-        at.as_ref()
-            .map_or_else(|| none.to_owned(), format::rfc3339)
+        at.as_ref().map_or_else(|| none.to_owned(), format::rfc3339)
     };
     let rows: Vec<[String; 6]> = tokens
         .iter()

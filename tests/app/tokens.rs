@@ -78,7 +78,10 @@ fn a_token_is_named_uniquely_per_account_ignoring_case_and_can_be_revoked() {
     // Revoked again, it keeps its time.
     let again = tokens::revoke(conn, ada, made.id).unwrap().expect("ada's");
     assert_eq!(again.revoked_at, Some(at));
-    assert_eq!(tokens::authenticate(conn, secret.expose_secret()).unwrap(), None);
+    assert_eq!(
+        tokens::authenticate(conn, secret.expose_secret()).unwrap(),
+        None
+    );
     assert_eq!(names(conn, ada), ["Deploy bot", "nightly"], "still listed");
 }
 
@@ -137,14 +140,25 @@ fn tokens_create_prints_the_token_alone_and_list_and_revoke_name_it() {
         fails(&db, &tokens_create("nobody@example.com", "ci", "write"))
             .contains("no account has the email address nobody@example.com")
     );
-    let stderr = registry_with_input(db.url(), &tokens_create("ada@example.com", "x", "admin"), "");
+    let stderr = registry_with_input(
+        db.url(),
+        &tokens_create("ada@example.com", "x", "admin"),
+        "",
+    );
     assert!(!stderr.status.success());
     assert!(
         String::from_utf8_lossy(&stderr.stderr).contains("Scope must be read or write"),
         "{stderr:?}"
     );
 
-    let revoke = ["tokens", "revoke", "--email", "ada@example.com", "--name", "CI"];
+    let revoke = [
+        "tokens",
+        "revoke",
+        "--email",
+        "ada@example.com",
+        "--name",
+        "CI",
+    ];
     assert_eq!(
         succeeds(&db, &revoke).0,
         "revoked token \"ci\" of ada@example.com\n"
@@ -153,17 +167,33 @@ fn tokens_create_prints_the_token_alone_and_list_and_revoke_name_it() {
         succeeds(&db, &revoke).0,
         "token \"ci\" of ada@example.com was already revoked\n"
     );
-    assert_eq!(tokens::authenticate(&mut db.connect(), token).unwrap(), None);
+    assert_eq!(
+        tokens::authenticate(&mut db.connect(), token).unwrap(),
+        None
+    );
     assert!(
-        fails(&db, &["tokens", "revoke", "--email", "ada@example.com", "--name", "nope"])
-            .contains(r#"ada@example.com has no token named "nope""#)
+        fails(
+            &db,
+            &[
+                "tokens",
+                "revoke",
+                "--email",
+                "ada@example.com",
+                "--name",
+                "nope"
+            ]
+        )
+        .contains(r#"ada@example.com has no token named "nope""#)
     );
 }
 
 #[tokio::test]
 async fn a_token_made_on_the_command_line_works_against_the_running_app() {
     let app = spawn_app().await;
-    let (stdout, _) = succeeds(&app.database, &tokens_create(STAFF_EMAIL, "script", "write"));
+    let (stdout, _) = succeeds(
+        &app.database,
+        &tokens_create(STAFF_EMAIL, "script", "write"),
+    );
     let client = client_with_token(stdout.trim_end());
     let response = client
         .post(app.url("/api/students"))
@@ -174,7 +204,9 @@ async fn a_token_made_on_the_command_line_works_against_the_running_app() {
         .await
         .unwrap();
     assert_eq!(response.status(), reqwest::StatusCode::CREATED);
-    let staff = queries::find_by_email(&mut app.db(), STAFF_EMAIL).unwrap().unwrap();
+    let staff = queries::find_by_email(&mut app.db(), STAFF_EMAIL)
+        .unwrap()
+        .unwrap();
     let script = tokens::find_by_name(&mut app.db(), staff.id, "script")
         .unwrap()
         .unwrap();

@@ -51,7 +51,12 @@ fn with_token(token: &str) -> reqwest::Client {
 
 /// Asserts a 401 in the API's shape with the challenge `challenge` begins.
 fn assert_unauthorized(reply: &Reply, challenge: &str, what: &str) {
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{what}: {}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::UNAUTHORIZED,
+        "{what}: {}",
+        reply.body
+    );
     let header = reply.header("www-authenticate").unwrap_or_default();
     assert!(header.starts_with(challenge), "{what}: {header:?}");
     if challenge == REALM {
@@ -124,15 +129,19 @@ async fn without_a_valid_bearer_token_every_api_url_answers_401_with_a_challenge
         if method != Method::HEAD {
             let body: Value = response.json().await.unwrap();
             assert_eq!(
-                body["error"],
-                "this API needs an API token, sent as Authorization: Bearer <token>",
+                body["error"], "this API needs an API token, sent as Authorization: Bearer <token>",
                 "{what}"
             );
         }
     }
 
     // Another scheme, or Bearer without a token: no bearer token was sent.
-    for value in ["Basic YWRtaW46cGFzc3dvcmQ=", "Bearer", "Bearer   ", "sr_token"] {
+    for value in [
+        "Basic YWRtaW46cGFzc3dvcmQ=",
+        "Bearer",
+        "Bearer   ",
+        "sr_token",
+    ] {
         let reply = Reply::from(
             anonymous
                 .get(app.url("/api/students"))
@@ -178,10 +187,20 @@ async fn a_session_cookie_does_not_let_a_browser_into_the_api() {
     let browser = client();
     let page = browser.get(app.url("/create/")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
-    assert!(page.headers().get("set-cookie").is_some(), "a session cookie");
+    assert!(
+        page.headers().get("set-cookie").is_some(),
+        "a session cookie"
+    );
     let reply = call_with(&browser, &app, Method::GET, "/api/students", None).await;
     assert_unauthorized(&reply, REALM, "a cookie only");
-    let reply = call_with(&browser, &app, Method::POST, "/api/students", Some(&sammy_json())).await;
+    let reply = call_with(
+        &browser,
+        &app,
+        Method::POST,
+        "/api/students",
+        Some(&sammy_json()),
+    )
+    .await;
     assert_unauthorized(&reply, REALM, "a cookie only");
     assert!(app.students().is_empty());
 }
@@ -199,14 +218,27 @@ async fn a_read_token_reads_and_may_not_write() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
 
     for (method, path, body) in [
-        (Method::POST, "/api/students", Some(student("Ann", "Lee", "ann@example.com", 30))),
+        (
+            Method::POST,
+            "/api/students",
+            Some(student("Ann", "Lee", "ann@example.com", 30)),
+        ),
         (Method::PUT, path.as_str(), Some(sammy_json())),
-        (Method::PATCH, path.as_str(), Some(serde_json::json!({"age": 21}))),
+        (
+            Method::PATCH,
+            path.as_str(),
+            Some(serde_json::json!({"age": 21})),
+        ),
         (Method::DELETE, path.as_str(), None),
     ] {
         let what = format!("{method} {path}");
         let reply = call_with(&read, &app, method, path, body.as_ref()).await;
-        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{what}: {}", reply.body);
+        assert_eq!(
+            reply.status,
+            StatusCode::FORBIDDEN,
+            "{what}: {}",
+            reply.body
+        );
         assert_eq!(
             reply.error(),
             "the API token \"read\" has the read scope: changing records needs a token \
@@ -230,7 +262,14 @@ async fn a_viewers_write_token_may_not_write_and_an_editors_may() {
     let viewer = with_token(&create_token(&mut app.db(), &viewer, Scope::Write));
     let reply = call_with(&viewer, &app, Method::GET, "/api/students", None).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let reply = call_with(&viewer, &app, Method::POST, "/api/students", Some(&sammy_json())).await;
+    let reply = call_with(
+        &viewer,
+        &app,
+        Method::POST,
+        "/api/students",
+        Some(&sammy_json()),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
     assert_eq!(
         reply.error(),
@@ -241,7 +280,14 @@ async fn a_viewers_write_token_may_not_write_and_an_editors_may() {
 
     let editor = create_account(&mut app.db(), "editor@example.com", Role::Editor);
     let editor = with_token(&create_token(&mut app.db(), &editor, Scope::Write));
-    let reply = call_with(&editor, &app, Method::POST, "/api/students", Some(&sammy_json())).await;
+    let reply = call_with(
+        &editor,
+        &app,
+        Method::POST,
+        "/api/students",
+        Some(&sammy_json()),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
 }
 
@@ -288,11 +334,14 @@ async fn revoked_and_expired_tokens_and_those_of_deactivated_accounts_are_refuse
     let app = spawn_app().await;
 
     let conn = &mut app.db();
-    let (revoked, token) = tokens::create(conn, app.staff.id, "revoked", Scope::Write, None).unwrap();
+    let (revoked, token) =
+        tokens::create(conn, app.staff.id, "revoked", Scope::Write, None).unwrap();
     let revoked_client = with_token(secrecy::ExposeSecret::expose_secret(&token));
     let reply = call_with(&revoked_client, &app, Method::GET, "/api/students", None).await;
     assert_eq!(reply.status, StatusCode::OK, "valid until revoked");
-    let after = tokens::revoke(conn, app.staff.id, revoked.id).unwrap().unwrap();
+    let after = tokens::revoke(conn, app.staff.id, revoked.id)
+        .unwrap()
+        .unwrap();
     assert!(after.revoked_at.is_some());
     let reply = call_with(&revoked_client, &app, Method::GET, "/api/students", None).await;
     assert_unauthorized(&reply, INVALID_TOKEN, "revoked");
@@ -301,14 +350,23 @@ async fn revoked_and_expired_tokens_and_those_of_deactivated_accounts_are_refuse
     let expiring = with_token(secrecy::ExposeSecret::expose_secret(&token));
     let reply = call_with(&expiring, &app, Method::GET, "/api/students", None).await;
     assert_eq!(reply.status, StatusCode::OK, "valid until it expires");
-    set_time(&app, "expiring", "expires_at", now() - TimeDelta::seconds(1));
+    set_time(
+        &app,
+        "expiring",
+        "expires_at",
+        now() - TimeDelta::seconds(1),
+    );
     let reply = call_with(&expiring, &app, Method::GET, "/api/students", None).await;
     assert_unauthorized(&reply, INVALID_TOKEN, "expired");
 
     let editor = create_account(conn, "editor@example.com", Role::Editor);
     let editor_client = with_token(&create_token(conn, &editor, Scope::Write));
     let reply = call_with(&editor_client, &app, Method::GET, "/api/students", None).await;
-    assert_eq!(reply.status, StatusCode::OK, "valid while the account is active");
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "valid while the account is active"
+    );
     accounts::queries::deactivate(conn, &editor.email).unwrap();
     let reply = call_with(&editor_client, &app, Method::GET, "/api/students", None).await;
     assert_unauthorized(&reply, INVALID_TOKEN, "deactivated");

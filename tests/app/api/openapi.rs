@@ -30,7 +30,9 @@ async fn the_openapi_document_describes_every_endpoint() {
     );
     assert_eq!(
         statuses("/api/students", "post"),
-        ["201", "400", "401", "403", "409", "413", "415", "422", "503"]
+        [
+            "201", "400", "401", "403", "409", "413", "415", "422", "503"
+        ]
     );
     assert_eq!(
         statuses("/api/students/{id}", "get"),
