@@ -282,11 +282,8 @@ pub fn create(
 }
 
 /// The caller `presented` (the text after `Bearer `) stands for, if it is a
-/// token that is neither revoked nor expired, of an active account.
-///
-/// Records the use in `last_used_at` when the last record is more than
-/// [`LAST_USED_PRECISION`] old. That write may fail (a full disk) without
-/// failing the request: a read should still work then; it is logged.
+/// token that is neither revoked nor expired, of an active account. Reads
+/// only: [`record_use`] is the write that goes with it.
 pub fn authenticate(conn: &mut DbConnection, presented: &str) -> Result<Option<Caller>, DbError> {
     if !well_formed(presented) {
         return Ok(None);
@@ -298,37 +295,40 @@ pub fn authenticate(conn: &mut DbConnection, presented: &str) -> Result<Option<C
         .select((ApiToken::as_select(), User::as_select()))
         .first(c)
         .optional())?;
-    let Some((mut token, user)) = found else {
-        return Ok(None);
-    };
+    Ok(found
+        .filter(|(token, user)| token.revoked_at.is_none() && !token.expired(now()) && user.active)
+        .map(|(token, user)| Caller { token, user }))
+}
+
+impl Caller {
+    /// Whether this use should be recorded: the last record is more than
+    /// [`LAST_USED_PRECISION`] old, or there is none.
+    pub fn use_unrecorded(&self) -> bool {
+        self.token
+            .last_used_at
+            .is_none_or(|at| at <= now() - LAST_USED_PRECISION)
+    }
+}
+
+/// Records that the caller's token was used now, unless a use within
+/// [`LAST_USED_PRECISION`] is already recorded (by a request running at the
+/// same time, say). Returns whether it wrote.
+pub fn record_use(conn: &mut DbConnection, caller: &Caller) -> Result<bool, DbError> {
     let now = now();
-    if token.revoked_at.is_some() || token.expired(now) || !user.active {
-        return Ok(None);
-    }
     let cutoff = now - LAST_USED_PRECISION;
-    if token.last_used_at.is_none_or(|at| at <= cutoff) {
-        let touched = conn.write_transaction(|conn| {
-            on_backend!(conn, |c| diesel::update(api_tokens::table.find(token.id))
-                // Another request may have just written it.
-                .filter(
-                    api_tokens::last_used_at
-                        .is_null()
-                        .or(api_tokens::last_used_at.le(cutoff)),
-                )
-                .set(api_tokens::last_used_at.eq(now))
-                .execute(c))
-            .map_err(DbError::from)
-        });
-        match touched {
-            Ok(_) => token.last_used_at = Some(now),
-            Err(err) => tracing::warn!(
-                "could not record the use of API token {} ({:?}): {err:?}",
-                token.id,
-                token.name
-            ),
-        }
-    }
-    Ok(Some(Caller { token, user }))
+    conn.write_transaction(|conn| {
+        let written = on_backend!(conn, |c| diesel::update(
+            api_tokens::table.find(caller.token.id)
+        )
+        .filter(
+            api_tokens::last_used_at
+                .is_null()
+                .or(api_tokens::last_used_at.le(cutoff)),
+        )
+        .set(api_tokens::last_used_at.eq(now))
+        .execute(c))?;
+        Ok(written > 0)
+    })
 }
 
 /// The account's tokens, oldest first, revoked and expired ones included.

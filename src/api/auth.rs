@@ -99,6 +99,7 @@ pub async fn require_token(
     }
     match authorize(&db, &req).await {
         Ok(caller) => {
+            record_use(&db, &caller).await;
             req.extensions_mut().insert(caller);
             Ok(next.call(req).await?.map_into_left_body())
         }
@@ -106,6 +107,26 @@ pub async fn require_token(
             let response = refusal.error_response();
             Ok(req.into_response(response).map_into_right_body())
         }
+    }
+}
+
+/// Records the token's use (at most once a minute), as a write like any
+/// other. A failure is logged and does not fail the request: a read should
+/// still work while the database refuses writes.
+async fn record_use(db: &Database, caller: &Caller) {
+    if !caller.use_unrecorded() {
+        return;
+    }
+    let recorded = caller.clone();
+    let written = db
+        .write(move |conn| tokens::record_use(conn, &recorded))
+        .await;
+    if let Err(err) = written {
+        tracing::warn!(
+            "could not record the use of API token {} ({:?}): {err:?}",
+            caller.token.id,
+            caller.token.name
+        );
     }
 }
 

@@ -12,11 +12,13 @@ use diesel_migrations::MigrationHarness;
 use reqwest::{Method, Response, StatusCode};
 use scraper::Html;
 use serde_json::{Value, json};
+use student_registry::accounts::{Role, Scope};
 use student_registry::students::seed;
 
 use crate::faulty_disk;
 use crate::helpers::{
-    TestApp, TestDatabase, all_students, field_value, free_port, sammy, spawn_app, text, with,
+    STAFF_EMAIL, TestApp, TestDatabase, all_students, create_account, create_token, field_value,
+    free_port, sammy, spawn_app, text, with,
 };
 
 fn database_path(app: &TestApp) -> PathBuf {
@@ -332,10 +334,13 @@ fn a_write_that_was_not_saved_is_logged_with_its_cause() {
         std::thread::sleep(Duration::from_millis(50));
     }
 
+    let staff = create_account(&mut db.connect(), STAFF_EMAIL, Role::Admin);
+    let token = create_token(&mut db.connect(), &staff, Scope::Write);
     std::fs::remove_file(db.url()).unwrap();
     let body = r#"{"firstname": "Lost", "lastname": "Record", "email": "lost@example.com"}"#;
     let created = request(format!(
         "POST /api/students HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
+         Authorization: Bearer {token}\r\n\
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     ))

@@ -26,6 +26,9 @@ pub struct TestApp {
     /// The admin account the test works as ([`STAFF_EMAIL`], [`STAFF_PASSWORD`]).
     #[allow(dead_code)] // not every test binary asks
     pub staff: User,
+    /// A write token of [`TestApp::staff`], which `client` sends to the API.
+    #[allow(dead_code)] // not every test binary asks
+    pub api_token: String,
     /// `http://127.0.0.1:PORT` of `/metrics`, when the test turned it on.
     pub metrics_address: Option<String>,
 }
@@ -47,12 +50,13 @@ pub async fn spawn_app_on(
 ) -> TestApp {
     let (address, metrics_address) = start_app(database.location(), configure).await;
     let staff = create_account(&mut database.connect(), STAFF_EMAIL, Role::Admin);
-    let token = create_token(&mut database.connect(), &staff, Scope::Write);
+    let api_token = create_token(&mut database.connect(), &staff, Scope::Write);
     TestApp {
         address,
-        client: client_with_token(&token),
+        client: client_with_token(&api_token),
         database,
         staff,
+        api_token,
         metrics_address,
     }
 }
