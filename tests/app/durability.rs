@@ -12,7 +12,7 @@ use diesel_migrations::MigrationHarness;
 use reqwest::{Method, Response, StatusCode};
 use scraper::Html;
 use serde_json::{Value, json};
-use student_registry::accounts::{Role, Scope};
+use student_registry::accounts::{Role, Scope, tokens};
 use student_registry::students::seed;
 
 use crate::faulty_disk;
@@ -198,6 +198,26 @@ fn created_id(response: &Response) -> Option<i32> {
         .next()?
         .parse()
         .ok()
+}
+
+/// An API call records its token's use (a write, at most once a minute):
+/// with the disk full, a read is still answered, and the use goes
+/// unrecorded.
+#[tokio::test]
+async fn an_api_read_is_answered_when_its_tokens_use_cannot_be_recorded() {
+    faulty_disk::install();
+    let app = spawn_app().await;
+    let full = faulty_disk::full(&database_path(&app));
+    let response = app.get("/api/students").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    drop(full);
+    let tokens = tokens::list_for_user(&mut app.db(), app.staff.id).unwrap();
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0].last_used_at, None, "not recorded");
+    // Once writes work again, it is.
+    assert_eq!(app.get("/api/students").await.status(), StatusCode::OK);
+    let tokens = tokens::list_for_user(&mut app.db(), app.staff.id).unwrap();
+    assert!(tokens[0].last_used_at.is_some());
 }
 
 /// A database file deleted under the running app: health says so, and a
