@@ -152,6 +152,14 @@ impl Caller {
     pub fn may_write(&self) -> bool {
         self.token.scope == Scope::Write && self.user.role >= Role::Editor
     }
+
+    /// Whether this use should be recorded ([`record_use`]): the last record
+    /// is more than [`LAST_USED_PRECISION`] old, or there is none.
+    pub fn use_unrecorded(&self) -> bool {
+        self.token
+            .last_used_at
+            .is_none_or(|at| at <= now() - LAST_USED_PRECISION)
+    }
 }
 
 /// Why a token was not made or changed.
@@ -298,16 +306,6 @@ pub fn authenticate(conn: &mut DbConnection, presented: &str) -> Result<Option<C
     Ok(found
         .filter(|(token, user)| token.revoked_at.is_none() && !token.expired(now()) && user.active)
         .map(|(token, user)| Caller { token, user }))
-}
-
-impl Caller {
-    /// Whether this use should be recorded: the last record is more than
-    /// [`LAST_USED_PRECISION`] old, or there is none.
-    pub fn use_unrecorded(&self) -> bool {
-        self.token
-            .last_used_at
-            .is_none_or(|at| at <= now() - LAST_USED_PRECISION)
-    }
 }
 
 /// Records that the caller's token was used now, unless a use within
