@@ -92,7 +92,7 @@ if [ -z "$bin" ]; then
   bin=${CARGO_TARGET_DIR:-target}/release/student-registry
 fi
 work=$(mktemp -d)
-declare -A base pid lua
+declare -A base pid lua token
 cleanup() {
   local b
   for b in "${!pid[@]}"; do
@@ -124,6 +124,12 @@ start() {
   echo "$b: migrating and seeding $students students..." >&2
   DATABASE_URL=$url "$bin" migrate >&2
   DATABASE_URL=$url "$bin" seed --count $((students - 3)) >&2
+  # A read token, for the one API call below (its count of created rows).
+  python3 -c 'import secrets; print(secrets.token_urlsafe(24))' |
+    DATABASE_URL=$url "$bin" users create --email bench@example.com --name Bench \
+      --role viewer --password-stdin >&2
+  token[$b]=$(DATABASE_URL=$url "$bin" tokens create --email bench@example.com \
+    --name bench --scope read)
   DATABASE_URL=$url PORT=$p "$bin" serve > "$work/$b-server.log" 2>&1 &
   pid[$b]=$!
   base[$b]="http://127.0.0.1:$p"
@@ -240,7 +246,8 @@ stall stall_punctuation "/?q=-"
 declare -A peak_kb created healthz_rps
 for b in "${backends[@]}"; do
   peak_kb[$b]=$(awk '/VmHWM/ { print $2 }' "/proc/${pid[$b]}/status")
-  created[$b]=$(curl -fs "${base[$b]}/api/students?q=bench&per_page=1" |
+  created[$b]=$(curl -fs -H "Authorization: Bearer ${token[$b]}" \
+    "${base[$b]}/api/students?q=bench&per_page=1" |
     sed -n 's/.*"total":\([0-9]*\).*/\1/p' | head -n1)
   healthz_rps[$b]=$(awk -F'|' -v b="$b" '$1 == "healthz" && $2 == b { print $4 }' "$work/results")
 done

@@ -22,7 +22,8 @@
 #                           create databases. Needs psql and python3 (stdlib).
 #
 # What it does: builds the release binary, creates a uniquely named database,
-# runs `migrate`, starts two instances (A and B) on free loopback ports with
+# runs `migrate`, makes an editor account and a write token for the API
+# (`users create`, `tokens create`), starts two instances (A and B) on free loopback ports with
 # the same SECRET_KEY, and runs scripts/scale_out.py, which drives a bounded
 # concurrent load through the JSON API — creates alternating between A and B,
 # duplicate-email races between A and B, edits of each student on the
@@ -110,6 +111,15 @@ echo "creating database $db" >&2
 pg "$(pg_url "$pg_server" postgres)" -c "CREATE DATABASE \"$db\"" >/dev/null
 db_created=1
 DATABASE_URL=$db_url "$bin" migrate >&2
+# The API needs a token: an editor account (its password random, never
+# used) and a write token, made as an operator would. Passed to
+# scale_out.py in the environment, not as an argument (`ps` shows those).
+python3 -c 'import secrets; print(secrets.token_urlsafe(24))' |
+  DATABASE_URL=$db_url "$bin" users create --email scale-out@example.com \
+    --name "Scale-out check" --role editor --password-stdin >&2
+API_TOKEN=$(DATABASE_URL=$db_url "$bin" tokens create --email scale-out@example.com \
+  --name scale-out --scope write)
+export API_TOKEN
 
 export HOST=127.0.0.1 RUST_LOG=${RUST_LOG:-warn}
 export SECRET_KEY

@@ -50,6 +50,7 @@ import hashlib
 import http.client
 import io
 import json
+import os
 import random
 import subprocess
 import sys
@@ -62,6 +63,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 FIELDS = ("firstname", "lastname", "email", "age", "bio", "city")
 CITIES = ("Oslo", "Lisbon", "São Paulo", "Zürich", "Kraków", "Québec", "Nairobi", "Osaka")
+# The API needs a write token (scale-out.sh makes one); from the environment,
+# not an argument, which any user could read in `ps`.
+API_TOKEN = os.environ.get("API_TOKEN", "")
 MAX_RETRIES = 200  # per edit, for 412s; the contended phase needs a few dozen at most
 
 
@@ -120,7 +124,7 @@ class Client:
 
     def request(self, inst, method, path, body=None, headers=None):
         """(status, headers, parsed JSON or None); status None on a transport error."""
-        hdrs = {"Accept": "application/json"}
+        hdrs = {"Accept": "application/json", "Authorization": f"Bearer {API_TOKEN}"}
         data = None
         if body is not None:
             data = json.dumps(body).encode()
@@ -521,6 +525,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
     ap.add_argument("--run-id", default=str(int(time.time())))
     args = ap.parse_args()
+    if not API_TOKEN:
+        sys.exit("API_TOKEN must hold a write token: student-registry tokens create ... --scope write")
 
     bases = {}
     for name, url in (("A", args.a), ("B", args.b)):

@@ -8,7 +8,9 @@
 # the debug binary (`cargo test` has usually built it already), starts it on
 # a free port with a fresh database (a temporary SQLite file, or a database of
 # its own on the PostgreSQL server at TEST_POSTGRES_URL, default
-# postgres://postgres@127.0.0.1:5432, dropped afterwards), waits for /healthz, runs every phase
+# postgres://postgres@127.0.0.1:5432, dropped afterwards), waits for /healthz,
+# makes an account and a write token for it (`users create`, `tokens create`),
+# runs every phase
 # (examples, coverage, fuzzing, stateful) with every check, and stops the
 # server. The seed is fixed so a CI run is reproducible; pass --seed to
 # explore other cases. Also fails if the server panicked.
@@ -92,12 +94,21 @@ for _ in $(seq 1 100); do
 done
 healthy || { cat "$work/server.log" >&2; echo "the server did not become healthy" >&2; exit 1; }
 
+# The API needs a token: an editor account (its password random, never
+# used) and a write token, made as an operator would.
+python3 -c 'import secrets; print(secrets.token_urlsafe(24))' |
+  DATABASE_URL="$database_url" RUST_LOG=warn "$bin" users create --email schemathesis@example.com \
+    --name Schemathesis --role editor --password-stdin >&2
+token=$(DATABASE_URL="$database_url" RUST_LOG=warn "$bin" tokens create \
+  --email schemathesis@example.com --name schemathesis --scope write)
+
 # One worker: schemathesis' hypothesis backend is not thread-safe on every
 # Python (lambda source inspection races), and one is fast enough here.
 # Run from the temporary folder: schemathesis keeps a crash cache in the
 # working directory, which must not land in the source tree.
 status=0
 (cd "$work" && "$venv/bin/schemathesis" --no-color run "$base/api/openapi.json" \
+  --header "Authorization: Bearer $token" \
   --checks all \
   --max-examples "$max_examples" \
   --seed "$seed" \

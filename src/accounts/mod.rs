@@ -9,16 +9,19 @@
 //! - [`queries`]: reads and writes, with the rule that the last active admin
 //!   stays one;
 //! - [`sessions`]: sign-in sessions, stored on the server;
-//! - [`throttle`]: failed sign-ins, and when there have been too many.
+//! - [`throttle`]: failed sign-ins, and when there have been too many;
+//! - [`tokens`]: API tokens, the JSON API's credentials.
 
 pub mod model;
 pub mod password;
 pub mod queries;
 pub mod sessions;
 pub mod throttle;
+pub mod tokens;
 pub mod validation;
 
 pub use model::{Role, User};
 pub use password::{NewPassword, PasswordHash, PasswordRejected};
 pub use queries::AccountError;
+pub use tokens::{ApiToken, Caller, Scope, TokenError};
 pub use validation::{InvalidUser, NewUser, UserDraft};

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use actix_web::error::{JsonPayloadError, PayloadError};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{ALLOW, ETAG};
+use actix_web::http::header::{ALLOW, ETAG, WWW_AUTHENTICATE};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -45,6 +45,19 @@ pub enum ApiError {
     Invalid(FieldErrors),
     #[error("another student already uses this email address")]
     EmailTaken,
+    /// No valid token: missing, malformed, unknown, expired, revoked, or
+    /// of a deactivated account. `presented`: a bearer token was sent (RFC
+    /// 6750 then says `error="invalid_token"`).
+    #[error("unauthenticated: {message}")]
+    Unauthenticated {
+        message: &'static str,
+        presented: bool,
+    },
+    /// A valid token that may not do this. `scope`: its scope is what is
+    /// lacking (RFC 6750's `insufficient_scope`), rather than its account's
+    /// role.
+    #[error("forbidden: {message}")]
+    Forbidden { message: String, scope: bool },
     #[error("not found: {0}")]
     NotFound(&'static str),
     /// `allow` lists the methods the resource answers, for the `Allow` header.
@@ -91,6 +104,8 @@ impl ApiError {
                 "another student already uses this email address".into(),
                 field_map(&FieldErrors::email_taken()),
             ),
+            Self::Unauthenticated { message, .. } => ((*message).into(), BTreeMap::new()),
+            Self::Forbidden { message, .. } => (message.clone(), BTreeMap::new()),
             Self::NotFound(what) => ((*what).into(), BTreeMap::new()),
             Self::MethodNotAllowed { allow } => (
                 format!("this URL does not answer this method; it answers {allow}"),
@@ -143,6 +158,21 @@ impl ApiError {
     }
 }
 
+/// The protection space named in `WWW-Authenticate`.
+pub const REALM: &str = "Student Registry API";
+
+/// `WWW-Authenticate` for a 401: a bare challenge when no bearer token was
+/// sent (RFC 6750 §3.1: then no error code), `invalid_token` when one was.
+pub fn bearer_challenge(presented: bool) -> String {
+    if presented {
+        format!(
+            r#"Bearer realm="{REALM}", error="invalid_token", error_description="the token is unknown, expired or revoked, or its account is deactivated""#
+        )
+    } else {
+        format!(r#"Bearer realm="{REALM}""#)
+    }
+}
+
 fn field_map(errors: &FieldErrors) -> BTreeMap<String, String> {
     errors
         .iter()
@@ -157,6 +187,8 @@ impl ResponseError for ApiError {
         match self {
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::EmailTaken => StatusCode::CONFLICT,
+            Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
@@ -180,6 +212,17 @@ impl ResponseError for ApiError {
         match self {
             Self::MethodNotAllowed { allow } => {
                 response.insert_header((ALLOW, *allow));
+            }
+            // RFC 6750 §3: the challenge says how to authenticate, and why
+            // a token that was sent did not do.
+            Self::Unauthenticated { presented, .. } => {
+                response.insert_header((WWW_AUTHENTICATE, bearer_challenge(*presented)));
+            }
+            Self::Forbidden { scope: true, .. } => {
+                response.insert_header((
+                    WWW_AUTHENTICATE,
+                    format!(r#"Bearer realm="{REALM}", error="insufficient_scope", scope="write""#),
+                ));
             }
             Self::PreconditionFailed { current } => {
                 response.insert_header((ETAG, conditional::etag(*current)));

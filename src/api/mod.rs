@@ -3,6 +3,8 @@
 //! queries as the pages.
 //!
 //! Shared by every resource:
+//! - [`auth`]: every request but the OpenAPI document's needs an API token
+//!   (`Authorization: Bearer`), checked in one place for the whole scope;
 //! - [`error`]: the one error shape, [`ApiError`];
 //! - [`body`]: how a JSON request body is read;
 //! - [`conditional`]: `ETag`, `If-Match` and `If-None-Match`;
@@ -13,9 +15,11 @@
 //!
 //! Cross-site safety: bodies must be JSON (`application/json` or a `+json`
 //! type), which a page on another site cannot send without a CORS preflight,
-//! and this app approves none. The API never reads the session, so the pages'
-//! CSRF token is neither needed nor accepted here.
+//! and this app approves none. The API never reads the session (a browser
+//! sends its cookies by itself; it never sends a bearer token by itself), so
+//! the pages' CSRF token is neither needed nor accepted here.
 
+pub mod auth;
 pub mod body;
 pub mod conditional;
 pub mod error;
@@ -26,6 +30,7 @@ pub mod students;
 use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::http::Method;
 use actix_web::http::header::ALLOW;
+use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, Resource, ResponseError, web};
 
 pub use error::ApiError;
@@ -46,7 +51,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(openapi::serve))
                     .route(web::head().to(openapi::serve)),
             )
-            .default_service(web::to(error::not_found)),
+            .default_service(web::to(error::not_found))
+            // On the scope, so every route in it, and its default service,
+            // is behind it: a new route cannot forget it.
+            .wrap(from_fn(auth::require_token)),
     );
 }
 

@@ -6,7 +6,8 @@ use std::sync::LazyLock;
 
 use actix_web::HttpResponse;
 use actix_web::http::header::{CACHE_CONTROL, ContentType};
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
 use super::error::ErrorBody;
 use super::students::json::{
@@ -15,6 +16,10 @@ use super::students::json::{
 use super::students::{handlers, list};
 
 pub const PATH: &str = "/api/openapi.json";
+
+/// The security scheme's name in the document (`security` in [`ApiDoc`]
+/// spells it out: the attribute takes a literal).
+const BEARER: &str = "bearer";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -28,8 +33,15 @@ pub const PATH: &str = "/api/openapi.json";
             Responses that carry a student also carry its version as `ETag`; send it back \
             in `If-Match` with `PUT`, `PATCH` or `DELETE` to change the student only if \
             nobody else has since (412 otherwise). Without `If-Match`, or with `*`, \
-            changes are unconditional."
+            changes are unconditional.\n\n\
+            Every operation needs an API token, sent as `Authorization: Bearer <token>` \
+            (`student-registry tokens create`); cookies are ignored. Without a valid one: \
+            401 with `WWW-Authenticate: Bearer`. A token's scope is `read` or `write`; \
+            `POST`, `PUT`, `PATCH` and `DELETE` need `write`, from an editor's or an \
+            admin's account (403 otherwise). This document itself is public."
     ),
+    modifiers(&BearerToken),
+    security(("bearer" = [])),
     paths(
         list::list,
         handlers::create,
@@ -42,6 +54,27 @@ pub const PATH: &str = "/api/openapi.json";
     tags((name = "students", description = "Student records"))
 )]
 pub struct ApiDoc;
+
+/// Declares the bearer scheme that the document's `security` names.
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token (`sr_` and 43 more characters), made with \
+                         `student-registry tokens create`.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// Built once: it never changes while the server runs.
 static DOCUMENT: LazyLock<String> = LazyLock::new(|| {

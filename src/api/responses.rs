@@ -32,3 +32,23 @@ pub enum BodyRefused {
     example = json!({"error": "the change was not saved: the database could not store \
         it; nothing was changed, please try again", "fields": {}}))]
 pub struct NotSaved(pub ErrorBody);
+
+/// No valid API token: every operation.
+#[derive(IntoResponses)]
+#[response(status = 401, description = "No valid API token: the `Authorization: Bearer` \
+    header is missing or malformed, or its token is unknown, expired or revoked, or its \
+    account is deactivated.",
+    headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"Student Registry \
+        API\"`, with `error=\"invalid_token\"` when a token was sent.")),
+    example = json!({"error": "this API needs an API token, sent as Authorization: Bearer \
+        <token>", "fields": {}}))]
+pub struct Unauthenticated(pub ErrorBody);
+
+/// A valid token that may not write: every operation that writes.
+#[derive(IntoResponses)]
+#[response(status = 403, description = "The token may only read: its scope is `read` \
+    (then `WWW-Authenticate` says `error=\"insufficient_scope\"`), or its account's role is \
+    viewer. Nothing was changed.",
+    example = json!({"error": "the API token \"reports\" has the read scope: changing \
+        records needs a token with the write scope", "fields": {}}))]
+pub struct ReadOnly(pub ErrorBody);

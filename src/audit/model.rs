@@ -40,17 +40,6 @@ impl Actor {
             address,
         }
     }
-
-    /// A request nobody is signed in for. Temporary: the pages and the API
-    /// ask no one to sign in yet; once they do, every handler passes the
-    /// signed-in account or the token's owner instead, and this goes.
-    pub fn unattributed(address: Option<String>) -> Self {
-        Self {
-            user_id: None,
-            label: "unattributed request".to_owned(),
-            address,
-        }
-    }
 }
 
 /// What happened. Stored by its name ([`Action::as_str`]).

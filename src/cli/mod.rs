@@ -1,7 +1,10 @@
 //! The command line: `serve` (the default), `migrate`, `seed`, `users`
-//! (staff accounts: [`users`]) and `audit` (the audit history: [`audit`]).
+//! (staff accounts: [`users`]), `tokens` (their API tokens: [`tokens`]) and
+//! `audit` (the audit history: [`audit`]).
 
 mod audit;
+mod table;
+mod tokens;
 mod users;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +39,9 @@ pub enum Command {
     /// Manage staff accounts (passwords are read from standard input).
     #[command(subcommand)]
     Users(users::UsersCommand),
+    /// Manage API tokens (`tokens create` prints the new token).
+    #[command(subcommand)]
+    Tokens(tokens::TokensCommand),
     /// Look after the audit history.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -88,6 +94,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Users(command) => users::run(command, &settings),
+        Command::Tokens(command) => tokens::run(command, &settings),
         Command::Audit(command) => audit::run(command, &settings),
     }
 }

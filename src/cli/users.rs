@@ -13,6 +13,8 @@ use crate::database::{Database, DbConnection};
 use crate::format;
 use crate::startup::DATA_UPGRADES;
 
+use super::table;
+
 #[derive(Debug, Subcommand)]
 pub enum UsersCommand {
     /// Create an account, with the password on standard input (one line).
@@ -194,7 +196,7 @@ fn with_article(role: Role) -> String {
     format!("{article} {role}")
 }
 
-/// A table with a header, columns padded to their widest value.
+/// Every account, one a line.
 fn print_list(users: &[User]) {
     if users.is_empty() {
         println!(
@@ -203,7 +205,7 @@ fn print_list(users: &[User]) {
         );
         return;
     }
-    let header = ["EMAIL", "NAME", "ROLE", "ACTIVE", "CREATED", "LAST SIGN-IN"].map(String::from);
+    const HEADER: [&str; 6] = ["EMAIL", "NAME", "ROLE", "ACTIVE", "CREATED", "LAST SIGN-IN"];
     let rows: Vec<[String; 6]> = users
         .iter()
         .map(|user| {
@@ -219,18 +221,5 @@ fn print_list(users: &[User]) {
             ]
         })
         .collect();
-    let mut widths = [0; 6];
-    for row in std::iter::once(&header).chain(&rows) {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    for row in std::iter::once(&header).chain(&rows) {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:width$}"))
-            .collect();
-        println!("{}", cells.join("  ").trim_end());
-    }
+    table::print(HEADER, &rows);
 }

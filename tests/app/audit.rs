@@ -17,10 +17,6 @@ use student_registry::database::{AnyConnection, DbError};
 use crate::cli::registry_with_input;
 use crate::helpers::*;
 
-/// The label of the events the pages and the API record until sign-in
-/// names the actor.
-const UNATTRIBUTED: &str = "unattributed request";
-
 /// Every event about one student, newest first.
 fn history(app: &TestApp, id: i32) -> Vec<AuditEvent> {
     audit::for_subject(&mut app.db(), Subject::Student(id), 100).expect("read the history")
@@ -54,8 +50,13 @@ fn staff(app: &TestApp) -> Who {
     )
 }
 
-fn unattributed() -> Who {
-    (None, UNATTRIBUTED.to_owned(), None)
+/// The same admin, through the write token the test client sends the API.
+fn staff_token(app: &TestApp) -> Who {
+    (
+        Some(app.staff.id),
+        format!("token write of {STAFF_EMAIL}"),
+        Some("127.0.0.1".to_owned()),
+    )
 }
 
 fn assert_event(event: &AuditEvent, who: &Who, action: Action, id: i32, details: Value) {
@@ -168,7 +169,7 @@ async fn a_create_replace_patch_and_delete_through_the_api_each_leave_their_even
     assert_eq!(events.len(), 1, "{events:?}");
     assert_event(
         &events[0],
-        &unattributed(),
+        &staff_token(&app),
         Action::StudentCreate,
         id,
         sammy_fields(),
@@ -183,7 +184,7 @@ async fn a_create_replace_patch_and_delete_through_the_api_each_leave_their_even
     assert_eq!(events.len(), 2, "{events:?}");
     assert_event(
         &events[0],
-        &unattributed(),
+        &staff_token(&app),
         Action::StudentUpdate,
         id,
         json!({"age": {"old": 20, "new": 21}, "bio": {"old": "Marine biology student", "new": null}}),
@@ -205,7 +206,7 @@ async fn a_create_replace_patch_and_delete_through_the_api_each_leave_their_even
     );
     assert_event(
         &history(&app, id)[0],
-        &unattributed(),
+        &staff_token(&app),
         Action::StudentUpdate,
         id,
         json!({"email": {"old": "sammyshark@example.com", "new": "sammy@example.org"}}),
@@ -219,7 +220,7 @@ async fn a_create_replace_patch_and_delete_through_the_api_each_leave_their_even
     assert_eq!(events.len(), 4, "{events:?}");
     assert_event(
         &events[0],
-        &unattributed(),
+        &staff_token(&app),
         Action::StudentDelete,
         id,
         replacement,

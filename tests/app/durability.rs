@@ -12,12 +12,14 @@ use diesel_migrations::MigrationHarness;
 use reqwest::{Method, Response, StatusCode};
 use scraper::Html;
 use serde_json::{Value, json};
+use student_registry::accounts::{Role, Scope, tokens};
 use student_registry::audit;
 use student_registry::students::seed;
 
 use crate::faulty_disk;
 use crate::helpers::{
-    TestApp, TestDatabase, all_students, field_value, free_port, sammy, spawn_app, text, with,
+    STAFF_EMAIL, TestApp, TestDatabase, all_students, create_account, create_token, field_value,
+    free_port, sammy, spawn_app, text, with,
 };
 
 fn database_path(app: &TestApp) -> PathBuf {
@@ -219,6 +221,26 @@ fn created_id(response: &Response) -> Option<i32> {
         .ok()
 }
 
+/// An API call records its token's use (a write, at most once a minute):
+/// with the disk full, a read is still answered, and the use goes
+/// unrecorded.
+#[tokio::test]
+async fn an_api_read_is_answered_when_its_tokens_use_cannot_be_recorded() {
+    faulty_disk::install();
+    let app = spawn_app().await;
+    let full = faulty_disk::full(&database_path(&app));
+    let response = app.get("/api/students").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    drop(full);
+    let tokens = tokens::list_for_user(&mut app.db(), app.staff.id).unwrap();
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0].last_used_at, None, "not recorded");
+    // Once writes work again, it is.
+    assert_eq!(app.get("/api/students").await.status(), StatusCode::OK);
+    let tokens = tokens::list_for_user(&mut app.db(), app.staff.id).unwrap();
+    assert!(tokens[0].last_used_at.is_some());
+}
+
 /// A database file deleted under the running app: health says so, and a
 /// write is refused instead of going into the deleted file, where no one
 /// would ever read it.
@@ -369,10 +391,13 @@ fn a_write_that_was_not_saved_is_logged_with_its_cause() {
         std::thread::sleep(Duration::from_millis(50));
     }
 
+    let staff = create_account(&mut db.connect(), STAFF_EMAIL, Role::Admin);
+    let token = create_token(&mut db.connect(), &staff, Scope::Write);
     std::fs::remove_file(db.url()).unwrap();
     let body = r#"{"firstname": "Lost", "lastname": "Record", "email": "lost@example.com"}"#;
     let created = request(format!(
         "POST /api/students HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
+         Authorization: Bearer {token}\r\n\
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     ))

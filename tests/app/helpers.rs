@@ -1,7 +1,10 @@
 use reqwest::redirect::Policy;
 use reqwest::{Response, StatusCode};
 use scraper::{Html, Selector};
-use student_registry::accounts::{self, NewPassword, NewUser, PasswordHash, Role, User, UserDraft};
+use secrecy::ExposeSecret;
+use student_registry::accounts::{
+    self, NewPassword, NewUser, PasswordHash, Role, Scope, User, UserDraft,
+};
 use student_registry::config::Settings;
 use student_registry::database::AnyConnection;
 use student_registry::students::{Student, queries};
@@ -25,6 +28,9 @@ pub struct TestApp {
     /// The admin account the test works as ([`STAFF_EMAIL`], [`STAFF_PASSWORD`]).
     #[allow(dead_code)] // not every test binary asks
     pub staff: User,
+    /// A write token of [`TestApp::staff`], which `client` sends to the API.
+    #[allow(dead_code)] // not every test binary asks
+    pub api_token: String,
     /// `http://127.0.0.1:PORT` of `/metrics`, when the test turned it on.
     pub metrics_address: Option<String>,
 }
@@ -46,13 +52,15 @@ pub async fn spawn_app_on(
 ) -> TestApp {
     let started = start_app(database.location(), configure).await;
     let staff = create_account(&mut database.connect(), STAFF_EMAIL, Role::Admin);
+    let api_token = create_token(&mut database.connect(), &staff, Scope::Write);
     let cookies = std::sync::Arc::new(reqwest::cookie::Jar::default());
     let app = TestApp {
         address: started.address,
-        client: client_with(cookies.clone()),
+        client: client_with(cookies.clone(), Some(&api_token)),
         cookies,
         database,
         staff,
+        api_token,
         metrics_address: started.metrics_address,
     };
     app.sign_in(&app.client, STAFF_EMAIL).await;
@@ -97,18 +105,40 @@ fn staff_password_hash() -> PasswordHash {
     HASH.clone()
 }
 
-/// A client of its own, signed in as no one.
-pub fn client() -> reqwest::Client {
-    client_with(std::sync::Arc::default())
+/// A token for `user`, named after its scope, made as `tokens create` does.
+pub fn create_token(conn: &mut AnyConnection, user: &User, scope: Scope) -> String {
+    let (_, token) = accounts::tokens::create(conn, user.id, scope.as_str(), scope, None)
+        .expect("create the token");
+    token.expose_secret().to_owned()
 }
 
-fn client_with(cookies: std::sync::Arc<reqwest::cookie::Jar>) -> reqwest::Client {
+/// A client of its own, signed in as no one, sending `token` to the API
+/// as its bearer token (the pages ignore it).
+pub fn client_with_token(token: &str) -> reqwest::Client {
+    client_with(std::sync::Arc::default(), Some(token))
+}
+
+/// A client of its own, signed in as no one.
+pub fn client() -> reqwest::Client {
+    client_with(std::sync::Arc::default(), None)
+}
+
+fn client_with(
+    cookies: std::sync::Arc<reqwest::cookie::Jar>,
+    token: Option<&str>,
+) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(token) = token {
+        let value = format!("Bearer {token}").parse().expect("a header value");
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
     reqwest::Client::builder()
         .redirect(Policy::none())
         // Under the server's 5-second keep-alive: a connection the server
         // is closing is never reused (that request would fail mid-way).
         .pool_idle_timeout(std::time::Duration::from_secs(2))
         .cookie_provider(cookies)
+        .default_headers(headers)
         .build()
         .expect("http client")
 }

@@ -32,5 +32,6 @@ mod stalling;
 mod static_files;
 mod test_database;
 mod throttle;
+mod tokens;
 mod users;
 mod validation;

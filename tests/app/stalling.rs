@@ -148,8 +148,9 @@ async fn trickle_body(
     };
     let head = format!(
         "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\n\
-         Cookie: {}\r\n{length}\r\n\r\n",
-        app.cookie_header()
+         Cookie: {}\r\nAuthorization: Bearer {}\r\n{length}\r\n\r\n",
+        app.cookie_header(),
+        app.api_token
     );
     writer.write_all(head.as_bytes()).await.expect("send head");
     tokio::spawn(async move {
@@ -227,7 +228,12 @@ async fn a_body_that_does_not_arrive_in_time_gets_408_and_its_connection_is_clos
         .build()
         .unwrap();
     for path in ["/healthz", "/", "/api/students"] {
-        let response = client.get(app.url(path)).send().await.expect(path);
+        let response = client
+            .get(app.url(path))
+            .bearer_auth(&app.api_token)
+            .send()
+            .await
+            .expect(path);
         assert_eq!(response.status(), StatusCode::OK, "{path}");
     }
 }

@@ -2,7 +2,8 @@
 //! tests start it (`tests/common`).
 
 use diesel::{Connection, SqliteConnection};
-use student_registry::accounts::{self, NewPassword, UserDraft};
+use secrecy::ExposeSecret;
+use student_registry::accounts::{self, NewPassword, Scope, UserDraft, queries, tokens};
 use student_registry::config::DatabaseLocation;
 use student_registry::database::AnyConnection;
 use tempfile::TempDir;
@@ -19,6 +20,9 @@ pub struct TestApp {
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub address: String,
     path: std::path::PathBuf,
+    /// A write token of an editor, for what the tests do through the API
+    /// beside the browser (`Authorization: Bearer`).
+    pub api_token: String,
     _dir: TempDir,
 }
 
@@ -46,11 +50,33 @@ pub async fn spawn_app() -> TestApp {
     let address = start_app(DatabaseLocation::Sqlite(path.clone()), |_| {})
         .await
         .address;
+    let api_token = editor_token(&path.to_string_lossy());
     let app = TestApp {
         address,
         path,
+        api_token,
         _dir: dir,
     };
     app.create_account(STAFF_EMAIL, "Ada Admin", "admin");
     app
+}
+
+/// Makes an editor account and a write token for it, as `users create` and
+/// `tokens create` would.
+fn editor_token(database: &str) -> String {
+    let conn = &mut AnyConnection::Sqlite(
+        SqliteConnection::establish(database).expect("open the test database"),
+    );
+    let draft = UserDraft {
+        email: "api@example.com".to_owned(),
+        display_name: "API".to_owned(),
+        role: "editor".to_owned(),
+    };
+    let user = draft.validate().expect("a valid account");
+    let password = NewPassword::parse("violet tractor mango reef", user.email(), "API")
+        .expect("a strong password");
+    let user = queries::create(conn, &user, &password.hash()).expect("create the account");
+    let (_, token) = tokens::create(conn, user.id, "browser tests", Scope::Write, None)
+        .expect("create the token");
+    token.expose_secret().to_owned()
 }

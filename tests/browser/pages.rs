@@ -60,6 +60,7 @@ async fn visit_every_page(viewport: Viewport) -> Vec<(String, String)> {
     let id = browser.path().await.trim_matches('/').replace("/edit", "");
     reqwest::Client::new()
         .patch(format!("{}/api/students/{id}", app.address))
+        .bearer_auth(&app.api_token)
         .json(&json!({"city": "Porto"}))
         .send()
         .await

@@ -57,6 +57,8 @@ mod static_files;
 mod test_database;
 #[path = "../app/throttle.rs"]
 mod throttle;
+#[path = "../app/tokens.rs"]
+mod tokens;
 #[path = "../app/users.rs"]
 mod users;
 #[path = "../app/validation.rs"]

@@ -8,12 +8,12 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use super::json::{StudentInput, StudentPatch, StudentRecord};
 use super::responses::{EmailTaken, NoSuchStudent, Saved, Stale};
 use super::{COLLECTION, PRIVATE};
+use crate::api::auth::ApiCaller;
 use crate::api::body::JsonBody;
 use crate::api::conditional;
 use crate::api::error::{ApiError, ErrorBody};
-use crate::api::responses::{BodyRefused, NotSaved};
+use crate::api::responses::{BodyRefused, NotSaved, ReadOnly, Unauthenticated};
 use crate::api::whole_number;
-use crate::audit::Actor;
 use crate::database::Database;
 use crate::students::queries::IfUnchanged;
 use crate::students::{Student, StudentDraft, queries};
@@ -39,6 +39,7 @@ use crate::students::{Student, StudentDraft, queries};
             example = json!({"error": "if-none-match must be * or a list of quoted ETags, like \"3\"",
                              "fields": {}})),
         NoSuchStudent,
+        Unauthenticated,
     )
 )]
 pub async fn show(
@@ -105,16 +106,19 @@ pub async fn show(
                              "fields": {"firstname": "First name is required",
                                         "age": "Age must be a whole number from 1 to 150"}})),
         NotSaved,
+        Unauthenticated,
+        ReadOnly,
     )
 )]
 pub async fn create(
+    caller: ApiCaller,
     db: web::Data<Database>,
     body: JsonBody<StudentInput>,
 ) -> Result<HttpResponse, ApiError> {
     let details = StudentDraft::from(body.0)
         .validate()
         .map_err(ApiError::Invalid)?;
-    let actor = Actor::unattributed(None);
+    let actor = caller.actor();
     let student = db
         .write(move |conn| queries::create(conn, &actor, &details))
         .await?;
@@ -154,9 +158,12 @@ pub async fn create(
             example = json!({"error": "validation failed",
                              "fields": {"email": "Enter an email address like name@example.com"}})),
         NotSaved,
+        Unauthenticated,
+        ReadOnly,
     )
 )]
 pub async fn replace(
+    caller: ApiCaller,
     db: web::Data<Database>,
     req: HttpRequest,
     id: web::Path<String>,
@@ -165,7 +172,7 @@ pub async fn replace(
     let id = student_id(&id)?;
     let expected = conditional::if_match(&req)?;
     let draft = StudentDraft::from(body.0);
-    let actor = Actor::unattributed(None);
+    let actor = caller.actor();
     let student = db
         .write(move |conn| {
             queries::update(
@@ -212,9 +219,12 @@ pub async fn replace(
             example = json!({"error": "validation failed",
                              "fields": {"lastname": "Last name is required"}})),
         NotSaved,
+        Unauthenticated,
+        ReadOnly,
     )
 )]
 pub async fn update(
+    caller: ApiCaller,
     db: web::Data<Database>,
     req: HttpRequest,
     id: web::Path<String>,
@@ -223,7 +233,7 @@ pub async fn update(
     let id = student_id(&id)?;
     let expected = conditional::if_match(&req)?;
     let patch = body.0;
-    let actor = Actor::unattributed(None);
+    let actor = caller.actor();
     let student = db
         .write(move |conn| {
             queries::update(
@@ -261,16 +271,19 @@ pub async fn update(
             example = json!({"error": "the student has changed since the version If-Match \
                 names; it is now at ETag \"3\"", "fields": {}})),
         NotSaved,
+        Unauthenticated,
+        ReadOnly,
     )
 )]
 pub async fn delete(
+    caller: ApiCaller,
     db: web::Data<Database>,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = student_id(&id)?;
     let expected = conditional::if_match(&req)?;
-    let actor = Actor::unattributed(None);
+    let actor = caller.actor();
     db.write(move |conn| queries::delete(conn, &actor, id, expected.as_deref()))
         .await?;
     Ok(HttpResponse::NoContent().finish())

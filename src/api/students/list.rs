@@ -9,6 +9,7 @@ use actix_web::{HttpResponse, web};
 use super::json::{ListQuery, StudentPage, StudentRecord};
 use super::{COLLECTION, PRIVATE};
 use crate::api::error::{ApiError, ErrorBody};
+use crate::api::responses::Unauthenticated;
 use crate::api::whole_number;
 use crate::database::{Database, DbError};
 use crate::students;
@@ -35,6 +36,7 @@ use crate::students::listing::{Direction, ListParams, MAX_PER_PAGE, SortKey};
             body = ErrorBody,
             example = json!({"error": "That search matched too much; add more letters.",
                              "fields": {}})),
+        Unauthenticated,
     )
 )]
 pub async fn list(

@@ -1,7 +1,8 @@
-//! The JSON API: every endpoint, every error status, conditional requests,
-//! the duplicate-email race, and the OpenAPI document: one file per topic,
-//! with the request helpers they share here.
+//! The JSON API: who may call it, every endpoint, every error status,
+//! conditional requests, the duplicate-email race, and the OpenAPI document:
+//! one file per topic, with the request helpers they share here.
 
+mod auth;
 mod concurrency;
 mod conditional;
 mod crud;

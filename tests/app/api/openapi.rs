@@ -24,26 +24,31 @@ async fn the_openapi_document_describes_every_endpoint() {
         statuses.sort();
         statuses
     };
-    assert_eq!(statuses("/api/students", "get"), ["200", "400", "503"]);
+    assert_eq!(
+        statuses("/api/students", "get"),
+        ["200", "400", "401", "503"]
+    );
     assert_eq!(
         statuses("/api/students", "post"),
-        ["201", "400", "409", "413", "415", "422", "503"]
+        [
+            "201", "400", "401", "403", "409", "413", "415", "422", "503"
+        ]
     );
     assert_eq!(
         statuses("/api/students/{id}", "get"),
-        ["200", "304", "400", "404"]
+        ["200", "304", "400", "401", "404"]
     );
     for method in ["put", "patch"] {
         assert_eq!(
             statuses("/api/students/{id}", method),
             [
-                "200", "400", "404", "409", "412", "413", "415", "422", "503"
+                "200", "400", "401", "403", "404", "409", "412", "413", "415", "422", "503"
             ]
         );
     }
     assert_eq!(
         statuses("/api/students/{id}", "delete"),
-        ["204", "400", "404", "412", "503"]
+        ["204", "400", "401", "403", "404", "412", "503"]
     );
     assert_eq!(doc["paths"].as_object().unwrap().len(), 2);
     for schema in [
@@ -58,6 +63,18 @@ async fn the_openapi_document_describes_every_endpoint() {
             "{schema} has an example"
         );
     }
+    // Every operation needs a bearer token, and says how it is refused.
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"],
+        serde_json::json!({
+            "type": "http",
+            "scheme": "bearer",
+            "description": doc["components"]["securitySchemes"]["bearer"]["description"],
+        })
+    );
+    assert_eq!(doc["security"], serde_json::json!([{"bearer": []}]));
+    let challenge = &doc["paths"]["/api/students"]["get"]["responses"]["401"]["headers"];
+    assert!(challenge["WWW-Authenticate"].is_object(), "{challenge}");
     // Every error response is the one error shape, with an example.
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
