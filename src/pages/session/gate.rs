@@ -28,9 +28,30 @@ pub struct SignedIn {
     pub email: String,
     pub display_name: String,
     pub role: Role,
+    /// Where this request came from, for the audit history.
+    pub address: Option<IpAddr>,
 }
 
 impl SignedIn {
+    fn new(user: User, address: Option<IpAddr>) -> Self {
+        Self {
+            id: user.id,
+            email: user.email,
+            display_name: user.display_name,
+            role: user.role,
+            address,
+        }
+    }
+
+    /// Who makes a change, as the audit history records them.
+    pub fn actor(&self) -> Actor {
+        Actor::user(
+            self.id,
+            format!("{} <{}>", self.display_name, self.email),
+            self.address.map(|address| address.to_string()),
+        )
+    }
+
     /// Refuses, with the styled 403, what needs a role above this account's.
     pub fn require(&self, needed: Role) -> Result<(), AppError> {
         if self.role >= needed {
@@ -45,17 +66,6 @@ impl SignedIn {
 
     pub fn may(&self, role: Role) -> bool {
         self.role >= role
-    }
-}
-
-impl From<User> for SignedIn {
-    fn from(user: User) -> Self {
-        Self {
-            id: user.id,
-            email: user.email,
-            display_name: user.display_name,
-            role: user.role,
-        }
     }
 }
 
@@ -103,7 +113,8 @@ pub async fn require_sign_in(
     };
     match user.filter(|user| user.active) {
         Some(user) => {
-            req.extensions_mut().insert(SignedIn::from(user));
+            let address = client::address(req.request());
+            req.extensions_mut().insert(SignedIn::new(user, address));
             Ok(next.call(req).await?.map_into_boxed_body())
         }
         None => {
@@ -140,38 +151,14 @@ fn sign_in_url(req: &ServiceRequest) -> String {
 /// A signed-in account that may create, edit and delete records: a handler
 /// that takes one answers everyone else with the styled 403.
 #[derive(Debug, Clone)]
-pub struct Editor {
-    pub user: SignedIn,
-    /// Where the request came from, for the audit history.
-    pub address: Option<IpAddr>,
-}
-
-impl Editor {
-    /// Who makes the change, as the audit history records them.
-    pub fn actor(&self) -> Actor {
-        Actor::user(
-            self.user.id,
-            format!("{} <{}>", self.user.display_name, self.user.email),
-            self.address.map(|address| address.to_string()),
-        )
-    }
-}
+pub struct Editor(pub SignedIn);
 
 impl FromRequest for Editor {
     type Error = AppError;
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        ready(
-            SignedIn::from_request(req, payload)
-                .into_inner()
-                .and_then(|user| {
-                    user.require(Role::Editor).map(|()| Self {
-                        user,
-                        address: client::address(req),
-                    })
-                }),
-        )
+        ready(with_role(req, payload, Role::Editor).map(Self))
     }
 }
 
@@ -184,10 +171,12 @@ impl FromRequest for Admin {
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        ready(
-            SignedIn::from_request(req, payload)
-                .into_inner()
-                .and_then(|user| user.require(Role::Admin).map(|()| Self(user))),
-        )
+        ready(with_role(req, payload, Role::Admin).map(Self))
     }
+}
+
+fn with_role(req: &HttpRequest, payload: &mut Payload, role: Role) -> Result<SignedIn, AppError> {
+    let user = SignedIn::from_request(req, payload).into_inner()?;
+    user.require(role)?;
+    Ok(user)
 }

@@ -104,7 +104,7 @@ pub async fn create(
             );
         }
     };
-    let actor = editor.actor();
+    let actor = editor.0.actor();
     match db
         .write(move |conn| queries::create(conn, &actor, &details))
         .await
@@ -167,7 +167,7 @@ pub async fn update(
             );
         }
     };
-    let actor = editor.actor();
+    let actor = editor.0.actor();
     match db
         .write(move |conn| {
             queries::update(
@@ -212,7 +212,7 @@ pub async fn delete(
     _form: ProtectedForm<DeleteForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let actor = editor.actor();
+    let actor = editor.0.actor();
     let student = db
         .write(move |conn| queries::delete(conn, &actor, id, None))
         .await?;
