@@ -9,6 +9,7 @@
 //! - [`queries`]: reads and writes, with the rule that the last active admin
 //!   stays one;
 //! - [`sessions`]: sign-in sessions, stored on the server;
+//! - [`sign_in`]: what a sign-in attempt writes, with its audit event;
 //! - [`throttle`]: failed sign-ins, and when there have been too many;
 //! - [`tokens`]: API tokens, the JSON API's credentials.
 
@@ -16,6 +17,7 @@ pub mod model;
 pub mod password;
 pub mod queries;
 pub mod sessions;
+pub mod sign_in;
 pub mod throttle;
 pub mod tokens;
 pub mod validation;

@@ -136,8 +136,8 @@ impl ThrottleRules {
 
     /// Records a failed sign-in for the account `email` names, from
     /// `address`, and deletes every failure older than the window (whoever
-    /// it was about), so the table holds one window's failures. Runs in a
-    /// write transaction of its own: call it with `Database::write`.
+    /// it was about), so the table holds one window's failures. Inside the
+    /// caller's write transaction ([`super::sign_in::failed`]).
     pub fn record_failure(
         &self,
         conn: &mut DbConnection,
@@ -152,18 +152,14 @@ impl ThrottleRules {
             address: address_key(address),
             failed_at: now,
         };
-        conn.write_transaction(|conn| {
-            on_backend!(conn, |c| {
-                diesel::delete(
-                    sign_in_failures::table.filter(sign_in_failures::failed_at.le(expired)),
-                )
+        on_backend!(conn, |c| {
+            diesel::delete(sign_in_failures::table.filter(sign_in_failures::failed_at.le(expired)))
                 .execute(c)?;
-                diesel::insert_into(sign_in_failures::table)
-                    .values(&row)
-                    .execute(c)
-            })?;
-            Ok(())
-        })
+            diesel::insert_into(sign_in_failures::table)
+                .values(&row)
+                .execute(c)
+        })?;
+        Ok(())
     }
 
     fn window_delta(&self) -> TimeDelta {
@@ -185,18 +181,16 @@ impl ThrottleRules {
 /// mistyped a few times and then got in starts afresh. They still count for
 /// the addresses they came from (the rows stay, without their account):
 /// otherwise an attacker with an account of their own could sign into it
-/// between guesses at others' and never reach the address limit. Runs in a
-/// write transaction of its own: call it with `Database::write`.
+/// between guesses at others' and never reach the address limit. Inside
+/// the caller's write transaction ([`super::sign_in::succeeded`]).
 pub fn record_success(conn: &mut DbConnection, email: &str) -> Result<(), DbError> {
     let account = account_key(email);
-    conn.write_transaction(|conn| {
-        on_backend!(conn, |c| diesel::update(
-            sign_in_failures::table.filter(sign_in_failures::account.eq(&account))
-        )
-        .set(sign_in_failures::account.eq(None::<String>))
-        .execute(c))?;
-        Ok(())
-    })
+    on_backend!(conn, |c| diesel::update(
+        sign_in_failures::table.filter(sign_in_failures::account.eq(&account))
+    )
+    .set(sign_in_failures::account.eq(None::<String>))
+    .execute(c))?;
+    Ok(())
 }
 
 #[derive(Insertable)]

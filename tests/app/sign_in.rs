@@ -403,3 +403,72 @@ async fn repeated_failures_are_answered_429_with_retry_after_even_for_the_right_
     tokio::time::sleep(std::time::Duration::from_secs(retry + 1)).await;
     app.sign_in(&client(), STAFF_EMAIL).await;
 }
+
+#[tokio::test]
+async fn sign_ins_failed_sign_ins_and_sign_outs_are_in_the_audit_history() {
+    use student_registry::audit::{self, Action, Subject};
+    let app = spawn_app().await;
+    let visitor = client();
+    let failed = app
+        .try_sign_in(&visitor, "Admin@Example.com", "not the password at all")
+        .await;
+    assert_eq!(failed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let unknown = app
+        .try_sign_in(&visitor, "nobody@example.com", "not the password at all")
+        .await;
+    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    app.sign_in(&visitor, STAFF_EMAIL).await;
+    let (_, page) = {
+        let response = visitor.get(app.url("/")).send().await.unwrap();
+        (
+            response.status(),
+            Html::parse_document(&response.text().await.unwrap()),
+        )
+    };
+    let token = attr(&page, "nav input[name=csrf_token]", "value").unwrap();
+    let signed_out = visitor
+        .post(app.url("/logout/"))
+        .form(&[("csrf_token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
+
+    let events = audit::for_subject(&mut app.db(), Subject::User(app.staff.id), 100).unwrap();
+    let actions: Vec<&str> = events.iter().map(|event| event.action.as_str()).collect();
+    // Newest first; the first sign-in is the test client's own.
+    assert_eq!(
+        actions,
+        [
+            Action::UserSignOut.as_str(),
+            Action::UserSignIn.as_str(),
+            Action::UserSignInFailed.as_str(),
+            Action::UserSignIn.as_str(),
+        ]
+    );
+    let failure = &events[2];
+    assert_eq!(failure.actor_user_id, None);
+    assert_eq!(
+        failure.actor_label,
+        "someone signing in as admin@example.com"
+    );
+    assert_eq!(failure.address.as_deref(), Some("127.0.0.1"));
+    let sign_in = &events[1];
+    assert_eq!(sign_in.actor_user_id, Some(app.staff.id));
+    assert_eq!(sign_in.actor_label, "admin <admin@example.com>");
+    // The unknown email's failure names no account, only what was typed.
+    let all = audit::list(
+        &mut app.db(),
+        &audit::ActivityFilter::default(),
+        audit::Cursor::Newest,
+        100,
+    )
+    .unwrap();
+    let unknown = all
+        .events
+        .iter()
+        .find(|event| event.actor_label == "someone signing in as nobody@example.com")
+        .expect("the unknown email's failure");
+    assert_eq!(unknown.subject(), None);
+    assert_eq!(unknown.action, Action::UserSignInFailed.as_str());
+}

@@ -9,14 +9,15 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use crate::accounts::throttle::{self, ThrottleRules};
-use crate::accounts::{User, password, queries};
+use crate::accounts::throttle::ThrottleRules;
+use crate::accounts::{User, password, queries, sign_in};
+use crate::audit::Actor;
 use crate::database::{Database, DbError};
 use crate::http::client;
 use crate::pages::csrf::{CarriesCsrfToken, ProtectedForm};
 use crate::pages::field::InputField;
 use crate::pages::respond::{render, see_other};
-use crate::pages::session::{self, signed_in_as};
+use crate::pages::session::{self, SignedIn, signed_in_as};
 use crate::pages::{AppError, Page};
 
 /// The one answer for an unknown email, a wrong password and a deactivated
@@ -127,12 +128,13 @@ pub async fn sign_in(
     let user = db
         .run(move |conn| queries::find_by_email(conn, &lookup))
         .await?;
+    let account = user.as_ref().map(|user| user.id);
     let user = web::block(move || verified(user, &password))
         .await
         .map_err(AppError::unexpected)?;
     let Some(user) = user else {
         let typed = email.clone();
-        db.write(move |conn| rules.record_failure(conn, &typed, address, Utc::now()))
+        db.write(move |conn| sign_in::failed(conn, &rules, &typed, account, address, Utc::now()))
             .await
             .map_err(|err: DbError| AppError::from(err))?;
         let problem = Some(SIGN_IN_FAILED.to_owned());
@@ -140,12 +142,14 @@ pub async fn sign_in(
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let id = user.id;
-    db.write(move |conn| {
-        throttle::record_success(conn, &email)?;
-        queries::record_sign_in(conn, id)
-    })
-    .await
-    .map_err(|err: DbError| AppError::from(err))?;
+    let actor = Actor::user(
+        id,
+        format!("{} <{}>", user.display_name, user.email),
+        Some(address.to_string()),
+    );
+    db.write(move |conn| sign_in::succeeded(conn, id, &email, &actor, Utc::now()))
+        .await
+        .map_err(|err: DbError| AppError::from(err))?;
     session::sign_in(&session, id).map_err(AppError::unexpected)?;
     tracing::info!("{} signed in", user.email);
     Ok(see_other(safe_next(&next)))
@@ -206,9 +210,15 @@ impl CarriesCsrfToken for SignOutForm {
 /// Ends the session: its row goes, so the cookie is worth nothing after,
 /// even to someone who kept a copy.
 pub async fn sign_out(
+    db: web::Data<Database>,
+    user: SignedIn,
     session: Session,
     _form: ProtectedForm<SignOutForm>,
 ) -> Result<HttpResponse, AppError> {
+    let (id, actor) = (user.id, user.actor());
+    db.write(move |conn| sign_in::signed_out(conn, id, &actor, false))
+        .await
+        .map_err(|err: DbError| AppError::from(err))?;
     session.purge();
     Ok(see_other("/login/"))
 }

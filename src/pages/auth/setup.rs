@@ -8,18 +8,21 @@ use std::sync::{Mutex, PoisonError};
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 use askama::Template;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Utc;
 use rand::RngCore;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use crate::accounts::validation::UserField;
-use crate::accounts::{AccountError, NewPassword, UserDraft, queries};
+use crate::accounts::{AccountError, NewPassword, UserDraft, queries, sign_in};
+use crate::audit::Actor;
 use crate::database::{Database, DbError};
+use crate::http::client;
 use crate::pages::csrf::{CarriesCsrfToken, ProtectedForm};
 use crate::pages::field::InputField;
 use crate::pages::respond::{render, see_other};
@@ -173,6 +176,7 @@ impl CarriesCsrfToken for SetupForm {
 }
 
 pub async fn create_admin(
+    req: HttpRequest,
     db: web::Data<Database>,
     setup: web::Data<SetupToken>,
     page: Page,
@@ -228,7 +232,13 @@ pub async fn create_admin(
         return Err(AppError::NotFound);
     };
     let id = admin.id;
-    db.write(move |conn| queries::record_sign_in(conn, id))
+    let actor = Actor::user(
+        id,
+        format!("{} <{}>", admin.display_name, admin.email),
+        client::address(&req).map(|address| address.to_string()),
+    );
+    let email = admin.email.clone();
+    db.write(move |conn| sign_in::succeeded(conn, id, &email, &actor, Utc::now()))
         .await
         .map_err(|err: DbError| AppError::from(err))?;
     session::sign_in(&session, id).map_err(AppError::unexpected)?;

@@ -1,0 +1,87 @@
+//! What a sign-in attempt writes, each in one transaction with its audit
+//! event: the throttling count, the account's last sign-in, and who tried.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Timelike, Utc};
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::throttle::{self, ThrottleRules};
+use crate::audit::{self, Action, Actor, Subject};
+use crate::database::{DbConnection, DbError, on_backend};
+use crate::schema::users;
+
+/// A successful sign-in as `user_id`, with `typed` the email as typed: its
+/// failures are forgotten (see [`throttle::record_success`]), its last
+/// sign-in is now, and the history says so.
+pub fn succeeded(
+    conn: &mut DbConnection,
+    user_id: i32,
+    typed: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let now = now.naive_utc();
+    let now = now.with_nanosecond(0).unwrap_or(now);
+    conn.write_transaction(|conn| {
+        throttle::record_success(conn, typed)?;
+        on_backend!(conn, |c| diesel::update(users::table.find(user_id))
+            .set(users::last_sign_in_at.eq(now))
+            .execute(c))?;
+        audit::record(
+            conn,
+            actor,
+            Action::UserSignIn,
+            Some(Subject::User(user_id)),
+            &json!({}),
+        )
+    })
+}
+
+/// A failed sign-in for the email `typed` (an account's, `account`, or
+/// none), from `address`.
+pub fn failed(
+    conn: &mut DbConnection,
+    rules: &ThrottleRules,
+    typed: &str,
+    account: Option<i32>,
+    address: IpAddr,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    // Whoever tried is not known: the event names the email they typed.
+    let typed_key = throttle::account_key(typed);
+    let actor = Actor {
+        user_id: None,
+        label: format!("someone signing in as {typed_key}"),
+        address: Some(address.to_string()),
+    };
+    conn.write_transaction(|conn| {
+        rules.record_failure(conn, typed, address, now)?;
+        audit::record(
+            conn,
+            &actor,
+            Action::UserSignInFailed,
+            account.map(Subject::User),
+            &json!({ "email": typed_key }),
+        )
+    })
+}
+
+/// A sign-out (of this session, or `everywhere`).
+pub fn signed_out(
+    conn: &mut DbConnection,
+    user_id: i32,
+    actor: &Actor,
+    everywhere: bool,
+) -> Result<(), DbError> {
+    conn.write_transaction(|conn| {
+        audit::record(
+            conn,
+            actor,
+            Action::UserSignOut,
+            Some(Subject::User(user_id)),
+            &json!({ "everywhere": everywhere }),
+        )
+    })
+}
