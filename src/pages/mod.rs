@@ -21,6 +21,7 @@ mod fallback;
 pub mod field;
 pub mod form;
 mod health;
+pub mod history;
 pub mod respond;
 pub mod session;
 mod students;

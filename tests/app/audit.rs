@@ -59,6 +59,14 @@ fn staff_token(app: &TestApp) -> Who {
     )
 }
 
+/// The events about students (the test client's own sign-in is one too).
+fn student_events(conn: &mut AnyConnection) -> Vec<AuditEvent> {
+    all_events(conn)
+        .into_iter()
+        .filter(|event| event.subject_type.as_deref() == Some("student"))
+        .collect()
+}
+
 fn assert_event(event: &AuditEvent, who: &Who, action: Action, id: i32, details: Value) {
     assert_eq!(event.action, action.as_str(), "{event:?}");
     assert_eq!(event.subject(), Some(Subject::Student(id)), "{event:?}");
@@ -147,7 +155,7 @@ async fn a_create_edit_and_delete_through_the_forms_each_leave_their_event() {
     deleted["age"] = Value::Null;
     assert_event(&events[0], &staff(&app), Action::StudentDelete, id, deleted);
     assert!(events[0].id > events[1].id && events[1].id > events[2].id);
-    assert_eq!(all_events(&mut app.db()).len(), 3, "no other event");
+    assert_eq!(student_events(&mut app.db()).len(), 3, "no other event");
 }
 
 #[tokio::test]
@@ -225,7 +233,7 @@ async fn a_create_replace_patch_and_delete_through_the_api_each_leave_their_even
         id,
         replacement,
     );
-    assert_eq!(all_events(&mut app.db()).len(), 4, "no other event");
+    assert_eq!(student_events(&mut app.db()).len(), 4, "no other event");
 }
 
 /// A write the database refused leaves no event either: one that failed
@@ -252,7 +260,7 @@ async fn a_refused_write_records_nothing() {
         api(&app, Method::DELETE, "/api/students/999", None).await,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(all_events(&mut app.db()).len(), 1, "only the create");
+    assert_eq!(student_events(&mut app.db()).len(), 1, "only the create");
 }
 
 /// Makes the table refuse every insert, as a full or broken audit table
@@ -312,7 +320,11 @@ async fn a_change_whose_event_cannot_be_recorded_is_not_made() {
         );
     }
     assert_eq!(app.students(), before, "nothing changed");
-    assert_eq!(all_events(&mut app.db()).len(), 1, "only the first create");
+    assert_eq!(
+        student_events(&mut app.db()).len(),
+        1,
+        "only the first create"
+    );
 }
 
 /// Records an event past the app, as the domain does: inside a write
@@ -365,6 +377,9 @@ fn walk(conn: &mut AnyConnection, filter: &ActivityFilter, per_page: i64) -> Vec
 async fn the_activity_listing_pages_by_id_with_each_filter() {
     let app = spawn_app().await;
     let mut conn = app.db();
+    // Only this test's events (not the test client's sign-in).
+    conn.batch_execute("DELETE FROM audit_events")
+        .expect("empty the log");
     let editor = create_account(&mut conn, "editor@example.com", Role::Editor);
     let ada = Actor::user(app.staff.id, "admin <admin@example.com>", None);
     let eddie = Actor::user(
@@ -547,4 +562,54 @@ fn prune_removes_the_events_older_than_the_days_given_and_says_how_many() {
         assert!(!refused.status.success(), "--older-than-days {bad}");
     }
     assert_eq!(all_events(&mut conn).len(), 1);
+}
+
+#[tokio::test]
+async fn the_student_page_shows_its_history_newest_first_with_before_and_after() {
+    let app = spawn_app().await;
+    let id = app.create(&sammy()).await;
+    let (_, form) = app.page(&format!("/{id}/edit/")).await;
+    let version = field_value(&form, "version");
+    let saved = app
+        .post_form(
+            &format!("/{id}/edit/"),
+            &with(with(sammy(), "city", "Porto"), "version", &version),
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    // A viewer reads it too.
+    let viewer = app
+        .client_as(student_registry::accounts::Role::Viewer)
+        .await;
+    let response = viewer
+        .get(app.url(&format!("/{id}/")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = scraper::Html::parse_document(&response.text().await.unwrap());
+    assert_eq!(
+        select(&html, ".history .history-head strong"),
+        ["Student changed", "Student added"]
+    );
+    assert_eq!(
+        select(
+            &html,
+            ".history .history-event:first-child .changes tbody td"
+        ),
+        ["Lisbon", "Porto"]
+    );
+    assert_eq!(
+        text(&html, ".history .history-event:first-child .history-who").as_deref(),
+        Some("By admin <admin@example.com> from 127.0.0.1")
+    );
+    // The creation lists every value set.
+    assert_eq!(
+        select(
+            &html,
+            ".history .history-event:last-child .changes tbody tr"
+        )
+        .len(),
+        6
+    );
 }

@@ -7,9 +7,11 @@ use actix_web_flash_messages::FlashMessage;
 use super::forms::{DeleteForm, IndexQuery, StudentForm};
 use super::index::{IndexPage, ListingView};
 use super::views::{StudentFormPage, StudentPage, StudentView};
+use crate::audit::{self, Subject};
 use crate::database::{Database, DbError};
 use crate::http::{DbErrorKind, ServiceFailure};
 use crate::pages::csrf::ProtectedForm;
+use crate::pages::history::EventView;
 use crate::pages::respond::{render, see_other};
 use crate::pages::session::Editor;
 use crate::pages::{AppError, Page};
@@ -67,19 +69,30 @@ pub async fn index(
     )
 }
 
+/// The most recent changes a student's page shows; admins see every one in
+/// the activity log.
+const HISTORY_LENGTH: i64 = 50;
+
 pub async fn show(
     db: web::Data<Database>,
     page: Page,
     id: web::Path<i32>,
 ) -> Result<StudentPage, AppError> {
     let id = id.into_inner();
-    let student = db
-        .run(move |conn| queries::find(conn, id))
+    let (student, events) = db
+        .run(move |conn| {
+            let Some(student) = queries::find(conn, id)? else {
+                return Ok(None);
+            };
+            let events = audit::for_subject(conn, Subject::Student(id), HISTORY_LENGTH)?;
+            Ok::<_, DbError>(Some((student, events)))
+        })
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(StudentPage {
         page,
         student: StudentView::from(&student),
+        events: events.iter().map(EventView::new).collect(),
     })
 }
 

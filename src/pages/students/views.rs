@@ -7,6 +7,7 @@ use askama_web::WebTemplate;
 
 use crate::format::{readable_date, rfc3339};
 use crate::pages::Page;
+use crate::pages::history::EventView;
 use crate::students::validation::{AGE_MAX, AGE_MIN, BIO_MAX, CITY_MAX, EMAIL_MAX, NAME_MAX};
 use crate::students::{Field, FieldErrors, Student, StudentDraft};
 
@@ -15,6 +16,8 @@ use crate::students::{Field, FieldErrors, Student, StudentDraft};
 pub struct StudentPage {
     pub page: Page,
     pub student: StudentView,
+    /// Its audit history, newest first.
+    pub events: Vec<EventView>,
 }
 
 /// The create and the edit page: one template, one form partial.

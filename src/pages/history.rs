@@ -1,0 +1,171 @@
+//! Audit events as the pages show them: when, who, what, and each field's
+//! value before and after.
+
+use chrono::Timelike;
+use serde_json::Value;
+
+use crate::audit::{Action, AuditEvent};
+use crate::format::{readable_date, rfc3339};
+use crate::students::Field;
+
+pub struct EventView {
+    pub when: String,
+    pub when_iso: String,
+    pub who: String,
+    pub address: Option<String>,
+    pub what: &'static str,
+    /// The subject's page, and how to name it, when it has one.
+    pub subject: Option<(String, String)>,
+    pub changes: Vec<ChangeView>,
+}
+
+pub struct ChangeView {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+impl EventView {
+    pub fn new(event: &AuditEvent) -> Self {
+        let action = Action::parse(&event.action).ok();
+        let at = &event.occurred_at;
+        Self {
+            when: format!(
+                "{}, {:02}:{:02} UTC",
+                readable_date(at),
+                at.hour(),
+                at.minute()
+            ),
+            when_iso: rfc3339(at),
+            who: event.actor_label.clone(),
+            address: event.address.clone(),
+            what: action.map_or("Other change", describe),
+            subject: subject_link(event),
+            changes: changes(action, &event.details()),
+        }
+    }
+}
+
+fn describe(action: Action) -> &'static str {
+    match action {
+        Action::StudentCreate => "Student added",
+        Action::StudentUpdate => "Student changed",
+        Action::StudentDelete => "Student deleted",
+        Action::UserSignIn => "Signed in",
+        Action::UserSignInFailed => "Sign-in failed",
+        Action::UserSignOut => "Signed out",
+        Action::UserCreate => "Account created",
+        Action::UserSetRole => "Role changed",
+        Action::UserDeactivate => "Account deactivated",
+        Action::UserActivate => "Account activated",
+        Action::UserResetPassword => "Password reset",
+        Action::UserChangePassword => "Password changed",
+        Action::TokenCreate => "API token created",
+        Action::TokenRevoke => "API token revoked",
+    }
+}
+
+fn subject_link(event: &AuditEvent) -> Option<(String, String)> {
+    let id = event.subject_id?;
+    match event.subject_type.as_deref()? {
+        "student" => Some((format!("/{id}/"), format!("Student #{id}"))),
+        "user" => Some((format!("/users/{id}/"), format!("Account #{id}"))),
+        _ => None,
+    }
+}
+
+/// An update's details are `{"field": {"old": …, "new": …}}`; a create's
+/// the values set, a delete's the values removed.
+fn changes(action: Option<Action>, details: &Value) -> Vec<ChangeView> {
+    let Value::Object(fields) = details else {
+        return Vec::new();
+    };
+    let mut changes: Vec<(usize, ChangeView)> = fields
+        .iter()
+        .map(|(name, value)| {
+            let (before, after) = match (action, value) {
+                (Some(Action::StudentDelete), value) => (shown(value), String::new()),
+                (_, Value::Object(change)) if change.contains_key("old") => (
+                    change.get("old").map(shown).unwrap_or_default(),
+                    change.get("new").map(shown).unwrap_or_default(),
+                ),
+                (_, value) => (String::new(), shown(value)),
+            };
+            let (order, field) = label(name);
+            (
+                order,
+                ChangeView {
+                    field,
+                    before,
+                    after,
+                },
+            )
+        })
+        .collect();
+    // In the form's order, then any other by name.
+    changes.sort_by_key(|(order, _)| *order);
+    changes.into_iter().map(|(_, change)| change).collect()
+}
+
+/// A student field's label and its place in the form; any other name as
+/// written, after them.
+fn label(name: &str) -> (usize, String) {
+    Field::ALL
+        .iter()
+        .position(|field| field.name() == name)
+        .map_or_else(
+            || (Field::ALL.len(), name.replace('_', " ")),
+            |position| (position, Field::ALL[position].label().to_owned()),
+        )
+}
+
+fn shown(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_update_shows_each_changed_field_in_form_order_with_before_and_after() {
+        let details = json!({
+            "city": {"old": "Lisbon", "new": "Porto"},
+            "age": {"old": 20, "new": null},
+        });
+        let changes = changes(Some(Action::StudentUpdate), &details);
+        let rows: Vec<(&str, &str, &str)> = changes
+            .iter()
+            .map(|c| (c.field.as_str(), c.before.as_str(), c.after.as_str()))
+            .collect();
+        assert_eq!(rows, [("Age", "20", ""), ("City", "Lisbon", "Porto")]);
+    }
+
+    #[test]
+    fn a_create_shows_the_values_set_and_a_delete_the_values_removed() {
+        let details = json!({"firstname": "Sammy", "email": "s@example.com"});
+        let created = changes(Some(Action::StudentCreate), &details);
+        assert_eq!(
+            (
+                created[0].field.as_str(),
+                created[0].before.as_str(),
+                created[0].after.as_str()
+            ),
+            ("First name", "", "Sammy")
+        );
+        let deleted = changes(Some(Action::StudentDelete), &details);
+        assert_eq!(
+            (
+                deleted[1].field.as_str(),
+                deleted[1].before.as_str(),
+                deleted[1].after.as_str()
+            ),
+            ("Email", "s@example.com", "")
+        );
+    }
+}
