@@ -39,7 +39,7 @@ fn parse_node(node: &str) -> Option<IpAddr> {
         return Some(ip);
     }
     if let Some(rest) = node.strip_prefix('[') {
-        return rest.split(']').next()?.parse().ok();
+        return rest.split_once(']')?.0.parse().ok();
     }
     node.rsplit_once(':')?.0.parse().ok()
 }
