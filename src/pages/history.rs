@@ -46,7 +46,7 @@ impl EventView {
     }
 }
 
-fn describe(action: Action) -> &'static str {
+pub fn describe(action: Action) -> &'static str {
     match action {
         Action::StudentCreate => "Student added",
         Action::StudentUpdate => "Student changed",

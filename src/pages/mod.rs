@@ -12,6 +12,7 @@
 //! - the site's own routes: [`assets`] (the static files, compiled in),
 //!   `/healthz`, the fallback 404/405.
 
+mod activity;
 mod assets;
 mod auth;
 pub mod context;
@@ -35,6 +36,7 @@ pub use fallback::not_found;
 
 /// Registers every page, and the static files they link.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    activity::configure(cfg);
     assets::configure(cfg);
     auth::configure(cfg);
     students::configure(cfg);

@@ -613,3 +613,56 @@ async fn the_student_page_shows_its_history_newest_first_with_before_and_after()
         6
     );
 }
+
+#[tokio::test]
+async fn admins_page_through_the_activity_log_and_filter_it_and_no_one_else_may() {
+    let app = spawn_app().await;
+    for n in 0..3 {
+        app.create(&with(sammy(), "email", &format!("s{n}@example.com")))
+            .await;
+    }
+    // Sign-in of the test client, three creates: four events; two a page.
+    let (status, html) = app.page("/activity/?per_page=2").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        select(&html, ".history-head strong"),
+        ["Student added", "Student added"]
+    );
+    let older = attr(&html, ".pagination a", "href").expect("an Older link");
+    assert!(older.contains("before="), "{older}");
+    let (_, html) = app.page(&older).await;
+    assert_eq!(
+        select(&html, ".history-head strong"),
+        ["Student added", "Signed in"]
+    );
+    assert_eq!(select(&html, ".pagination a"), ["Newer"]);
+    let (_, html) = app
+        .page(&format!(
+            "/activity/?action=user.sign_in&user={}",
+            app.staff.id
+        ))
+        .await;
+    assert_eq!(select(&html, ".history-head strong"), ["Signed in"]);
+    assert_eq!(
+        attr(&html, "#action option[selected]", "value").as_deref(),
+        Some("user.sign_in")
+    );
+    let (_, html) = app.page("/activity/?to=2000-01-01").await;
+    assert!(select(&html, ".history-event").is_empty());
+    assert_eq!(
+        text(&html, ".empty-state h2").as_deref(),
+        Some("Nothing recorded that matches")
+    );
+    // The nav offers it to admins only.
+    assert_eq!(select(&html, "nav a[href='/activity/']"), ["Activity"]);
+    for role in [Role::Viewer, Role::Editor] {
+        let other = app.client_as(role).await;
+        let response = other.get(app.url("/activity/")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{role}");
+        let index = other.get(app.url("/")).send().await.unwrap();
+        let html = scraper::Html::parse_document(&index.text().await.unwrap());
+        assert!(select(&html, "nav a[href='/activity/']").is_empty());
+    }
+    let response = client().get(app.url("/activity/")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+}
