@@ -415,3 +415,30 @@ async fn keyboard_focus_is_always_visible() {
     }
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn a_students_page_shows_who_changed_what_in_its_history() {
+    let app = spawn_app().await;
+    let browser = Browser::desktop(&app.address).await;
+    add_student(&browser, &SAMMY).await;
+    browser.click_link("Edit").await;
+    browser.wait_for_heading("Edit Sammy Shark").await;
+    browser.fill("City", "Porto").await;
+    browser.click_button("Save changes").await;
+    browser.wait_for_heading("Sammy Shark").await;
+    let history = browser.text_of(".history").await;
+    assert!(history.starts_with("History"), "{history}");
+    let newest = browser.text_of(".history-event:first-child").await;
+    for shown in [
+        "Student changed",
+        "By Ada Admin <admin@example.com>",
+        "City",
+        "Lisbon",
+        "Porto",
+    ] {
+        assert!(newest.contains(shown), "{shown:?} missing from:\n{newest}");
+    }
+    let oldest = browser.text_of(".history-event:last-child").await;
+    assert!(oldest.contains("Student added"), "{oldest}");
+    browser.quit().await;
+}

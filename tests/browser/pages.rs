@@ -82,6 +82,16 @@ async fn visit_every_page(viewport: Viewport) -> Vec<(String, String)> {
     browser.wait_for_heading("Students").await;
     check(&browser, "index", &mut sources).await;
 
+    // The admin's activity log: the sign-in, the creates, the edit.
+    browser.click_link("Activity").await;
+    browser.wait_for_heading("Activity").await;
+    let log = browser.main_text().await;
+    assert!(
+        log.contains("Student changed") && log.contains("Signed in"),
+        "{log}"
+    );
+    check(&browser, "activity", &mut sources).await;
+
     browser.open("/no-such-page/").await;
     browser.wait_for_heading("Page not found").await;
     check(&browser, "not-found", &mut sources).await;
