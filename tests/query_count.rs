@@ -37,6 +37,7 @@ async fn pages_issue_a_fixed_number_of_queries_whatever_their_size() {
     let app = helpers::spawn_app().await;
     index_pages(&app).await;
     student_pages(&app).await;
+    activity_pages(&app).await;
 }
 
 async fn index_pages(app: &helpers::TestApp) {
@@ -118,6 +119,24 @@ async fn student_pages(app: &helpers::TestApp) {
     }
     assert_eq!(counts[0].0, 1);
     assert_eq!(counts[1].0, 30);
+    assert_eq!(counts[0].1, counts[1].1, "{counts:?}");
+    assert!(counts[0].1 <= 4, "{counts:?}");
+}
+
+/// The activity log, 1 event a page and 100: the same queries (the session,
+/// the account, the accounts for the filter, the page of events).
+async fn activity_pages(app: &helpers::TestApp) {
+    let mut counts = Vec::new();
+    for per_page in [1, 100] {
+        QUERIES.store(0, Ordering::SeqCst);
+        let response = app.get(&format!("/activity/?per_page={per_page}")).await;
+        assert_eq!(response.status(), 200);
+        let page = scraper::Html::parse_document(&response.text().await.unwrap());
+        let events = helpers::select(&page, ".history-event").len();
+        counts.push((events, QUERIES.load(Ordering::SeqCst)));
+    }
+    assert_eq!(counts[0].0, 1);
+    assert!(counts[1].0 > 30, "{counts:?}");
     assert_eq!(counts[0].1, counts[1].1, "{counts:?}");
     assert!(counts[0].1 <= 4, "{counts:?}");
 }

@@ -472,3 +472,36 @@ async fn sign_ins_failed_sign_ins_and_sign_outs_are_in_the_audit_history() {
     assert_eq!(unknown.subject(), None);
     assert_eq!(unknown.action, Action::UserSignInFailed.as_str());
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_address_is_the_one_the_proxy_added_and_otherwise_the_peers() {
+    use student_registry::audit::{self, Action, Subject};
+    for (trust_proxy, expected) in [(true, "203.0.113.9"), (false, "127.0.0.1")] {
+        let app = spawn_app_with(|settings| settings.trust_proxy = trust_proxy).await;
+        let visitor = client();
+        let login = visitor.get(app.url("/login/")).send().await.unwrap();
+        let html = Html::parse_document(&login.text().await.unwrap());
+        let token = attr(&html, "input[name=csrf_token]", "value").unwrap();
+        let response = visitor
+            .post(app.url("/login/"))
+            // The first entry is whatever the client claimed; the last is
+            // the one the proxy added.
+            .header("x-forwarded-for", "198.51.100.1, 203.0.113.9")
+            .form(&[
+                ("email", STAFF_EMAIL),
+                ("password", STAFF_PASSWORD),
+                ("csrf_token", &token),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let events = audit::for_subject(&mut app.db(), Subject::User(app.staff.id), 1).unwrap();
+        assert_eq!(events[0].action, Action::UserSignIn.as_str());
+        assert_eq!(
+            events[0].address.as_deref(),
+            Some(expected),
+            "trust: {trust_proxy}"
+        );
+    }
+}
