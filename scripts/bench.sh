@@ -92,7 +92,7 @@ if [ -z "$bin" ]; then
   bin=${CARGO_TARGET_DIR:-target}/release/student-registry
 fi
 work=$(mktemp -d)
-declare -A base pid lua token
+declare -A base pid lua token cookie
 cleanup() {
   local b
   for b in "${!pid[@]}"; do
@@ -109,6 +109,7 @@ trap 'exit 130' INT TERM
 
 export HOST=127.0.0.1 RUST_LOG=warn
 export SECRET_KEY=benchmark-secret-key-benchmark-secret-key
+bench_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')
 
 # Makes backend $1's database, seeds it and starts its server on port $2.
 start() {
@@ -124,10 +125,12 @@ start() {
   echo "$b: migrating and seeding $students students..." >&2
   DATABASE_URL=$url "$bin" migrate >&2
   DATABASE_URL=$url "$bin" seed --count $((students - 3)) >&2
-  # A read token, for the one API call below (its count of created rows).
-  python3 -c 'import secrets; print(secrets.token_urlsafe(24))' |
+  # An editor, signed in for the pages (each request carries its session
+  # cookie, as a browser's would), and a read token of theirs for the one API
+  # call below (its count of created rows).
+  printf '%s\n' "$bench_password" |
     DATABASE_URL=$url "$bin" users create --email bench@example.com --name Bench \
-      --role viewer --password-stdin >&2
+      --role editor --password-stdin >&2
   token[$b]=$(DATABASE_URL=$url "$bin" tokens create --email bench@example.com \
     --name bench --scope read)
   DATABASE_URL=$url PORT=$p "$bin" serve > "$work/$b-server.log" 2>&1 &
@@ -144,10 +147,19 @@ start() {
     exit 1
   fi
 
-  # The create form's CSRF token and session cookie, as a browser would hold them.
-  local jar="$work/$b-cookies" token cookie
-  token=$(curl -fs -c "$jar" "${base[$b]}/create/" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n1)
-  cookie=$(awk '$6 == "registry_session" { print $6 "=" $7 }' "$jar")
+  # Signs in through the form, then reads the create form's CSRF token, as a
+  # browser would.
+  local jar="$work/$b-cookies" csrf
+  csrf=$(curl -fs -c "$jar" "${base[$b]}/login/" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n1)
+  curl -fs -b "$jar" -c "$jar" -o /dev/null --data-urlencode "email=bench@example.com" \
+    --data-urlencode "password=$bench_password" --data-urlencode "csrf_token=$csrf" \
+    "${base[$b]}/login/"
+  cookie[$b]=$(awk '$6 == "registry_session" { print $6 "=" $7 }' "$jar")
+  csrf=$(curl -fs -H "Cookie: ${cookie[$b]}" "${base[$b]}/create/" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n1)
+  if [ -z "$csrf" ]; then
+    echo "$b: could not sign in to the pages" >&2
+    exit 1
+  fi
   lua[$b]="$work/$b-create.lua"
   cat > "${lua[$b]}" <<LUA
 -- Each request creates a new student with a unique email.
@@ -158,10 +170,10 @@ local next_id = 0
 function setup(thread) thread:set("thread_id", next_id); next_id = next_id + 1 end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Cookie"] = "$cookie"
+wrk.headers["Cookie"] = "${cookie[$b]}"
 request = function()
   counter = counter + 1
-  local body = "csrf_token=$token&firstname=Bench&lastname=Mark&age=20&city=Oslo&bio=&email=bench"
+  local body = "csrf_token=$csrf&firstname=Bench&lastname=Mark&age=20&city=Oslo&bio=&email=bench"
     .. thread_id .. "-" .. counter .. "-" .. math.random(1000000000) .. "%40example.com"
   return wrk.format(nil, "/create/", nil, body)
 end
@@ -183,7 +195,7 @@ some_id=$(( students / 2 ))
 run() { # name path [create]: measures the endpoint on every backend in turn
   local name=$1 path=$2 create=${3:-} b
   for b in "${backends[@]}"; do
-    local args=(-t "$threads" -c "$connections" -d "${duration}s" --latency)
+    local args=(-t "$threads" -c "$connections" -d "${duration}s" --latency -H "Cookie: ${cookie[$b]}")
     [ -n "$create" ] && args+=(-s "${lua[$b]}")
     wrk "${args[@]}" "${base[$b]}$path" > "$work/$name-$b.txt" 2>&1
     local rps p50 p99 bad errors
@@ -217,11 +229,11 @@ stall() { # name search-path [shown-path]: the flood and the reader, on every ba
   for b in "${backends[@]}"; do
     # --timeout: a search may take its whole budget; wrk's default (2 s)
     # would count those as socket errors rather than latencies.
-    wrk -t "$threads" -c 16 -d "${duration}s" --timeout 10s --latency "${base[$b]}$path" \
+    wrk -t "$threads" -c 16 -d "${duration}s" --timeout 10s --latency -H "Cookie: ${cookie[$b]}" "${base[$b]}$path" \
       > "$work/$name-flood-$b.txt" 2>&1 &
     local flood=$!
     sleep 1 # the flood is under way before the reader starts
-    wrk -t 1 -c 1 -d "$(( duration > 2 ? duration - 2 : 1 ))s" --latency "${base[$b]}/$some_id/" \
+    wrk -t 1 -c 1 -d "$(( duration > 2 ? duration - 2 : 1 ))s" --latency -H "Cookie: ${cookie[$b]}" "${base[$b]}/$some_id/" \
       > "$work/$name-reader-$b.txt" 2>&1
     wait "$flood"
     local part file rps p50 p99 bad errors
