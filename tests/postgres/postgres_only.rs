@@ -422,3 +422,45 @@ fn an_admin_promoted_while_a_demotion_waits_lets_it_through() {
         .collect();
     assert_eq!(admins, ["carl@example.com"]);
 }
+
+/// Two instances on one database: a session started on one ends on the
+/// other the moment the account is deactivated or signs out everywhere
+/// there, with nothing cached in either.
+#[tokio::test]
+async fn ending_an_accounts_sessions_on_one_instance_ends_them_on_every_instance() {
+    let app = spawn_app().await;
+    let (other, _) = app.start_another().await;
+    let editor = app.client_as(Role::Editor).await;
+    // The same cookie works on both instances (one SECRET_KEY, one table).
+    assert_eq!(
+        editor.get(app.url("/")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        editor
+            .get(format!("{other}/"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    account_queries::deactivate(&mut app.db(), "editor@example.com").unwrap();
+    for address in [app.address.as_str(), other.as_str()] {
+        let response = editor.get(format!("{address}/")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{address}");
+    }
+    // Signing out on one instance ends the session on the other: its
+    // cookie, replayed there, signs no one in.
+    let cookie = app.cookie_header();
+    let replay = || {
+        client()
+            .get(format!("{other}/"))
+            .header(reqwest::header::COOKIE, cookie.clone())
+            .send()
+    };
+    assert_eq!(replay().await.unwrap().status(), StatusCode::OK);
+    let signed_out = app.post_form("/logout/", &[]).await;
+    assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(replay().await.unwrap().status(), StatusCode::SEE_OTHER);
+}
