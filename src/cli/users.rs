@@ -93,7 +93,7 @@ pub fn run(command: UsersCommand, settings: &Settings) -> anyhow::Result<()> {
             let created = queries::create(conn, &actor, &user, &password.hash())?;
             println!(
                 "created {} account for {} ({})",
-                with_article(created.role),
+                created.role.with_article(),
                 created.display_name,
                 created.email
             );
@@ -106,11 +106,11 @@ pub fn run(command: UsersCommand, settings: &Settings) -> anyhow::Result<()> {
                 println!(
                     "{} is now {} (was {})",
                     after.email,
-                    with_article(after.role),
-                    with_article(changed.before.role)
+                    after.role.with_article(),
+                    changed.before.role.with_article()
                 );
             } else {
-                println!("{} is already {}", after.email, with_article(after.role));
+                println!("{} is already {}", after.email, after.role.with_article());
             }
         }
         UsersCommand::Deactivate { email } => {
@@ -190,14 +190,6 @@ fn read_password() -> anyhow::Result<String> {
 }
 
 /// "an admin", "an editor", "a viewer".
-fn with_article(role: Role) -> String {
-    let article = match role {
-        Role::Viewer => "a",
-        Role::Editor | Role::Admin => "an",
-    };
-    format!("{article} {role}")
-}
-
 /// Every account, one a line.
 fn print_list(users: &[User]) {
     if users.is_empty() {

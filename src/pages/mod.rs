@@ -9,6 +9,7 @@
 //!   [`respond`]: a page with its status, a redirect;
 //! - [`session`]: who is signed in, and the gate in front of every page;
 //! - [`auth`]: signing in and out, and the first admin's setup page;
+//! - [`users`]: the admins' pages for staff accounts;
 //! - the site's own routes: [`assets`] (the static files, compiled in),
 //!   `/healthz`, the fallback 404/405.
 
@@ -24,6 +25,7 @@ mod health;
 pub mod respond;
 pub mod session;
 mod students;
+mod users;
 
 use actix_web::{HttpRequest, HttpResponse, Resource, ResponseError, Route, guard, web};
 
@@ -37,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     assets::configure(cfg);
     auth::configure(cfg);
     students::configure(cfg);
+    users::configure(cfg);
     cfg.service(page("/healthz", "GET, HEAD").route(read().to(health::healthz)));
 }
 
