@@ -571,3 +571,72 @@ async fn changes_from_the_command_line_are_recorded_as_the_command_line() {
     );
     assert_eq!(Action::parse(&events[0].action), Ok(Action::UserDeactivate));
 }
+
+#[tokio::test]
+async fn every_account_form_needs_its_csrf_token() {
+    let app = spawn_app().await;
+    let editor = create_account(&mut app.db(), "editor@example.com", Role::Editor);
+    let id = editor.id;
+    for (path, fields) in [
+        (
+            "/users/new/".to_owned(),
+            vec![
+                ("email", "forged@example.com"),
+                ("display_name", "Forged"),
+                ("role", "admin"),
+                ("password", NEW_PASSWORD),
+            ],
+        ),
+        (format!("/users/{id}/role/"), vec![("role", "admin")]),
+        (format!("/users/{id}/deactivate/"), vec![]),
+        (
+            format!("/users/{id}/password/"),
+            vec![("password", NEW_PASSWORD)],
+        ),
+    ] {
+        let mut forged = fields.clone();
+        forged.push(("csrf_token", "forged"));
+        for body in [fields, forged] {
+            let response = app
+                .client
+                .post(app.url(&path))
+                .form(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path} {body:?}");
+        }
+    }
+    assert_eq!(
+        account(&app, "editor@example.com"),
+        editor,
+        "nothing changed"
+    );
+    assert!(
+        queries::find_by_email(&mut app.db(), "forged@example.com")
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn an_admin_setting_their_own_password_signs_in_again_with_it() {
+    let app = spawn_app().await;
+    let id = app.staff.id;
+    let response = post(
+        &app,
+        &format!("/users/{id}/password/"),
+        &[("password", NEW_PASSWORD)],
+    )
+    .await;
+    assert_eq!(location(&response), "/login/");
+    assert_eq!(
+        app.get("/").await.status(),
+        StatusCode::SEE_OTHER,
+        "signed out"
+    );
+    let again = app
+        .try_sign_in(&app.client, STAFF_EMAIL, NEW_PASSWORD)
+        .await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+}
