@@ -44,6 +44,15 @@ impl Role {
             .find(|role| role.as_str() == name)
             .ok_or_else(|| UnknownRole(name.to_owned()))
     }
+
+    /// "a viewer", "an editor", "an admin": for messages.
+    pub fn with_article(self) -> String {
+        let article = match self {
+            Role::Viewer => "a",
+            Role::Editor | Role::Admin => "an",
+        };
+        format!("{article} {self}")
+    }
 }
 
 impl fmt::Display for Role {

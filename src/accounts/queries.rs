@@ -1,16 +1,19 @@
 //! Every query about accounts. Functions take a connection and block; each
 //! write runs in a write transaction of its own, so a failed commit is an
-//! error, never a false success.
+//! error, never a false success. Each change to an account is recorded in
+//! the audit history inside that transaction, with who made it.
 
 use chrono::Timelike;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Text;
+use serde_json::{Map, Value, json};
 
 use super::model::{Role, User};
 use super::password::PasswordHash;
 use super::sessions;
 use super::validation::{NewUser, parse_email};
+use crate::audit::{self, Action, Actor, Subject};
 use crate::database::{DbConnection, DbError, on_backend};
 use crate::schema::users;
 
@@ -79,6 +82,7 @@ struct NewUserRow<'a> {
 
 pub fn create(
     conn: &mut DbConnection,
+    actor: &Actor,
     user: &NewUser,
     password_hash: &PasswordHash,
 ) -> Result<User, AccountError> {
@@ -89,11 +93,25 @@ pub fn create(
         password_hash: password_hash.as_str(),
     };
     conn.write_transaction(|conn| {
-        on_backend!(conn, |c| diesel::insert_into(users::table)
+        let created = on_backend!(conn, |c| diesel::insert_into(users::table)
             .values(&row)
             .returning(User::as_returning())
             .get_result(c))
-        .map_err(|err| AccountError::from_insert(err, user.email()))
+        .map_err(|err| AccountError::from_insert(err, user.email()))?;
+        // Never the password or its hash.
+        let details = json!({
+            "email": created.email,
+            "display_name": created.display_name,
+            "role": created.role.as_str(),
+        });
+        audit::record(
+            conn,
+            actor,
+            Action::UserCreate,
+            Some(Subject::User(created.id)),
+            &details,
+        )?;
+        Ok(created)
     })
 }
 
@@ -190,28 +208,59 @@ fn find(conn: &mut DbConnection, email: &str, for_update: bool) -> Result<Option
     .optional()?)
 }
 
-pub fn set_role(conn: &mut DbConnection, email: &str, role: Role) -> Result<Changed, AccountError> {
-    change(conn, email, role != Role::Admin, |c, id| {
-        Ok(on_backend!(c, |c| diesel::update(users::table.find(id))
-            .set(users::role.eq(role))
-            .returning(User::as_returning())
-            .get_result(c))?)
-    })
+pub fn set_role(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    email: &str,
+    role: Role,
+) -> Result<Changed, AccountError> {
+    let removes_admin = role != Role::Admin;
+    change(
+        conn,
+        actor,
+        Action::UserSetRole,
+        email,
+        removes_admin,
+        |c, id| {
+            Ok(on_backend!(c, |c| diesel::update(users::table.find(id))
+                .set(users::role.eq(role))
+                .returning(User::as_returning())
+                .get_result(c))?)
+        },
+    )
 }
 
 /// A deactivated account can no longer sign in, and its sessions end with
 /// the change; its row stays.
-pub fn deactivate(conn: &mut DbConnection, email: &str) -> Result<Changed, AccountError> {
-    set_active(conn, email, false)
+pub fn deactivate(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    email: &str,
+) -> Result<Changed, AccountError> {
+    set_active(conn, actor, email, false)
 }
 
 /// A deactivated account may sign in again, with the role it had.
-pub fn activate(conn: &mut DbConnection, email: &str) -> Result<Changed, AccountError> {
-    set_active(conn, email, true)
+pub fn activate(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    email: &str,
+) -> Result<Changed, AccountError> {
+    set_active(conn, actor, email, true)
 }
 
-fn set_active(conn: &mut DbConnection, email: &str, active: bool) -> Result<Changed, AccountError> {
-    change(conn, email, !active, |c, id| {
+fn set_active(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    email: &str,
+    active: bool,
+) -> Result<Changed, AccountError> {
+    let action = if active {
+        Action::UserActivate
+    } else {
+        Action::UserDeactivate
+    };
+    change(conn, actor, action, email, !active, |c, id| {
         let user = on_backend!(c, |c| diesel::update(users::table.find(id))
             .set(users::active.eq(active))
             .returning(User::as_returning())
@@ -227,23 +276,33 @@ fn set_active(conn: &mut DbConnection, email: &str, active: bool) -> Result<Chan
 /// (whoever knew the old one is signed out everywhere).
 pub fn reset_password(
     conn: &mut DbConnection,
+    actor: &Actor,
     email: &str,
     password_hash: &PasswordHash,
 ) -> Result<User, AccountError> {
-    let changed = change(conn, email, false, |c, id| {
-        let user = on_backend!(c, |c| diesel::update(users::table.find(id))
-            .set(users::password_hash.eq(password_hash.as_str()))
-            .returning(User::as_returning())
-            .get_result(c))?;
-        sessions::end_all_for(c, id)?;
-        Ok(user)
-    })?;
+    let changed = change(
+        conn,
+        actor,
+        Action::UserResetPassword,
+        email,
+        false,
+        |c, id| {
+            let user = on_backend!(c, |c| diesel::update(users::table.find(id))
+                .set(users::password_hash.eq(password_hash.as_str()))
+                .returning(User::as_returning())
+                .get_result(c))?;
+            sessions::end_all_for(c, id)?;
+            Ok(user)
+        },
+    )?;
     Ok(changed.after)
 }
 
-/// Changes the account with `email` by `write` in one write transaction.
-/// When the change `removes_admin` rights (a demotion, a deactivation), it
-/// is refused for the last active admin.
+/// Changes the account with `email` by `write` in one write transaction,
+/// and records it as `action` by `actor` in the same transaction, unless
+/// nothing changed (a role it already had). When the change
+/// `removes_admin` rights (a demotion, a deactivation), it is refused for
+/// the last active admin.
 ///
 /// Two admins demoting each other at once must not both succeed. SQLite's
 /// write transaction excludes every other writer from its start. On
@@ -253,6 +312,8 @@ pub fn reset_password(
 /// counts one admin fewer.
 fn change(
     conn: &mut DbConnection,
+    actor: &Actor,
+    action: Action,
     email: &str,
     removes_admin: bool,
     write: impl FnOnce(&mut DbConnection, i32) -> Result<User, DbError>,
@@ -270,8 +331,32 @@ fn change(
             return Err(AccountError::LastAdmin(before.email));
         }
         let after = write(conn, before.id)?;
-        Ok(Changed { before, after })
+        let changed = Changed { before, after };
+        if changed.changed_anything() {
+            // A new password shows as an event without fields: what it is
+            // is nobody's business.
+            let details = audit::changed_fields(
+                &audited_fields(&changed.before),
+                &audited_fields(&changed.after),
+            );
+            audit::record(
+                conn,
+                actor,
+                action,
+                Some(Subject::User(changed.after.id)),
+                &Value::Object(details),
+            )?;
+        }
+        Ok(changed)
     })
+}
+
+/// The fields of an account whose old and new values the history shows.
+fn audited_fields(user: &User) -> Map<String, Value> {
+    let mut fields = Map::new();
+    fields.insert("role".to_owned(), json!(user.role.as_str()));
+    fields.insert("active".to_owned(), json!(user.active));
+    fields
 }
 
 /// Locks the active admins' rows until the transaction ends (on PostgreSQL;

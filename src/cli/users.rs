@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 
 use crate::accounts::{self, AccountError, NewPassword, Role, User, UserDraft, queries};
+use crate::audit::Actor;
 use crate::config::Settings;
 use crate::database::{Database, DbConnection};
 use crate::format;
@@ -68,6 +69,7 @@ pub fn run(command: UsersCommand, settings: &Settings) -> anyhow::Result<()> {
     let db = Database::connect(&settings.database, &DATA_UPGRADES)?;
     let mut pooled = db.connection()?;
     let conn: &mut DbConnection = &mut pooled;
+    let actor = Actor::command_line();
     match command {
         UsersCommand::Create {
             email,
@@ -88,31 +90,31 @@ pub fn run(command: UsersCommand, settings: &Settings) -> anyhow::Result<()> {
             }
             let password =
                 NewPassword::parse(&read_password()?, user.email(), user.display_name())?;
-            let created = queries::create(conn, &user, &password.hash())?;
+            let created = queries::create(conn, &actor, &user, &password.hash())?;
             println!(
                 "created {} account for {} ({})",
-                with_article(created.role),
+                created.role.with_article(),
                 created.display_name,
                 created.email
             );
         }
         UsersCommand::List => print_list(&queries::list(conn)?),
         UsersCommand::SetRole { email, role } => {
-            let changed = queries::set_role(conn, &email, role)?;
+            let changed = queries::set_role(conn, &actor, &email, role)?;
             let after = &changed.after;
             if changed.changed_anything() {
                 println!(
                     "{} is now {} (was {})",
                     after.email,
-                    with_article(after.role),
-                    with_article(changed.before.role)
+                    after.role.with_article(),
+                    changed.before.role.with_article()
                 );
             } else {
-                println!("{} is already {}", after.email, with_article(after.role));
+                println!("{} is already {}", after.email, after.role.with_article());
             }
         }
         UsersCommand::Deactivate { email } => {
-            let changed = queries::deactivate(conn, &email)?;
+            let changed = queries::deactivate(conn, &actor, &email)?;
             if changed.changed_anything() {
                 println!(
                     "deactivated {}: it can no longer sign in",
@@ -123,7 +125,7 @@ pub fn run(command: UsersCommand, settings: &Settings) -> anyhow::Result<()> {
             }
         }
         UsersCommand::Activate { email } => {
-            let changed = queries::activate(conn, &email)?;
+            let changed = queries::activate(conn, &actor, &email)?;
             if changed.changed_anything() {
                 println!("activated {}: it can sign in again", changed.after.email);
             } else {
@@ -138,7 +140,7 @@ pub fn run(command: UsersCommand, settings: &Settings) -> anyhow::Result<()> {
                 .ok_or_else(|| AccountError::NotFound(email.trim().to_owned()))?;
             let typed = read_password()?;
             let password = NewPassword::parse(&typed, &user.email, &user.display_name)?;
-            let user = queries::reset_password(conn, &user.email, &password.hash())?;
+            let user = queries::reset_password(conn, &actor, &user.email, &password.hash())?;
             println!("changed the password of {}", user.email);
         }
     }
@@ -188,14 +190,6 @@ fn read_password() -> anyhow::Result<String> {
 }
 
 /// "an admin", "an editor", "a viewer".
-fn with_article(role: Role) -> String {
-    let article = match role {
-        Role::Viewer => "a",
-        Role::Editor | Role::Admin => "an",
-    };
-    format!("{article} {role}")
-}
-
 /// Every account, one a line.
 fn print_list(users: &[User]) {
     if users.is_empty() {

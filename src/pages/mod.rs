@@ -9,6 +9,7 @@
 //!   [`respond`]: a page with its status, a redirect;
 //! - [`session`]: who is signed in, and the gate in front of every page;
 //! - [`auth`]: signing in and out, and the first admin's setup page;
+//! - [`users`]: the admins' pages for staff accounts;
 //! - the site's own routes: [`assets`] (the static files, compiled in),
 //!   `/healthz`, the fallback 404/405.
 
@@ -26,6 +27,7 @@ pub mod history;
 pub mod respond;
 pub mod session;
 mod students;
+mod users;
 
 use actix_web::{HttpRequest, HttpResponse, Resource, ResponseError, Route, guard, web};
 
@@ -40,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     assets::configure(cfg);
     auth::configure(cfg);
     students::configure(cfg);
+    users::configure(cfg);
     cfg.service(page("/healthz", "GET, HEAD").route(read().to(health::healthz)));
 }
 

@@ -22,6 +22,14 @@ fn history(app: &TestApp, id: i32) -> Vec<AuditEvent> {
     audit::for_subject(&mut app.db(), Subject::Student(id), 100).expect("read the history")
 }
 
+/// Empties the log: the tests here count events, and the accounts the
+/// helpers create before a test are recorded as well.
+fn clear_log(conn: &mut AnyConnection) {
+    diesel::sql_query("DELETE FROM audit_events")
+        .execute(conn)
+        .expect("empty the log");
+}
+
 /// Every event in the log, newest first, read past the app.
 fn all_events(conn: &mut AnyConnection) -> Vec<AuditEvent> {
     let page = audit::list(
@@ -104,6 +112,7 @@ async fn api(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> 
 #[tokio::test]
 async fn a_create_edit_and_delete_through_the_forms_each_leave_their_event() {
     let app = spawn_app().await;
+    clear_log(&mut app.db());
     let id = app.create(&sammy()).await;
     let events = history(&app, id);
     assert_eq!(events.len(), 1, "{events:?}");
@@ -161,6 +170,7 @@ async fn a_create_edit_and_delete_through_the_forms_each_leave_their_event() {
 #[tokio::test]
 async fn a_create_replace_patch_and_delete_through_the_api_each_leave_their_event() {
     let app = spawn_app().await;
+    clear_log(&mut app.db());
     let response = app
         .client
         .post(app.url("/api/students"))
@@ -241,6 +251,7 @@ async fn a_create_replace_patch_and_delete_through_the_api_each_leave_their_even
 #[tokio::test]
 async fn a_refused_write_records_nothing() {
     let app = spawn_app().await;
+    clear_log(&mut app.db());
     let id = app.create(&sammy()).await;
     let taken = app.post_form("/create/", &sammy()).await;
     assert_eq!(taken.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -287,6 +298,7 @@ fn refuse_audit_events(conn: &mut AnyConnection) {
 #[tokio::test]
 async fn a_change_whose_event_cannot_be_recorded_is_not_made() {
     let app = spawn_app().await;
+    clear_log(&mut app.db());
     let id = app.create(&sammy()).await;
     let before = app.students();
     refuse_audit_events(&mut app.db());
@@ -381,6 +393,7 @@ async fn the_activity_listing_pages_by_id_with_each_filter() {
     conn.batch_execute("DELETE FROM audit_events")
         .expect("empty the log");
     let editor = create_account(&mut conn, "editor@example.com", Role::Editor);
+    clear_log(&mut conn);
     let ada = Actor::user(app.staff.id, "admin <admin@example.com>", None);
     let eddie = Actor::user(
         editor.id,

@@ -5,6 +5,7 @@ use secrecy::ExposeSecret;
 use student_registry::accounts::{
     self, NewPassword, NewUser, PasswordHash, Role, Scope, User, UserDraft,
 };
+use student_registry::audit::Actor;
 use student_registry::config::Settings;
 use student_registry::database::AnyConnection;
 use student_registry::students::{Student, queries};
@@ -91,7 +92,8 @@ pub fn create_account(conn: &mut AnyConnection, email: &str, role: Role) -> User
         role: role.as_str().to_owned(),
     };
     let user: NewUser = draft.validate().expect("a valid account");
-    accounts::queries::create(conn, &user, &staff_password_hash()).expect("create the account")
+    accounts::queries::create(conn, &Actor::command_line(), &user, &staff_password_hash())
+        .expect("create the account")
 }
 
 /// Hashing is slow on purpose: once per test process. The password's rules

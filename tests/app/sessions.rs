@@ -8,6 +8,7 @@ use actix_web::cookie::{Cookie, CookieJar, Key};
 use reqwest::StatusCode;
 use reqwest::header::COOKIE;
 use student_registry::accounts::{NewPassword, Role, queries, sessions};
+use student_registry::audit::Actor;
 
 use crate::helpers::*;
 
@@ -171,7 +172,7 @@ async fn deactivating_an_account_ends_its_sessions_at_once() {
         editor.get(app.url("/")).send().await.unwrap().status(),
         StatusCode::OK
     );
-    queries::deactivate(&mut app.db(), "editor@example.com").unwrap();
+    queries::deactivate(&mut app.db(), &Actor::command_line(), "editor@example.com").unwrap();
     for client in [&editor, &second] {
         let response = client.get(app.url("/")).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
@@ -192,7 +193,13 @@ async fn a_new_password_ends_every_session_of_the_account() {
     let hash = NewPassword::parse("quietly orbiting lanterns", "editor@example.com", "Editor")
         .unwrap()
         .hash();
-    queries::reset_password(&mut app.db(), "editor@example.com", &hash).unwrap();
+    queries::reset_password(
+        &mut app.db(),
+        &Actor::command_line(),
+        "editor@example.com",
+        &hash,
+    )
+    .unwrap();
     let response = editor.get(app.url("/")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let old = app

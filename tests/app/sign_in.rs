@@ -4,6 +4,7 @@
 use reqwest::StatusCode;
 use scraper::Html;
 use student_registry::accounts::{Role, queries};
+use student_registry::audit::Actor;
 
 use crate::helpers::*;
 
@@ -126,7 +127,7 @@ async fn signing_in_goes_back_to_the_page_asked_for_and_nowhere_else() {
 async fn an_unknown_email_a_wrong_password_and_a_deactivated_account_get_one_answer() {
     let app = spawn_app().await;
     create_account(&mut app.db(), "gone@example.com", Role::Editor);
-    queries::deactivate(&mut app.db(), "gone@example.com").unwrap();
+    queries::deactivate(&mut app.db(), &Actor::command_line(), "gone@example.com").unwrap();
     for (email, password) in [
         ("nobody@example.com", STAFF_PASSWORD),
         (STAFF_EMAIL, "violet tractor mango reeF"),
@@ -275,7 +276,13 @@ async fn a_role_change_takes_effect_on_the_next_request() {
             .status(),
         StatusCode::OK
     );
-    queries::set_role(&mut app.db(), "editor@example.com", Role::Viewer).unwrap();
+    queries::set_role(
+        &mut app.db(),
+        &Actor::command_line(),
+        "editor@example.com",
+        Role::Viewer,
+    )
+    .unwrap();
     assert_eq!(
         editor
             .get(app.url("/create/"))

@@ -7,6 +7,7 @@ use std::process::Output;
 use student_registry::accounts::{
     AccountError, NewPassword, Role, User, UserDraft, password, queries,
 };
+use student_registry::audit::Actor;
 
 use crate::cli::registry_with_input;
 use crate::helpers::TestDatabase;
@@ -245,7 +246,13 @@ fn an_email_is_taken_whatever_its_case() {
     let hash = NewPassword::parse(BOB_PASSWORD, user.email(), user.display_name())
         .unwrap()
         .hash();
-    let err = queries::create(&mut registry.db.connect(), &user, &hash).unwrap_err();
+    let err = queries::create(
+        &mut registry.db.connect(),
+        &Actor::command_line(),
+        &user,
+        &hash,
+    )
+    .unwrap_err();
     assert!(
         matches!(&err, AccountError::EmailTaken(email) if email == "ADA@example.com"),
         "{err:?}"

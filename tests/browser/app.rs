@@ -4,6 +4,7 @@
 use diesel::{Connection, SqliteConnection};
 use secrecy::ExposeSecret;
 use student_registry::accounts::{self, NewPassword, Scope, UserDraft, queries, tokens};
+use student_registry::audit::Actor;
 use student_registry::config::DatabaseLocation;
 use student_registry::database::AnyConnection;
 use tempfile::TempDir;
@@ -40,7 +41,13 @@ impl TestApp {
         .validate()
         .expect("a valid account");
         let password = NewPassword::parse(STAFF_PASSWORD, email, name).expect("strong");
-        accounts::queries::create(&mut conn, &account, &password.hash()).expect("the account");
+        accounts::queries::create(
+            &mut conn,
+            &Actor::command_line(),
+            &account,
+            &password.hash(),
+        )
+        .expect("the account");
     }
 }
 
@@ -75,7 +82,8 @@ fn editor_token(database: &str) -> String {
     let user = draft.validate().expect("a valid account");
     let password = NewPassword::parse("violet tractor mango reef", user.email(), "API")
         .expect("a strong password");
-    let user = queries::create(conn, &user, &password.hash()).expect("create the account");
+    let user = queries::create(conn, &Actor::command_line(), &user, &password.hash())
+        .expect("create the account");
     let (_, token) = tokens::create(conn, user.id, "browser tests", Scope::Write, None)
         .expect("create the token");
     token.expose_secret().to_owned()

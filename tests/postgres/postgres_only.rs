@@ -13,6 +13,7 @@ use diesel_migrations::MigrationHarness;
 use reqwest::StatusCode;
 use student_registry::accounts::queries as account_queries;
 use student_registry::accounts::{AccountError, NewPassword, Role, UserDraft};
+use student_registry::audit::Actor;
 use student_registry::config::{DatabaseLocation, DatabaseSettings};
 use student_registry::database::{AnyConnection, Database, SQLITE_MIGRATIONS};
 use student_registry::schema::students;
@@ -325,7 +326,8 @@ fn two_admins_demoting_each_other_at_once_leave_one_admin() {
         .map(|email| {
             let mut conn = db.connect();
             std::thread::spawn(move || {
-                account_queries::set_role(&mut conn, email, Role::Editor).map(|_| email)
+                account_queries::set_role(&mut conn, &Actor::command_line(), email, Role::Editor)
+                    .map(|_| email)
             })
         })
         .collect();
@@ -361,7 +363,7 @@ fn create_account(conn: &mut AnyConnection, email: &str, role: &str) {
     .validate()
     .unwrap();
     let password = NewPassword::parse("violet tractor mango reef", email, "A Colleague").unwrap();
-    account_queries::create(conn, &user, &password.hash()).unwrap();
+    account_queries::create(conn, &Actor::command_line(), &user, &password.hash()).unwrap();
 }
 
 /// Waits until `count` sessions of the test database wait for a lock.
@@ -407,7 +409,12 @@ fn an_admin_promoted_while_a_demotion_waits_lets_it_through() {
         .unwrap();
     let mut demoter = db.connect();
     let demotion = std::thread::spawn(move || {
-        account_queries::set_role(&mut demoter, "ada@example.com", Role::Editor)
+        account_queries::set_role(
+            &mut demoter,
+            &Actor::command_line(),
+            "ada@example.com",
+            Role::Editor,
+        )
     });
     wait_for_lock_waiters(&db, 1);
     promoter.batch_execute("COMMIT").unwrap();
@@ -445,7 +452,8 @@ async fn ending_an_accounts_sessions_on_one_instance_ends_them_on_every_instance
             .status(),
         StatusCode::OK
     );
-    account_queries::deactivate(&mut app.db(), "editor@example.com").unwrap();
+    account_queries::deactivate(&mut app.db(), &Actor::command_line(), "editor@example.com")
+        .unwrap();
     for address in [app.address.as_str(), other.as_str()] {
         let response = editor.get(format!("{address}/")).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{address}");

@@ -8,6 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use student_registry::accounts::{self, Role, Scope, tokens};
+use student_registry::audit::Actor;
 use student_registry::database::AnyConnection;
 use student_registry::schema::api_tokens;
 
@@ -364,10 +365,10 @@ async fn revoked_and_expired_tokens_and_those_of_deactivated_accounts_are_refuse
         StatusCode::OK,
         "valid while the account is active"
     );
-    accounts::queries::deactivate(conn, &editor.email).unwrap();
+    accounts::queries::deactivate(conn, &Actor::command_line(), &editor.email).unwrap();
     let reply = call_with(&editor_client, &app, Method::GET, "/api/students", None).await;
     assert_unauthorized(&reply, INVALID_TOKEN, "deactivated");
-    accounts::queries::activate(conn, &editor.email).unwrap();
+    accounts::queries::activate(conn, &Actor::command_line(), &editor.email).unwrap();
     let reply = call_with(&editor_client, &app, Method::GET, "/api/students", None).await;
     assert_eq!(reply.status, StatusCode::OK, "valid again once reactivated");
 }
