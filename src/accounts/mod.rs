@@ -8,11 +8,14 @@
 //!   it to an account that can be stored ([`NewUser`]);
 //! - [`queries`]: reads and writes, with the rule that the last active admin
 //!   stays one;
+//! - [`own_account`]: what people do to their own account (a new password,
+//!   signing out everywhere);
 //! - [`sessions`]: sign-in sessions, stored on the server;
 //! - [`throttle`]: failed sign-ins, and when there have been too many;
 //! - [`tokens`]: API tokens, the JSON API's credentials.
 
 pub mod model;
+pub mod own_account;
 pub mod password;
 pub mod queries;
 pub mod sessions;

@@ -9,9 +9,11 @@
 //!   [`respond`]: a page with its status, a redirect;
 //! - [`session`]: who is signed in, and the gate in front of every page;
 //! - [`auth`]: signing in and out, and the first admin's setup page;
+//! - [`account`]: one's own account (password, sessions, API tokens);
 //! - the site's own routes: [`assets`] (the static files, compiled in),
 //!   `/healthz`, the fallback 404/405.
 
+mod account;
 mod assets;
 mod auth;
 pub mod context;
@@ -34,6 +36,7 @@ pub use fallback::not_found;
 
 /// Registers every page, and the static files they link.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    account::configure(cfg);
     assets::configure(cfg);
     auth::configure(cfg);
     students::configure(cfg);

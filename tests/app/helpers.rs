@@ -5,6 +5,7 @@ use secrecy::ExposeSecret;
 use student_registry::accounts::{
     self, NewPassword, NewUser, PasswordHash, Role, Scope, User, UserDraft,
 };
+use student_registry::audit::Actor;
 use student_registry::config::Settings;
 use student_registry::database::AnyConnection;
 use student_registry::students::{Student, queries};
@@ -107,8 +108,15 @@ fn staff_password_hash() -> PasswordHash {
 
 /// A token for `user`, named after its scope, made as `tokens create` does.
 pub fn create_token(conn: &mut AnyConnection, user: &User, scope: Scope) -> String {
-    let (_, token) = accounts::tokens::create(conn, user.id, scope.as_str(), scope, None)
-        .expect("create the token");
+    let (_, token) = accounts::tokens::create(
+        conn,
+        &Actor::command_line(),
+        user.id,
+        scope.as_str(),
+        scope,
+        None,
+    )
+    .expect("create the token");
     token.expose_secret().to_owned()
 }
 
