@@ -8,7 +8,7 @@ use std::process::Output;
 use secrecy::ExposeSecret;
 use student_registry::accounts::tokens::{self, Scope, TokenError};
 use student_registry::accounts::{Role, queries};
-use student_registry::audit::Actor;
+use student_registry::audit::{self, Actor, Subject};
 
 use crate::cli::registry_with_input;
 use crate::helpers::{STAFF_EMAIL, TestDatabase, client_with_token, create_account, spawn_app};
@@ -257,4 +257,11 @@ async fn a_token_made_on_the_command_line_works_against_the_running_app() {
         .unwrap()
         .unwrap();
     assert!(script.last_used_at.is_some());
+    let made = audit::for_subject(&mut app.db(), Subject::Token(script.id), 10).unwrap();
+    assert_eq!(
+        made.iter()
+            .map(|event| (event.action.as_str(), event.actor_label.as_str()))
+            .collect::<Vec<_>>(),
+        [("token.create", "command line")]
+    );
 }
