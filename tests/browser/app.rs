@@ -4,6 +4,7 @@
 use diesel::{Connection, SqliteConnection};
 use secrecy::ExposeSecret;
 use student_registry::accounts::{self, NewPassword, Scope, UserDraft, queries, tokens};
+use student_registry::audit::Actor;
 use student_registry::config::DatabaseLocation;
 use student_registry::database::AnyConnection;
 use tempfile::TempDir;
@@ -76,7 +77,14 @@ fn editor_token(database: &str) -> String {
     let password = NewPassword::parse("violet tractor mango reef", user.email(), "API")
         .expect("a strong password");
     let user = queries::create(conn, &user, &password.hash()).expect("create the account");
-    let (_, token) = tokens::create(conn, user.id, "browser tests", Scope::Write, None)
-        .expect("create the token");
+    let (_, token) = tokens::create(
+        conn,
+        &Actor::command_line(),
+        user.id,
+        "browser tests",
+        Scope::Write,
+        None,
+    )
+    .expect("create the token");
     token.expose_secret().to_owned()
 }
