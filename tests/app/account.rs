@@ -407,7 +407,7 @@ async fn a_refused_token_form_keeps_what_was_typed_and_says_why() {
             "read",
             "",
             "name",
-            "You already have a token named \"SYNC\"",
+            "You already have a token named “SYNC”",
         ),
         ("", "read", "", "name", "Token name is required"),
         (
@@ -510,7 +510,8 @@ async fn a_token_is_revoked_by_its_owner_only() {
     assert_eq!(calls(api.clone()).await, StatusCode::UNAUTHORIZED);
     let (_, html) = app.page("/account/tokens/").await;
     assert!(
-        text(&html, ".flash-success").is_some_and(|flash| flash.contains("\"sync\" is revoked"))
+        text(&html, ".flash-success")
+            .is_some_and(|flash| flash.contains("Token “sync” is revoked"))
     );
     let rows = select(&html, "tbody tr");
     assert!(rows[1].contains("Revoked"), "{rows:?}");

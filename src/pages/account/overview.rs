@@ -65,7 +65,7 @@ impl AccountPage {
     }
 }
 
-async fn own_account(db: &Database, user: &SignedIn) -> Result<OwnAccount, AppError> {
+async fn load_account(db: &Database, user: &SignedIn) -> Result<OwnAccount, AppError> {
     let id = user.id;
     db.run(move |conn| own_account::summary(conn, id))
         .await?
@@ -78,7 +78,7 @@ pub async fn show(
     db: web::Data<Database>,
     page: Page,
 ) -> Result<HttpResponse, AppError> {
-    let account = own_account(&db, &user).await?;
+    let account = load_account(&db, &user).await?;
     render(
         StatusCode::OK,
         &AccountPage::new(page, &account, Vec::new()),
@@ -114,7 +114,7 @@ pub async fn change_password(
         new_password,
         ..
     } = form.0;
-    let account = own_account(&db, &user).await?;
+    let account = load_account(&db, &user).await?;
     let new = NewPassword::parse(
         &new_password,
         &account.user.email,
@@ -169,7 +169,7 @@ pub async fn change_password(
             // Changed meanwhile (another tab, an admin): the password typed
             // is no longer the current one.
             let errors = vec![("current_password", CURRENT_PASSWORD_WRONG.to_owned())];
-            let account = own_account(&db, &user).await?;
+            let account = load_account(&db, &user).await?;
             let page = AccountPage::new(page, &account, errors);
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }

@@ -202,7 +202,7 @@ pub async fn create(
         Ok(made) => made,
         Err(TokenError::Database(err)) => return Err(AppError::from(err)),
         Err(err @ TokenError::NameTaken(_)) => {
-            let message = format!("You already have a token named {:?}", typed.name.trim());
+            let message = format!("You already have a token named “{}”", typed.name.trim());
             tracing::debug!("{err}");
             return refused(&db, page, &user, &typed, vec![("name", message)]).await;
         }
@@ -277,7 +277,7 @@ pub async fn revoke(
         .map_err(|err: DbError| AppError::from(err))?
         .ok_or(AppError::NotFound)?;
     FlashMessage::success(format!(
-        "Token {:?} is revoked: it no longer works.",
+        "Token “{}” is revoked: it no longer works.",
         token.name
     ))
     .send();
