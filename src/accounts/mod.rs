@@ -8,12 +8,15 @@
 //!   it to an account that can be stored ([`NewUser`]);
 //! - [`queries`]: reads and writes, with the rule that the last active admin
 //!   stays one;
+//! - [`own_account`]: what people do to their own account (a new password,
+//!   signing out everywhere);
 //! - [`sessions`]: sign-in sessions, stored on the server;
 //! - [`sign_in`]: what a sign-in attempt writes, with its audit event;
 //! - [`throttle`]: failed sign-ins, and when there have been too many;
 //! - [`tokens`]: API tokens, the JSON API's credentials.
 
 pub mod model;
+pub mod own_account;
 pub mod password;
 pub mod queries;
 pub mod sessions;

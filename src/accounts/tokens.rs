@@ -26,7 +26,9 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 use super::model::{Role, User};
+use crate::audit::{self, Action, Actor, Subject};
 use crate::database::{DbConnection, DbError, on_backend};
+use crate::format;
 use crate::schema::{api_tokens, users};
 use crate::text::{self, LineProblem};
 
@@ -172,6 +174,9 @@ pub enum TokenError {
     InvalidExpiry(String),
     #[error("the account already has a token named {0:?}")]
     NameTaken(String),
+    /// A write token for an account whose role cannot write.
+    #[error("{0}")]
+    ScopeBeyondRole(String),
     #[error(transparent)]
     Database(#[from] DbError),
 }
@@ -199,6 +204,18 @@ pub fn parse_name(typed: &str) -> Result<String, TokenError> {
         )));
     }
     Ok(name.to_owned())
+}
+
+/// Refuses a `write` token for a viewer, whose role cannot write: the token
+/// would be refused on every write. (An account demoted after making one
+/// keeps it, and [`Caller::may_write`] refuses its writes.)
+pub fn check_scope(role: Role, scope: Scope) -> Result<(), TokenError> {
+    if scope == Scope::Write && role < Role::Editor {
+        return Err(TokenError::ScopeBeyondRole(format!(
+            "A {role} cannot change records, so a write token would not work: make a read token"
+        )));
+    }
+    Ok(())
 }
 
 /// Now, in UTC and whole seconds, as both backends store times.
@@ -238,8 +255,10 @@ struct NewTokenRow<'a> {
 /// Makes a token for the account `user_id`, and returns it with the token
 /// itself: the only time it is known. `expires_in_days`: from 1 to
 /// [`EXPIRES_IN_DAYS_MAX`], or `None` for a token that does not expire.
+/// `actor` made it: recorded in the audit history in the same transaction.
 pub fn create(
     conn: &mut DbConnection,
+    actor: &Actor,
     user_id: i32,
     name: &str,
     scope: Scope,
@@ -270,7 +289,7 @@ pub fn create(
         expires_at,
     };
     let stored = conn.write_transaction(|conn| {
-        on_backend!(conn, |c| diesel::insert_into(api_tokens::table)
+        let stored = on_backend!(conn, |c| diesel::insert_into(api_tokens::table)
             .values(&row)
             .returning(ApiToken::as_returning())
             .get_result(c))
@@ -284,7 +303,20 @@ pub fn create(
                 TokenError::NameTaken(name.clone())
             }
             _ => TokenError::Database(DbError::from(err)),
-        })
+        })?;
+        let details = serde_json::json!({
+            "name": stored.name,
+            "scope": stored.scope.as_str(),
+            "expires_at": stored.expires_at.as_ref().map(format::rfc3339),
+        });
+        audit::record(
+            conn,
+            actor,
+            Action::TokenCreate,
+            Some(Subject::Token(stored.id)),
+            &details,
+        )?;
+        Ok::<_, TokenError>(stored)
     })?;
     Ok((stored, token))
 }
@@ -354,10 +386,12 @@ pub fn find_by_name(
 }
 
 /// Revokes the account's token `token_id` from now on, and returns it; a
-/// token revoked before keeps its time. `None`: the account has no such
-/// token (someone else's is not theirs to revoke).
+/// token revoked before keeps its time (and no event is recorded: nothing
+/// changed). `None`: the account has no such token (someone else's is not
+/// theirs to revoke).
 pub fn revoke(
     conn: &mut DbConnection,
+    actor: &Actor,
     user_id: i32,
     token_id: i32,
 ) -> Result<Option<ApiToken>, DbError> {
@@ -366,14 +400,25 @@ pub fn revoke(
         let mine = api_tokens::table
             .filter(api_tokens::id.eq(token_id))
             .filter(api_tokens::user_id.eq(user_id));
-        on_backend!(conn, |c| diesel::update(mine)
+        let revoked_now = on_backend!(conn, |c| diesel::update(mine)
             .filter(api_tokens::revoked_at.is_null())
             .set(api_tokens::revoked_at.eq(now))
-            .execute(c))?;
-        Ok(on_backend!(conn, |c| mine
+            .execute(c))?
+            > 0;
+        let token = on_backend!(conn, |c| mine
             .select(ApiToken::as_select())
             .first(c)
-            .optional())?)
+            .optional())?;
+        if let Some(token) = token.as_ref().filter(|_| revoked_now) {
+            audit::record(
+                conn,
+                actor,
+                Action::TokenRevoke,
+                Some(Subject::Token(token.id)),
+                &serde_json::json!({"name": token.name}),
+            )?;
+        }
+        Ok(token)
     })
 }
 

@@ -8,6 +8,7 @@ use secrecy::ExposeSecret;
 
 use crate::accounts::tokens::{self, ApiToken, Scope};
 use crate::accounts::{AccountError, User, queries};
+use crate::audit::Actor;
 use crate::config::Settings;
 use crate::database::{Database, DbConnection};
 use crate::format;
@@ -63,7 +64,14 @@ pub fn run(command: TokensCommand, settings: &Settings) -> anyhow::Result<()> {
             if !user.active {
                 bail!("{} is deactivated: its tokens would not work", user.email);
             }
-            let (token, secret) = tokens::create(conn, user.id, &name, scope, expires_in_days)?;
+            let (token, secret) = tokens::create(
+                conn,
+                &Actor::command_line(),
+                user.id,
+                &name,
+                scope,
+                expires_in_days,
+            )?;
             // What it is goes to standard error, so standard output is the
             // token alone.
             eprintln!(
@@ -88,7 +96,7 @@ pub fn run(command: TokensCommand, settings: &Settings) -> anyhow::Result<()> {
                 bail!("{} has no token named {:?}", user.email, name.trim());
             };
             let was_revoked = token.revoked_at.is_some();
-            match tokens::revoke(conn, user.id, token.id)? {
+            match tokens::revoke(conn, &Actor::command_line(), user.id, token.id)? {
                 Some(token) if !was_revoked => {
                     println!("revoked token {:?} of {}", token.name, user.email);
                 }

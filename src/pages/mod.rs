@@ -10,9 +10,11 @@
 //! - [`session`]: who is signed in, and the gate in front of every page;
 //! - [`auth`]: signing in and out, and the first admin's setup page;
 //! - [`users`]: the admins' pages for staff accounts;
+//! - [`account`]: one's own account (password, sessions, API tokens);
 //! - the site's own routes: [`assets`] (the static files, compiled in),
 //!   `/healthz`, the fallback 404/405.
 
+mod account;
 mod activity;
 mod assets;
 mod auth;
@@ -38,6 +40,7 @@ pub use fallback::not_found;
 
 /// Registers every page, and the static files they link.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    account::configure(cfg);
     activity::configure(cfg);
     assets::configure(cfg);
     auth::configure(cfg);

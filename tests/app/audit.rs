@@ -389,10 +389,8 @@ fn walk(conn: &mut AnyConnection, filter: &ActivityFilter, per_page: i64) -> Vec
 async fn the_activity_listing_pages_by_id_with_each_filter() {
     let app = spawn_app().await;
     let mut conn = app.db();
-    // Only this test's events (not the test client's sign-in).
-    conn.batch_execute("DELETE FROM audit_events")
-        .expect("empty the log");
     let editor = create_account(&mut conn, "editor@example.com", Role::Editor);
+    // Only this test's events (not the test app's own setup).
     clear_log(&mut conn);
     let ada = Actor::user(app.staff.id, "admin <admin@example.com>", None);
     let eddie = Actor::user(

@@ -24,6 +24,11 @@ async fn every_page_is_a_complete_document_with_the_navigation() {
             &format!("/{id}/edit/") as &str,
             "Edit Sammy Shark · Student Registry".to_owned(),
         ),
+        ("/account/", "Your account · Student Registry".to_owned()),
+        (
+            "/account/tokens/",
+            "Your API tokens · Student Registry".to_owned(),
+        ),
         ("/404/", "Page not found · Student Registry".to_owned()),
     ] {
         let response = app.get(path).await;
@@ -72,7 +77,14 @@ async fn every_page_is_a_complete_document_with_the_navigation() {
 async fn every_link_on_the_pages_leads_somewhere() {
     let app = spawn_app().await;
     let id = app.create(&sammy()).await;
-    for page in ["/", &format!("/{id}/"), "/create/", &format!("/{id}/edit/")] {
+    for page in [
+        "/",
+        &format!("/{id}/"),
+        "/create/",
+        &format!("/{id}/edit/"),
+        "/account/",
+        "/account/tokens/",
+    ] {
         let (_, html) = app.page(page).await;
         let selector = scraper::Selector::parse("a[href], link[href], script[src]").unwrap();
         for element in html.select(&selector) {

@@ -109,8 +109,15 @@ fn staff_password_hash() -> PasswordHash {
 
 /// A token for `user`, named after its scope, made as `tokens create` does.
 pub fn create_token(conn: &mut AnyConnection, user: &User, scope: Scope) -> String {
-    let (_, token) = accounts::tokens::create(conn, user.id, scope.as_str(), scope, None)
-        .expect("create the token");
+    let (_, token) = accounts::tokens::create(
+        conn,
+        &Actor::command_line(),
+        user.id,
+        scope.as_str(),
+        scope,
+        None,
+    )
+    .expect("create the token");
     token.expose_secret().to_owned()
 }
 

@@ -5,6 +5,7 @@
 /// The database every test here runs on.
 const BACKEND: test_database::Backend = test_database::Backend::Sqlite;
 
+mod account;
 mod admin_users;
 mod api;
 mod audit;

@@ -8,6 +8,7 @@ use std::process::Output;
 use secrecy::ExposeSecret;
 use student_registry::accounts::tokens::{self, Scope, TokenError};
 use student_registry::accounts::{Role, queries};
+use student_registry::audit::{self, Actor, Subject};
 
 use crate::cli::registry_with_input;
 use crate::helpers::{STAFF_EMAIL, TestDatabase, client_with_token, create_account, spawn_app};
@@ -25,7 +26,15 @@ fn database_with_ada() -> (TestDatabase, i32) {
 fn a_token_is_named_uniquely_per_account_ignoring_case_and_can_be_revoked() {
     let (db, ada) = database_with_ada();
     let conn = &mut db.connect();
-    let (made, secret) = tokens::create(conn, ada, "  Deploy bot ", Scope::Write, None).unwrap();
+    let (made, secret) = tokens::create(
+        conn,
+        &Actor::command_line(),
+        ada,
+        "  Deploy bot ",
+        Scope::Write,
+        None,
+    )
+    .unwrap();
     assert_eq!(
         (made.name.as_str(), made.scope, made.expires_at),
         ("Deploy bot", Scope::Write, None)
@@ -33,11 +42,18 @@ fn a_token_is_named_uniquely_per_account_ignoring_case_and_can_be_revoked() {
     let debug = format!("{made:?}");
     assert!(!debug.contains(&secret.expose_secret()[3..]), "{debug}");
 
-    match tokens::create(conn, ada, "DEPLOY BOT", Scope::Read, None) {
+    match tokens::create(
+        conn,
+        &Actor::command_line(),
+        ada,
+        "DEPLOY BOT",
+        Scope::Read,
+        None,
+    ) {
         Err(TokenError::NameTaken(name)) => assert_eq!(name, "DEPLOY BOT"),
         other => panic!("{other:?}"),
     }
-    match tokens::create(conn, ada, " ", Scope::Read, None) {
+    match tokens::create(conn, &Actor::command_line(), ada, " ", Scope::Read, None) {
         Err(err @ TokenError::InvalidName(_)) => {
             assert_eq!(err.to_string(), "Token name is required");
         }
@@ -45,14 +61,37 @@ fn a_token_is_named_uniquely_per_account_ignoring_case_and_can_be_revoked() {
     }
     for days in [0, 3651] {
         assert!(matches!(
-            tokens::create(conn, ada, "later", Scope::Read, Some(days)),
+            tokens::create(
+                conn,
+                &Actor::command_line(),
+                ada,
+                "later",
+                Scope::Read,
+                Some(days)
+            ),
             Err(TokenError::InvalidExpiry(_))
         ));
     }
     // Another account may use the same name.
     let bob = create_account(conn, "bob@example.com", Role::Viewer);
-    let (bobs, _) = tokens::create(conn, bob.id, "deploy bot", Scope::Read, None).unwrap();
-    let (expiring, _) = tokens::create(conn, ada, "nightly", Scope::Read, Some(30)).unwrap();
+    let (bobs, _) = tokens::create(
+        conn,
+        &Actor::command_line(),
+        bob.id,
+        "deploy bot",
+        Scope::Read,
+        None,
+    )
+    .unwrap();
+    let (expiring, _) = tokens::create(
+        conn,
+        &Actor::command_line(),
+        ada,
+        "nightly",
+        Scope::Read,
+        Some(30),
+    )
+    .unwrap();
     let expires = expiring.expires_at.expect("an expiry");
     assert_eq!((expires - expiring.created_at).num_days(), 30);
 
@@ -72,11 +111,18 @@ fn a_token_is_named_uniquely_per_account_ignoring_case_and_can_be_revoked() {
     assert!(caller.may_write());
 
     // Someone else's token is not theirs to revoke.
-    assert_eq!(tokens::revoke(conn, ada, bobs.id).unwrap(), None);
-    let revoked = tokens::revoke(conn, ada, made.id).unwrap().expect("ada's");
+    assert_eq!(
+        tokens::revoke(conn, &Actor::command_line(), ada, bobs.id).unwrap(),
+        None
+    );
+    let revoked = tokens::revoke(conn, &Actor::command_line(), ada, made.id)
+        .unwrap()
+        .expect("ada's");
     let at = revoked.revoked_at.expect("revoked");
     // Revoked again, it keeps its time.
-    let again = tokens::revoke(conn, ada, made.id).unwrap().expect("ada's");
+    let again = tokens::revoke(conn, &Actor::command_line(), ada, made.id)
+        .unwrap()
+        .expect("ada's");
     assert_eq!(again.revoked_at, Some(at));
     assert_eq!(
         tokens::authenticate(conn, secret.expose_secret()).unwrap(),
@@ -211,4 +257,11 @@ async fn a_token_made_on_the_command_line_works_against_the_running_app() {
         .unwrap()
         .unwrap();
     assert!(script.last_used_at.is_some());
+    let made = audit::for_subject(&mut app.db(), Subject::Token(script.id), 10).unwrap();
+    assert_eq!(
+        made.iter()
+            .map(|event| (event.action.as_str(), event.actor_label.as_str()))
+            .collect::<Vec<_>>(),
+        [("token.create", "command line")]
+    );
 }

@@ -84,7 +84,14 @@ fn editor_token(database: &str) -> String {
         .expect("a strong password");
     let user = queries::create(conn, &Actor::command_line(), &user, &password.hash())
         .expect("create the account");
-    let (_, token) = tokens::create(conn, user.id, "browser tests", Scope::Write, None)
-        .expect("create the token");
+    let (_, token) = tokens::create(
+        conn,
+        &Actor::command_line(),
+        user.id,
+        "browser tests",
+        Scope::Write,
+        None,
+    )
+    .expect("create the token");
     token.expose_secret().to_owned()
 }

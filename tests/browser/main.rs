@@ -8,6 +8,7 @@
 //! `cargo test --features browser --test browser`. A missing tool fails the
 //! run with a message saying which; nothing is skipped.
 
+mod account;
 mod app;
 mod browser;
 mod checks;

@@ -100,7 +100,7 @@ async fn visit_every_page(viewport: Viewport) -> Vec<(String, String)> {
     sources
 }
 
-async fn check(browser: &Browser, page: &str, sources: &mut Vec<(String, String)>) {
+pub async fn check(browser: &Browser, page: &str, sources: &mut Vec<(String, String)>) {
     browser.screenshot(page).await;
     browser.assert_no_horizontal_scroll(page).await;
     assert_accessible(browser, page).await;

@@ -9,6 +9,8 @@ const BACKEND: test_database::Backend = test_database::Backend::Postgres;
 
 mod postgres_only;
 
+#[path = "../app/account.rs"]
+mod account;
 #[path = "../app/admin_users.rs"]
 mod admin_users;
 #[path = "../app/api/mod.rs"]

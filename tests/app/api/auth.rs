@@ -332,19 +332,34 @@ async fn revoked_and_expired_tokens_and_those_of_deactivated_accounts_are_refuse
     let app = spawn_app().await;
 
     let conn = &mut app.db();
-    let (revoked, token) =
-        tokens::create(conn, app.staff.id, "revoked", Scope::Write, None).unwrap();
+    let (revoked, token) = tokens::create(
+        conn,
+        &Actor::command_line(),
+        app.staff.id,
+        "revoked",
+        Scope::Write,
+        None,
+    )
+    .unwrap();
     let revoked_client = with_token(secrecy::ExposeSecret::expose_secret(&token));
     let reply = call_with(&revoked_client, &app, Method::GET, "/api/students", None).await;
     assert_eq!(reply.status, StatusCode::OK, "valid until revoked");
-    let after = tokens::revoke(conn, app.staff.id, revoked.id)
+    let after = tokens::revoke(conn, &Actor::command_line(), app.staff.id, revoked.id)
         .unwrap()
         .unwrap();
     assert!(after.revoked_at.is_some());
     let reply = call_with(&revoked_client, &app, Method::GET, "/api/students", None).await;
     assert_unauthorized(&reply, INVALID_TOKEN, "revoked");
 
-    let (_, token) = tokens::create(conn, app.staff.id, "expiring", Scope::Write, Some(1)).unwrap();
+    let (_, token) = tokens::create(
+        conn,
+        &Actor::command_line(),
+        app.staff.id,
+        "expiring",
+        Scope::Write,
+        Some(1),
+    )
+    .unwrap();
     let expiring = with_token(secrecy::ExposeSecret::expose_secret(&token));
     let reply = call_with(&expiring, &app, Method::GET, "/api/students", None).await;
     assert_eq!(reply.status, StatusCode::OK, "valid until it expires");
