@@ -17,8 +17,8 @@ use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, ResponseError, web
 use std::future::{Ready, ready};
 use std::net::IpAddr;
 
+use super::OPENAPI_PATH;
 use super::error::ApiError;
-use super::openapi;
 use crate::accounts::{Caller, Scope, tokens};
 use crate::audit::Actor;
 use crate::database::Database;
@@ -109,7 +109,7 @@ pub async fn require_token(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let public = req.path() == openapi::PATH && [Method::GET, Method::HEAD].contains(req.method());
+    let public = req.path() == OPENAPI_PATH && [Method::GET, Method::HEAD].contains(req.method());
     if public {
         return Ok(next.call(req).await?.map_into_left_body());
     }

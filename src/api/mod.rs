@@ -35,6 +35,10 @@ use actix_web::{HttpRequest, HttpResponse, Resource, ResponseError, web};
 
 pub use error::ApiError;
 
+/// Where the OpenAPI document is served: the one URL under `/api` that
+/// needs no token (see [`auth`]).
+pub const OPENAPI_PATH: &str = "/api/openapi.json";
+
 use crate::http::BODY_LIMIT;
 
 /// Mounts `/api`. Call it before the pages' routes: its own default service

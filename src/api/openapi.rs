@@ -15,7 +15,7 @@ use super::students::json::{
 };
 use super::students::{handlers, list};
 
-pub const PATH: &str = "/api/openapi.json";
+pub use super::OPENAPI_PATH as PATH;
 
 /// The security scheme's name in the document (`security` in [`ApiDoc`]
 /// spells it out: the attribute takes a literal).
