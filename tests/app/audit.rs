@@ -628,11 +628,13 @@ async fn the_student_page_shows_its_history_newest_first_with_before_and_after()
 #[tokio::test]
 async fn admins_page_through_the_activity_log_and_filter_it_and_no_one_else_may() {
     let app = spawn_app().await;
+    clear_log(&mut app.db());
+    app.sign_in(&client(), STAFF_EMAIL).await;
     for n in 0..3 {
         app.create(&with(sammy(), "email", &format!("s{n}@example.com")))
             .await;
     }
-    // Sign-in of the test client, three creates: four events; two a page.
+    // A sign-in, three creates: four events; two a page.
     let (status, html) = app.page("/activity/?per_page=2").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(

@@ -443,7 +443,8 @@ async fn sign_ins_failed_sign_ins_and_sign_outs_are_in_the_audit_history() {
 
     let events = audit::for_subject(&mut app.db(), Subject::User(app.staff.id), 100).unwrap();
     let actions: Vec<&str> = events.iter().map(|event| event.action.as_str()).collect();
-    // Newest first; the first sign-in is the test client's own.
+    // Newest first; the first sign-in is the test client's own, after the
+    // account's creation.
     assert_eq!(
         actions,
         [
@@ -451,6 +452,7 @@ async fn sign_ins_failed_sign_ins_and_sign_outs_are_in_the_audit_history() {
             Action::UserSignIn.as_str(),
             Action::UserSignInFailed.as_str(),
             Action::UserSignIn.as_str(),
+            Action::UserCreate.as_str(),
         ]
     );
     let failure = &events[2];
