@@ -226,6 +226,7 @@ fn serve(
             )
             // The API never reads a session: its callers present a token.
             .configure(api::configure)
+            .configure(pages::configure_sessionless)
             .service(
                 web::scope("")
                     // Innermost: it reads the session.

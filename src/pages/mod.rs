@@ -38,14 +38,21 @@ pub use context::Page;
 pub use error::AppError;
 pub use fallback::not_found;
 
-/// Registers every page, and the static files they link.
+/// Registers every page that needs a session.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     account::configure(cfg);
     activity::configure(cfg);
-    assets::configure(cfg);
     auth::configure(cfg);
     students::configure(cfg);
     users::configure(cfg);
+}
+
+/// Registers what needs no session: the static files and `/healthz`. Mounted
+/// outside the sessions, so a stylesheet or a health check never reads the
+/// sessions table (and the styled 503 page keeps its stylesheet while the
+/// database is down).
+pub fn configure_sessionless(cfg: &mut web::ServiceConfig) {
+    assets::configure(cfg);
     cfg.service(page("/healthz", "GET, HEAD").route(read().to(health::healthz)));
 }
 

@@ -225,3 +225,33 @@ async fn expired_sessions_are_removed_from_the_table() {
     assert_eq!(sessions::prune(&mut app.db(), now, lifetime).unwrap(), 1);
     assert_eq!(sessions::count_for(&mut app.db(), app.staff.id).unwrap(), 0);
 }
+
+/// A sign-in checked against the old password just before a reset could
+/// store its session just after the reset ended the others: such a session,
+/// signed in with a password that is no longer the account's, signs no one
+/// in.
+#[tokio::test]
+async fn a_session_signed_in_with_a_password_since_replaced_is_refused() {
+    use diesel::prelude::*;
+    use student_registry::schema::users;
+    let app = spawn_app().await;
+    let editor = app.client_as(Role::Editor).await;
+    assert_eq!(
+        editor.get(app.url("/")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    // The new hash stored, the sessions (as in the race) left in place.
+    let hash = NewPassword::parse("quietly orbiting lanterns", "editor@example.com", "Editor")
+        .unwrap()
+        .hash();
+    let replaced = diesel::update(users::table.filter(users::email.eq("editor@example.com")))
+        .set(users::password_hash.eq(hash.as_str()));
+    match &mut app.db() {
+        student_registry::database::AnyConnection::Sqlite(c) => replaced.execute(c),
+        student_registry::database::AnyConnection::Postgresql(c) => replaced.execute(c),
+    }
+    .unwrap();
+    let response = editor.get(app.url("/")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/login/");
+}

@@ -149,15 +149,16 @@ pub async fn change_password(
         .map_err(AppError::unexpected)?;
     let actor = user.actor();
     let (id, verified) = (user.id, account.user.password_hash.clone());
+    let stored = new_hash.clone();
     let change = db
-        .write(move |conn| own_account::change_own_password(conn, &actor, id, &verified, &new_hash))
+        .write(move |conn| own_account::change_own_password(conn, &actor, id, &verified, &stored))
         .await
         .map_err(|err: DbError| AppError::from(err))?;
     match change {
         PasswordChange::Changed { .. } => {
             // Every session of the account ended with the change, this one
             // too: this browser is signed in again, on a new key.
-            session::sign_in(&session, id).map_err(AppError::unexpected)?;
+            session::sign_in(&session, id, new_hash.as_str()).map_err(AppError::unexpected)?;
             FlashMessage::success(
                 "Your password is changed. Every other browser signed in to your account \
                  was signed out.",

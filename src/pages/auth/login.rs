@@ -150,7 +150,7 @@ pub async fn sign_in(
     db.write(move |conn| sign_in::succeeded(conn, id, &email, &actor, Utc::now()))
         .await
         .map_err(|err: DbError| AppError::from(err))?;
-    session::sign_in(&session, id).map_err(AppError::unexpected)?;
+    session::sign_in(&session, id, &user.password_hash).map_err(AppError::unexpected)?;
     tracing::info!("{} signed in", user.email);
     Ok(see_other(safe_next(&next)))
 }

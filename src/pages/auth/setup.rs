@@ -241,7 +241,7 @@ pub async fn create_admin(
     db.write(move |conn| sign_in::succeeded(conn, id, &email, &actor, Utc::now()))
         .await
         .map_err(|err: DbError| AppError::from(err))?;
-    session::sign_in(&session, id).map_err(AppError::unexpected)?;
+    session::sign_in(&session, id, &admin.password_hash).map_err(AppError::unexpected)?;
     tracing::info!("first admin created: {}", admin.email);
     FlashMessage::success(format!(
         "Welcome, {}. Your admin account is ready.",

@@ -11,7 +11,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::signed_in_as;
+use super::{CREDENTIALS, credentials, signed_in_as};
 use std::net::IpAddr;
 
 use crate::accounts::{Role, User, queries};
@@ -82,10 +82,11 @@ impl FromRequest for SignedIn {
     }
 }
 
-/// Paths anyone may reach: signing in, the first-run setup, the health
-/// check, and the static files the sign-in page links.
+/// Pages anyone may reach: signing in, and the first-run setup. (The
+/// health check and the static files are served outside the sessions; see
+/// [`crate::pages::configure_sessionless`].)
 fn is_public(path: &str) -> bool {
-    matches!(path, "/login/" | "/setup/" | "/healthz") || path.starts_with("/static/")
+    matches!(path, "/login/" | "/setup/")
 }
 
 /// Lets a request through only with a signed-in, active account; anyone
@@ -111,7 +112,11 @@ pub async fn require_sign_in(
         }
         None => None,
     };
-    match user.filter(|user| user.active) {
+    let signed_in_with = session.get::<String>(CREDENTIALS).ok().flatten();
+    let current = |user: &User| {
+        user.active && signed_in_with.as_deref() == Some(credentials(&user.password_hash).as_str())
+    };
+    match user.filter(current) {
         Some(user) => {
             let address = client::address(req.request());
             req.extensions_mut().insert(SignedIn::new(user, address));
@@ -119,7 +124,8 @@ pub async fn require_sign_in(
         }
         None => {
             if signed_in_as(&session).is_some() {
-                // An account that may no longer sign in.
+                // An account that may no longer sign in, or a session signed
+                // in with a password that is no longer the account's.
                 session.purge();
             }
             let location = sign_in_url(&req);

@@ -18,6 +18,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
 use actix_web::middleware::Next;
+use sha2::Digest;
 
 use super::AppError;
 
@@ -40,13 +41,35 @@ pub fn cookie_name(secure: bool) -> &'static str {
     }
 }
 
+/// The session entry naming the password it was signed in with (see
+/// [`credentials`]).
+pub const CREDENTIALS: &str = "credentials";
+
 /// Signs `user_id` in on this session, under a new key (a key someone
 /// planted before sign-in is worth nothing after it) and with a new CSRF
-/// token.
-pub fn sign_in(session: &Session, user_id: i32) -> Result<(), SessionInsertError> {
+/// token. `password_hash` is the account's stored hash, checked just now.
+pub fn sign_in(
+    session: &Session,
+    user_id: i32,
+    password_hash: &str,
+) -> Result<(), SessionInsertError> {
     session.renew();
     super::csrf::new_token(session)?;
+    session.insert(CREDENTIALS, credentials(password_hash))?;
     session.insert(SIGNED_IN_AS, user_id)
+}
+
+/// Which password a session was signed in with: a digest of its stored
+/// hash. A new password ends the account's sessions, but a sign-in checked
+/// against the old one just before could still store its session just
+/// after; the gate refuses a session whose password is no longer the
+/// account's.
+pub fn credentials(password_hash: &str) -> String {
+    let digest = sha2::Sha256::digest(password_hash.as_bytes());
+    digest[..16]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// The account this session is signed in as, if any (whether it still may
