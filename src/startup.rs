@@ -24,7 +24,7 @@ use crate::http::headers::security_headers;
 use crate::http::hosts::{self, HostPolicy};
 use crate::http::metrics::{self, Metrics};
 use crate::pages::session::{self, DatabaseSessionStore, FlashStore};
-use crate::pages::{self, AppError, SetupToken};
+use crate::pages::{self, AppError, PasswordChecks, SetupToken};
 use crate::{api, students};
 
 /// What each resource brings stored rows up to date with at start-up, after
@@ -179,6 +179,7 @@ fn serve(
         },
     );
     let throttle = web::Data::new(ThrottleRules::from(&settings.sign_in));
+    let password_checks = web::Data::new(PasswordChecks::new());
     let body_timeout = settings.body_timeout;
 
     let server = HttpServer::new(move || {
@@ -218,6 +219,7 @@ fn serve(
             .app_data(hosts.clone())
             .app_data(setup.clone())
             .app_data(throttle.clone())
+            .app_data(password_checks.clone())
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
             .app_data(BodyDeadline(body_timeout))
             .app_data(web::PathConfig::default().error_handler(|err, _| AppError::from(err).into()))

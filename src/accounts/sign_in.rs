@@ -7,24 +7,31 @@ use chrono::{DateTime, Timelike, Utc};
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::throttle::{self, ThrottleRules};
+use super::throttle;
 use crate::audit::{self, Action, Actor, Subject};
 use crate::database::{DbConnection, DbError, on_backend};
 use crate::schema::users;
 
-/// A successful sign-in as `user_id`, with `typed` the email as typed: its
-/// failures are forgotten (see [`throttle::record_success`]), its last
-/// sign-in is now, and the history says so.
+/// A successful sign-in as `user_id`, with `typed` the email as typed and
+/// `claim` its attempt ([`throttle::ThrottleRules::claim`], `None` for a sign-in
+/// that was not claimed, such as the first admin's): the attempt is
+/// withdrawn and the account's failures forgotten (see
+/// [`throttle::record_success`]), its last sign-in is now, and the history
+/// says so.
 pub fn succeeded(
     conn: &mut DbConnection,
     user_id: i32,
     typed: &str,
+    claim: Option<i32>,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
     let now = now.naive_utc();
     let now = now.with_nanosecond(0).unwrap_or(now);
     conn.write_transaction(|conn| {
+        if let Some(claim) = claim {
+            throttle::withdraw(conn, claim)?;
+        }
         throttle::record_success(conn, typed)?;
         on_backend!(conn, |c| diesel::update(users::table.find(user_id))
             .set(users::last_sign_in_at.eq(now))
@@ -40,14 +47,13 @@ pub fn succeeded(
 }
 
 /// A failed sign-in for the email `typed` (an account's, `account`, or
-/// none), from `address`.
+/// none), from `address`. (Its attempt, claimed before the password was
+/// checked, already counts as a failure.)
 pub fn failed(
     conn: &mut DbConnection,
-    rules: &ThrottleRules,
     typed: &str,
     account: Option<i32>,
     address: IpAddr,
-    now: DateTime<Utc>,
 ) -> Result<(), DbError> {
     // Whoever tried is not known: the event names the email they typed.
     let typed_key = throttle::account_key(typed);
@@ -57,7 +63,6 @@ pub fn failed(
         address: Some(address.to_string()),
     };
     conn.write_transaction(|conn| {
-        rules.record_failure(conn, typed, address, now)?;
         audit::record(
             conn,
             &actor,

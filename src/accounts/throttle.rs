@@ -37,6 +37,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, DurationRound, NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::Text;
 
 use super::validation::EMAIL_MAX;
 use crate::config::SignInSettings;
@@ -134,17 +135,51 @@ impl ThrottleRules {
             .max())
     }
 
+    /// Claims one sign-in attempt for the account `email` names, from
+    /// `address`: under the limits, the attempt is recorded as a failure at
+    /// once, before its password is checked, and its row's id returned (a
+    /// correct password then withdraws it: [`withdraw`]); over them, how
+    /// long to wait. Counting and recording in one write transaction means
+    /// attempts sent in parallel are counted one by one, so none gets past
+    /// the limit: SQLite's write transaction excludes every other writer,
+    /// and on PostgreSQL claims for one account, then for one address, wait
+    /// for each other (always in that order, so two never deadlock).
+    pub fn claim(
+        &self,
+        conn: &mut DbConnection,
+        email: &str,
+        address: IpAddr,
+        now: DateTime<Utc>,
+    ) -> Result<Result<i32, RetryAfter>, DbError> {
+        conn.write_transaction(|conn| {
+            if let DbConnection::Postgresql(c) = conn {
+                for key in [
+                    format!("sign-in account {}", account_key(email)),
+                    format!("sign-in address {}", address_key(address)),
+                ] {
+                    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                        .bind::<Text, _>(key)
+                        .execute(c)?;
+                }
+            }
+            if let Some(retry) = self.check(conn, email, address, now)? {
+                return Ok(Err(retry));
+            }
+            Ok(Ok(self.record_failure(conn, email, address, now)?))
+        })
+    }
+
     /// Records a failed sign-in for the account `email` names, from
     /// `address`, and deletes every failure older than the window (whoever
-    /// it was about), so the table holds one window's failures. Inside the
-    /// caller's write transaction ([`super::sign_in::failed`]).
+    /// it was about), so the table holds one window's failures. Returns its
+    /// row's id. Inside the caller's write transaction ([`Self::claim`]).
     pub fn record_failure(
         &self,
         conn: &mut DbConnection,
         email: &str,
         address: IpAddr,
         now: DateTime<Utc>,
-    ) -> Result<(), DbError> {
+    ) -> Result<i32, DbError> {
         let now = whole_seconds(now);
         let expired = now - self.window_delta();
         let row = NewFailure {
@@ -152,14 +187,14 @@ impl ThrottleRules {
             address: address_key(address),
             failed_at: now,
         };
-        on_backend!(conn, |c| {
+        Ok(on_backend!(conn, |c| {
             diesel::delete(sign_in_failures::table.filter(sign_in_failures::failed_at.le(expired)))
                 .execute(c)?;
             diesel::insert_into(sign_in_failures::table)
                 .values(&row)
-                .execute(c)
-        })?;
-        Ok(())
+                .returning(sign_in_failures::id)
+                .get_result(c)
+        })?)
     }
 
     fn window_delta(&self) -> TimeDelta {
@@ -189,6 +224,16 @@ pub fn record_success(conn: &mut DbConnection, email: &str) -> Result<(), DbErro
         sign_in_failures::table.filter(sign_in_failures::account.eq(&account))
     )
     .set(sign_in_failures::account.eq(None::<String>))
+    .execute(c))?;
+    Ok(())
+}
+
+/// Withdraws a claimed attempt whose password was right: it was no failure.
+/// Inside the caller's write transaction ([`super::sign_in::succeeded`]).
+pub fn withdraw(conn: &mut DbConnection, claim: i32) -> Result<(), DbError> {
+    on_backend!(conn, |c| diesel::delete(
+        sign_in_failures::table.find(claim)
+    )
     .execute(c))?;
     Ok(())
 }

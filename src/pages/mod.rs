@@ -33,7 +33,7 @@ mod users;
 
 use actix_web::{HttpRequest, HttpResponse, Resource, ResponseError, Route, guard, web};
 
-pub use auth::SetupToken;
+pub use auth::{PasswordChecks, SetupToken};
 pub use context::Page;
 pub use error::AppError;
 pub use fallback::not_found;

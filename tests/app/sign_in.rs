@@ -514,3 +514,54 @@ async fn behind_a_trusted_proxy_the_address_is_the_one_the_proxy_added_and_other
         );
     }
 }
+
+/// Each attempt is counted before its password is checked, so attempts sent
+/// all at once cannot all slip in under the limit.
+#[tokio::test]
+async fn wrong_passwords_sent_all_at_once_get_no_more_tries_than_the_limit() {
+    let app = spawn_app().await;
+    let attempts = (0..30).map(|_| {
+        let app_address = app.address.clone();
+        async move {
+            let visitor = client();
+            let login = visitor
+                .get(format!("{app_address}/login/"))
+                .send()
+                .await
+                .unwrap();
+            let html = Html::parse_document(&login.text().await.unwrap());
+            let token = attr(&html, "input[name=csrf_token]", "value").unwrap();
+            visitor
+                .post(format!("{app_address}/login/"))
+                .form(&[
+                    ("email", STAFF_EMAIL),
+                    ("password", "not the password at all"),
+                    ("csrf_token", &token),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    });
+    let statuses = futures::future::join_all(attempts).await;
+    let checked = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::UNPROCESSABLE_ENTITY)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((checked, refused), (5, 25), "{statuses:?}");
+}
+
+/// A right password withdraws its attempt: a whole staff room signing in
+/// from one address never reaches the address's limit.
+#[tokio::test]
+async fn successful_sign_ins_do_not_count_towards_the_address_limit() {
+    let app = spawn_app().await;
+    for _ in 0..25 {
+        app.sign_in(&client(), STAFF_EMAIL).await;
+    }
+}

@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
+use tokio::sync::Semaphore;
 
 use crate::accounts::throttle::ThrottleRules;
 use crate::accounts::{User, password, queries, sign_in};
@@ -92,6 +93,7 @@ pub async fn sign_in(
     req: HttpRequest,
     db: web::Data<Database>,
     rules: web::Data<ThrottleRules>,
+    checks: web::Data<PasswordChecks>,
     page: Page,
     session: Session,
     form: ProtectedForm<LoginForm>,
@@ -106,35 +108,30 @@ pub async fn sign_in(
     // Without a peer address (not over TCP) all such clients share one.
     let address = client::address(&req).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     let typed = email.clone();
-    let throttled = db
-        .run(move |conn| rules.check(conn, &typed, address, Utc::now()))
-        .await?;
-    if let Some(retry) = throttled {
+    let claimed = db
+        .write(move |conn| rules.claim(conn, &typed, address, Utc::now()))
+        .await
+        .map_err(|err: DbError| AppError::from(err))?;
+    let claim = match claimed {
+        Ok(claim) => claim,
         // Checked before the password, so a throttled guess costs no hashing
         // and tells nothing.
-        let problem = format!(
-            "Too many failed sign-ins. Try again in {}.",
-            readable_wait(retry.seconds())
-        );
-        let page = LoginPage::new(page, &email, safe_next(&next), Some(problem));
-        let mut response = render(StatusCode::TOO_MANY_REQUESTS, &page)?;
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            header::HeaderValue::from(retry.seconds()),
-        );
-        return Ok(response);
-    }
+        Err(retry) => return too_many(page, &email, &next, retry.seconds()),
+    };
     let lookup = email.clone();
     let user = db
         .run(move |conn| queries::find_by_email(conn, &lookup))
         .await?;
     let account = user.as_ref().map(|user| user.id);
+    // However many attempts arrive at once, only a few hashes are computed
+    // at a time: the others wait here, holding no thread.
+    let _turn = checks.0.acquire().await.map_err(AppError::unexpected)?;
     let user = web::block(move || verified(user, &password))
         .await
         .map_err(AppError::unexpected)?;
     let Some(user) = user else {
         let typed = email.clone();
-        db.write(move |conn| sign_in::failed(conn, &rules, &typed, account, address, Utc::now()))
+        db.write(move |conn| sign_in::failed(conn, &typed, account, address))
             .await
             .map_err(|err: DbError| AppError::from(err))?;
         let problem = Some(SIGN_IN_FAILED.to_owned());
@@ -147,12 +144,44 @@ pub async fn sign_in(
         format!("{} <{}>", user.display_name, user.email),
         Some(address.to_string()),
     );
-    db.write(move |conn| sign_in::succeeded(conn, id, &email, &actor, Utc::now()))
+    db.write(move |conn| sign_in::succeeded(conn, id, &email, Some(claim), &actor, Utc::now()))
         .await
         .map_err(|err: DbError| AppError::from(err))?;
     session::sign_in(&session, id, &user.password_hash).map_err(AppError::unexpected)?;
     tracing::info!("{} signed in", user.email);
     Ok(see_other(safe_next(&next)))
+}
+
+/// How many password checks run at once: one per CPU. Each takes tens of
+/// milliseconds of CPU and 19 MiB; more at once would only queue for the
+/// CPU while holding the threads database work needs.
+pub struct PasswordChecks(pub Semaphore);
+
+impl PasswordChecks {
+    pub fn new() -> Self {
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self(Semaphore::new(cpus))
+    }
+}
+
+impl Default for PasswordChecks {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The 429 answer: the form again, with how long to wait.
+fn too_many(page: Page, email: &str, next: &str, seconds: u64) -> Result<HttpResponse, AppError> {
+    let problem = format!(
+        "Too many failed sign-ins. Try again in {}.",
+        readable_wait(seconds)
+    );
+    let page = LoginPage::new(page, email, safe_next(next), Some(problem));
+    let mut response = render(StatusCode::TOO_MANY_REQUESTS, &page)?;
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+    Ok(response)
 }
 
 /// "4 minutes", "1 minute", "30 seconds".

@@ -5,6 +5,7 @@ mod setup;
 
 use actix_web::web;
 
+pub use login::PasswordChecks;
 pub use setup::SetupToken;
 
 use super::{page, read};

@@ -238,7 +238,7 @@ pub async fn create_admin(
         client::address(&req).map(|address| address.to_string()),
     );
     let email = admin.email.clone();
-    db.write(move |conn| sign_in::succeeded(conn, id, &email, &actor, Utc::now()))
+    db.write(move |conn| sign_in::succeeded(conn, id, &email, None, &actor, Utc::now()))
         .await
         .map_err(|err: DbError| AppError::from(err))?;
     session::sign_in(&session, id, &admin.password_hash).map_err(AppError::unexpected)?;
