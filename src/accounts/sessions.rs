@@ -76,18 +76,28 @@ pub fn load(
         return Ok(None);
     };
     if is_expired(created_at, last_seen_at, now, lifetime) {
-        delete(conn, key_hash)?;
+        // Best effort too: expired is expired, removed now or by the
+        // next prune.
+        if let Err(err) = delete(conn, key_hash) {
+            tracing::warn!("could not remove an expired session: {err:?}");
+        }
         return Ok(None);
     }
     if now - last_seen_at > chrono_duration(lifetime.touch_interval()) {
         // Conditional, so concurrent requests of one session write once.
-        on_backend!(conn, |c| diesel::update(
+        // Best effort: a page is still answered while writes are refused
+        // (a full disk, a read-only database); the session then ends at
+        // its idle timeout from the last use that could be written.
+        let touched = on_backend!(conn, |c| diesel::update(
             sessions::table
                 .find(key_hash)
                 .filter(sessions::last_seen_at.eq(last_seen_at))
         )
         .set(sessions::last_seen_at.eq(now))
-        .execute(c))?;
+        .execute(c));
+        if let Err(err) = touched {
+            tracing::warn!("could not record a session's use: {err}");
+        }
     }
     Ok(Some(StoredSession { user_id, state }))
 }

@@ -55,11 +55,25 @@ pub fn failed(
     account: Option<i32>,
     address: IpAddr,
 ) -> Result<(), DbError> {
-    // Whoever tried is not known: the event names the email they typed.
-    let typed_key = throttle::account_key(typed);
+    // Whoever tried is not known. The event names the account they tried,
+    // but not an email that is no account's: people type their password
+    // into the email field, and the log is read by admins.
+    let (label, details) = match account {
+        Some(_) => {
+            let typed_key = throttle::account_key(typed);
+            (
+                format!("someone signing in as {typed_key}"),
+                json!({ "email": typed_key }),
+            )
+        }
+        None => (
+            "someone signing in with an unknown email".to_owned(),
+            json!({}),
+        ),
+    };
     let actor = Actor {
         user_id: None,
-        label: format!("someone signing in as {typed_key}"),
+        label,
         address: Some(address.to_string()),
     };
     conn.write_transaction(|conn| {
@@ -68,7 +82,7 @@ pub fn failed(
             &actor,
             Action::UserSignInFailed,
             account.map(Subject::User),
-            &json!({ "email": typed_key }),
+            &details,
         )
     })
 }

@@ -476,9 +476,10 @@ async fn sign_ins_failed_sign_ins_and_sign_outs_are_in_the_audit_history() {
     let unknown = all
         .events
         .iter()
-        .find(|event| event.actor_label == "someone signing in as nobody@example.com")
+        .find(|event| event.actor_label == "someone signing in with an unknown email")
         .expect("the unknown email's failure");
     assert_eq!(unknown.subject(), None);
+    assert!(!unknown.details.contains("nobody"), "{unknown:?}");
     assert_eq!(unknown.action, Action::UserSignInFailed.as_str());
 }
 
@@ -563,5 +564,23 @@ async fn successful_sign_ins_do_not_count_towards_the_address_limit() {
     let app = spawn_app().await;
     for _ in 0..25 {
         app.sign_in(&client(), STAFF_EMAIL).await;
+    }
+}
+
+#[tokio::test]
+async fn an_email_with_a_control_character_or_far_too_long_is_just_a_failed_sign_in() {
+    let app = spawn_app().await;
+    for email in [
+        "admin\0@example.com",
+        "admin@example.com\u{7}",
+        &"a".repeat(400),
+    ] {
+        let response = app.try_sign_in(&client(), email, STAFF_PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = Html::parse_document(&response.text().await.unwrap());
+        assert_eq!(
+            text(&html, "[role=alert] h2").as_deref(),
+            Some("Email or password is incorrect")
+        );
     }
 }

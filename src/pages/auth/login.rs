@@ -25,6 +25,9 @@ use crate::pages::{AppError, Page};
 /// account alike: which one it was would tell a stranger who has an account.
 pub const SIGN_IN_FAILED: &str = "Email or password is incorrect";
 
+/// More than any email can have (254), with room for spaces around it.
+const MAX_EMAIL_TYPED: usize = 320;
+
 #[derive(Template)]
 #[template(path = "auth/login.html")]
 struct LoginPage {
@@ -104,6 +107,12 @@ pub async fn sign_in(
         next,
         ..
     } = form.0;
+    if email.chars().any(char::is_control) || email.chars().count() > MAX_EMAIL_TYPED {
+        // No account has such an email, and no database needs to see it.
+        let problem = Some(SIGN_IN_FAILED.to_owned());
+        let page = LoginPage::new(page, &email, safe_next(&next), problem);
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
     let rules = **rules;
     // Without a peer address (not over TCP) all such clients share one.
     let address = client::address(&req).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));

@@ -8,7 +8,7 @@ use std::sync::{Mutex, PoisonError};
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 use askama::Template;
 use base64::Engine;
@@ -131,14 +131,17 @@ pub struct TokenQuery {
 }
 
 pub async fn form(
+    req: HttpRequest,
     db: web::Data<Database>,
     setup: web::Data<SetupToken>,
-    page: Page,
     query: web::Query<TokenQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> actix_web::Result<HttpResponse> {
     check(&db, &setup, &query.token).await?;
+    // Only now: the page's form token starts a session, which a stranger
+    // guessing tokens should not get.
+    let page = Page::extract(&req).await?;
     let page = SetupPage::new(page, query.token.clone(), &Typed::default(), Vec::new());
-    render(StatusCode::OK, &page)
+    Ok(render(StatusCode::OK, &page)?)
 }
 
 /// Refuses a wrong token, and any token once an account exists, with a 404:
@@ -211,15 +214,18 @@ pub async fn create_admin(
             }
         }
     });
-    let password = NewPassword::parse(&password, &typed.email, &typed.display_name)
-        .map_err(|rejected| errors.push(("password", rejected.to_string())));
-    let (Ok(user), Ok(password)) = (user, password) else {
+    // The strength estimate and the hash are slow: off the async workers.
+    let (email, name) = (typed.email.clone(), typed.display_name.clone());
+    let hashed = web::block(move || {
+        NewPassword::parse(&password, &email, &name).map(|password| password.hash())
+    })
+    .await
+    .map_err(AppError::unexpected)?
+    .map_err(|rejected| errors.push(("password", rejected.to_string())));
+    let (Ok(user), Ok(hash)) = (user, hashed) else {
         let page = SetupPage::new(page, token, &typed, errors);
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
-    let hash = web::block(move || password.hash())
-        .await
-        .map_err(AppError::unexpected)?;
     let created = db
         .write(move |conn| queries::create_first_admin(conn, &user, &hash))
         .await

@@ -9,7 +9,7 @@ use actix_web::cookie::time::Duration as CookieDuration;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
-use super::SIGNED_IN_AS;
+use super::{CREDENTIALS, SIGNED_IN_AS};
 use crate::accounts::sessions::{self, SessionLifetime, StoredSession};
 use crate::database::{Database, DbError};
 
@@ -131,6 +131,8 @@ impl SessionStore for DatabaseSessionStore {
         // ended, and what the request stored goes into a new session that
         // is signed in as no one.
         state.remove(SIGNED_IN_AS);
+        state.remove(CREDENTIALS);
+        state.remove(crate::pages::csrf::TOKEN_FIELD);
         self.store_new(state).await.map_err(UpdateError::Other)
     }
 
