@@ -3,12 +3,20 @@
 //! unknown or malformed value falls back to its default, never an error, and
 //! a page holds 25 rows unless asked for 1 to 100.
 
-use chrono::NaiveDate;
+use std::ops::RangeInclusive;
+
+use chrono::{Datelike, NaiveDate};
 
 use super::model::Action;
 
 pub const DEFAULT_PER_PAGE: i64 = 25;
 pub const MAX_PER_PAGE: i64 = 100;
+
+/// The years a `from`/`to` day may fall in. chrono reads signed and
+/// five-digit years (`-5000-01-01`, `+99999-01-01`), which PostgreSQL's
+/// timestamps cannot hold (a 5xx) and which SQLite, comparing the stored
+/// text, would misorder; no event is that old or that far off anyway.
+const YEARS: RangeInclusive<i32> = 1900..=9999;
 
 /// What the activity listing may be narrowed to; every part optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -80,7 +88,9 @@ impl ActivityParams {
                 .filter(|&id| id >= 1)
         };
         let day = |value: Option<&str>| {
-            value.and_then(|v| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok())
+            value
+                .and_then(|v| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok())
+                .filter(|day| YEARS.contains(&day.year()))
         };
         let cursor = match (id(query.before), id(query.after)) {
             (Some(before), _) => Cursor::Before(before),
@@ -163,6 +173,30 @@ mod tests {
         assert_eq!(per_page("10"), 10);
         assert_eq!(per_page("101"), MAX_PER_PAGE);
         assert_eq!(per_page("0"), DEFAULT_PER_PAGE);
+    }
+
+    #[test]
+    fn days_outside_years_1900_to_9999_are_no_filter() {
+        let filter = |from, to| {
+            ActivityParams::parse(ActivityQuery {
+                from: Some(from),
+                to: Some(to),
+                ..Default::default()
+            })
+            .filter
+        };
+        for day in [
+            "-5000-01-01",
+            "99999-01-01",
+            "+99999-01-01",
+            "1899-12-31",
+            "0000-01-01",
+        ] {
+            assert_eq!(filter(day, day), ActivityFilter::default(), "{day}");
+        }
+        let kept = filter("1900-01-01", "9999-12-31");
+        assert_eq!(kept.from, NaiveDate::from_ymd_opt(1900, 1, 1));
+        assert_eq!(kept.to, NaiveDate::from_ymd_opt(9999, 12, 31));
     }
 
     #[test]

@@ -72,6 +72,11 @@ pub const DEFAULT_SESSION_MAX_AGE_SECS: u64 = 12 * 60 * 60;
 /// An hour: a lesson or a meeting away from the desk, not a night.
 pub const DEFAULT_SESSION_IDLE_TIMEOUT_SECS: u64 = 60 * 60;
 
+/// 366 days, for both session lifetimes: longer is no session limit at all,
+/// and far longer (past about 8e12 seconds) overflows the date arithmetic
+/// that prunes sessions.
+pub const MAX_SESSION_LIFETIME_SECS: u64 = 366 * 24 * 60 * 60;
+
 impl Settings {
     /// Reads the settings from the process environment.
     pub fn from_env() -> anyhow::Result<Self> {
@@ -133,22 +138,19 @@ impl Settings {
             .transpose()?
             .unwrap_or_default();
         let trust_proxy = parse_bool(get("TRUST_PROXY"), "TRUST_PROXY")?;
-        let session_max_age = Duration::from_secs(parse_or(
-            get("SESSION_MAX_AGE_SECS"),
-            "SESSION_MAX_AGE_SECS",
-            DEFAULT_SESSION_MAX_AGE_SECS,
-        )?);
-        if session_max_age.is_zero() {
-            bail!("SESSION_MAX_AGE_SECS must be at least 1");
-        }
-        let session_idle_timeout = Duration::from_secs(parse_or(
-            get("SESSION_IDLE_TIMEOUT_SECS"),
+        let session_lifetime = |name: &str, default: u64| -> anyhow::Result<Duration> {
+            let secs = parse_or(get(name), name, default)?;
+            if !(1..=MAX_SESSION_LIFETIME_SECS).contains(&secs) {
+                bail!("{name} must be from 1 to {MAX_SESSION_LIFETIME_SECS} (366 days)");
+            }
+            Ok(Duration::from_secs(secs))
+        };
+        let session_max_age =
+            session_lifetime("SESSION_MAX_AGE_SECS", DEFAULT_SESSION_MAX_AGE_SECS)?;
+        let session_idle_timeout = session_lifetime(
             "SESSION_IDLE_TIMEOUT_SECS",
             DEFAULT_SESSION_IDLE_TIMEOUT_SECS,
-        )?);
-        if session_idle_timeout.is_zero() {
-            bail!("SESSION_IDLE_TIMEOUT_SECS must be at least 1");
-        }
+        )?;
         let body_timeout = Duration::from_secs(parse_or(
             get("BODY_TIMEOUT_SECS"),
             "BODY_TIMEOUT_SECS",

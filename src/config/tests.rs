@@ -148,6 +148,31 @@ fn sessions_end_after_an_hour_idle_unless_configured() {
 }
 
 #[test]
+fn session_lifetimes_are_at_most_366_days() {
+    for name in ["SESSION_MAX_AGE_SECS", "SESSION_IDLE_TIMEOUT_SECS"] {
+        let set = settings(&[(name, "31622400")]).unwrap();
+        let lifetime = match name {
+            "SESSION_MAX_AGE_SECS" => set.session_max_age,
+            _ => set.session_idle_timeout,
+        };
+        assert_eq!(lifetime, Duration::from_secs(366 * 24 * 60 * 60), "{name}");
+        // Past about 8e12 seconds chrono cannot add them to a date.
+        for too_long in ["31622401", "9000000000000", "18446744073709551615"] {
+            let err = settings(&[(name, too_long)]).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("{name} must be from 1 to 31622400 (366 days)")
+            );
+        }
+        let err = settings(&[(name, "0")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("{name} must be from 1 to 31622400 (366 days)")
+        );
+    }
+}
+
+#[test]
 fn query_timeout_defaults_to_two_seconds_and_zero_turns_it_off() {
     assert_eq!(
         settings(&[]).unwrap().database.query_timeout,

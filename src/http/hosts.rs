@@ -143,21 +143,25 @@ enum Refusal {
     Malformed,
 }
 
-/// What the proxy in front says the client asked for.
+/// What the proxy in front says the client asked for, and who asked.
 #[derive(Default)]
-struct Forwarded {
+pub(super) struct Forwarded {
     host: Option<String>,
     https: bool,
+    /// The address the proxy saw the request come from (`for=` or
+    /// `X-Forwarded-For`), if it named one that is an address.
+    pub(super) client: Option<IpAddr>,
 }
 
 impl Forwarded {
     /// The last value of each header: the one the proxy in front of the app
     /// added; earlier ones may have come from the client. A proxy speaks one
-    /// family, `Forwarded` (RFC 7239) or `X-Forwarded-Host`/`-Proto`, and may
-    /// pass the other on from the client untouched, so when both are present
-    /// they must say the same thing (`None`: refuse); mixing fields across
-    /// them would let a client's header stand in for the proxy's.
-    fn read(headers: &HeaderMap) -> Option<Self> {
+    /// family, `Forwarded` (RFC 7239) or `X-Forwarded-Host`/`-Proto`/`-For`,
+    /// and may pass the other on from the client untouched, so when both are
+    /// present they must say the same thing (`None`: refuse); mixing fields
+    /// across them, or preferring either, would let a client's header stand
+    /// in for the proxy's.
+    pub(super) fn read(headers: &HeaderMap) -> Option<Self> {
         let forwarded = last_value(headers, &header::FORWARDED).map(forwarded_pairs);
         let from_forwarded = |name: &str| {
             forwarded.as_ref().and_then(|pairs| {
@@ -170,11 +174,20 @@ impl Forwarded {
         let from_x = |name: &'static str| {
             last_value(headers, &HeaderName::from_static(name)).map(str::to_owned)
         };
-        let standard = (from_forwarded("host"), from_forwarded("proto"));
-        let legacy = (from_x("x-forwarded-host"), from_x("x-forwarded-proto"));
-        let has_legacy =
-            headers.contains_key("x-forwarded-host") || headers.contains_key("x-forwarded-proto");
-        let (host, proto) = match (forwarded.is_some(), has_legacy) {
+        let standard = (
+            from_forwarded("host"),
+            from_forwarded("proto"),
+            from_forwarded("for"),
+        );
+        let legacy = (
+            from_x("x-forwarded-host"),
+            from_x("x-forwarded-proto"),
+            from_x("x-forwarded-for"),
+        );
+        let has_legacy = ["x-forwarded-host", "x-forwarded-proto", "x-forwarded-for"]
+            .iter()
+            .any(|name| headers.contains_key(*name));
+        let (host, proto, client) = match (forwarded.is_some(), has_legacy) {
             (true, true) if !same_forwarding(&standard, &legacy) => return None,
             (true, _) => standard,
             (false, _) => legacy,
@@ -182,20 +195,31 @@ impl Forwarded {
         Some(Self {
             host,
             https: proto.is_some_and(|proto| proto.eq_ignore_ascii_case("https")),
+            client: client.as_deref().and_then(parse_node),
         })
     }
 }
 
-type Forwarding = (Option<String>, Option<String>);
+/// Host, scheme and client.
+type Forwarding = (Option<String>, Option<String>, Option<String>);
 
-/// Host and scheme agree, ignoring case.
+/// Host and scheme agree, ignoring case, and the client is the same address
+/// (`Forwarded` may quote it and add a port; `X-Forwarded-For` does neither).
 fn same_forwarding(a: &Forwarding, b: &Forwarding) -> bool {
     let same = |x: &Option<String>, y: &Option<String>| match (x, y) {
         (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
         (None, None) => true,
         _ => false,
     };
-    same(&a.0, &b.0) && same(&a.1, &b.1)
+    let same_client = match (&a.2, &b.2) {
+        (Some(x), Some(y)) => match (parse_node(x), parse_node(y)) {
+            (Some(x), Some(y)) => x == y,
+            _ => x.eq_ignore_ascii_case(y),
+        },
+        (None, None) => true,
+        _ => false,
+    };
+    same(&a.0, &b.0) && same(&a.1, &b.1) && same_client
 }
 
 /// The last comma-separated value of the last such header.
@@ -237,6 +261,17 @@ fn split_outside_quotes(value: &str, separator: char) -> Vec<&str> {
     }
     parts.push(&value[start..]);
     parts
+}
+
+/// `192.0.2.1`, `192.0.2.1:4711`, `[2001:db8::1]` or `[2001:db8::1]:4711`.
+fn parse_node(node: &str) -> Option<IpAddr> {
+    if let Ok(ip) = node.parse() {
+        return Some(ip);
+    }
+    if let Some(rest) = node.strip_prefix('[') {
+        return rest.split_once(']')?.0.parse().ok();
+    }
+    node.rsplit_once(':')?.0.parse().ok()
 }
 
 /// A header that may appear at most once (RFC 9112 §3.2: two `Host`s are a 400).

@@ -679,3 +679,26 @@ async fn admins_page_through_the_activity_log_and_filter_it_and_no_one_else_may(
     let response = client().get(app.url("/activity/")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
 }
+
+/// Years a timestamp column cannot hold (PostgreSQL: "timestamp out of
+/// range") or that compare wrongly as text (SQLite) are no filter at all,
+/// like any other malformed day.
+#[tokio::test]
+async fn days_in_impossible_years_are_ignored_not_a_server_error() {
+    let app = spawn_app().await;
+    clear_log(&mut app.db());
+    app.create(&sammy()).await;
+    for query in [
+        "from=-5000-01-01",
+        "to=99999-01-01",
+        "from=%2B99999-01-01&to=-0001-12-31",
+    ] {
+        let (status, html) = app.page(&format!("/activity/?{query}")).await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        assert_eq!(
+            select(&html, ".history-head strong"),
+            ["Student added"],
+            "{query}"
+        );
+    }
+}

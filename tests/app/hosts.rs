@@ -361,3 +361,56 @@ async fn a_clients_forwarding_header_cannot_stand_in_for_the_proxys() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+/// A proxy that sets only `X-Forwarded-For` passes a client's `Forwarded`
+/// on: its `for=` must not become the address the audit trail records.
+#[tokio::test]
+async fn a_clients_forwarded_for_is_not_the_address_behind_an_x_forwarded_proxy() {
+    use scraper::Html;
+    use student_registry::audit::{self, Action, Subject};
+    let app = spawn_app_with(|settings| settings.trust_proxy = true).await;
+    let sign_in = |forwarded: &'static str| {
+        let visitor = client();
+        let login_url = app.url("/login/");
+        async move {
+            let login = visitor.get(&login_url).send().await.unwrap();
+            let html = Html::parse_document(&login.text().await.unwrap());
+            let token = attr(&html, "input[name=csrf_token]", "value").unwrap();
+            visitor
+                .post(&login_url)
+                .header("x-forwarded-for", "203.0.113.9")
+                .header("forwarded", forwarded)
+                .form(&[
+                    ("email", STAFF_EMAIL),
+                    ("password", STAFF_PASSWORD),
+                    ("csrf_token", &token),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    // Newest first; the set-up's own sign-in among them.
+    let sign_in_addresses = || -> Vec<Option<String>> {
+        audit::for_subject(&mut app.db(), Subject::User(app.staff.id), 100)
+            .unwrap()
+            .into_iter()
+            .filter(|event| event.action == Action::UserSignIn.as_str())
+            .map(|event| event.address)
+            .collect()
+    };
+    let before = sign_in_addresses();
+    // The families disagree about the client: refused, like a host.
+    assert_eq!(sign_in("for=198.51.100.66").await, StatusCode::BAD_REQUEST);
+    assert_eq!(sign_in_addresses(), before);
+    // Agreeing (`Forwarded` may quote the node and add a port), they
+    // are one proxy's word.
+    assert_eq!(
+        sign_in("For=\"203.0.113.9:4711\"").await,
+        StatusCode::SEE_OTHER
+    );
+    let after = sign_in_addresses();
+    assert_eq!(after.len(), before.len() + 1);
+    assert_eq!(after[0].as_deref(), Some("203.0.113.9"));
+}

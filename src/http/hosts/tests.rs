@@ -179,3 +179,19 @@ fn origins_compare_scheme_host_and_port() {
     assert!(public.is("https://REGISTRY.school.example:443"));
     assert!(!public.is("http://registry.school.example"));
 }
+
+#[test]
+fn forwarded_nodes_parse_with_or_without_ports() {
+    for (node, ip) in [
+        ("192.0.2.1", "192.0.2.1"),
+        ("192.0.2.1:4711", "192.0.2.1"),
+        ("[2001:db8::1]", "2001:db8::1"),
+        ("[2001:db8::1]:4711", "2001:db8::1"),
+        ("2001:db8::1", "2001:db8::1"),
+    ] {
+        assert_eq!(parse_node(node), Some(ip.parse().unwrap()), "{node}");
+    }
+    for node in ["unknown", "_hidden", "", "[::1"] {
+        assert_eq!(parse_node(node), None, "{node}");
+    }
+}
