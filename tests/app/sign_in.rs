@@ -584,3 +584,35 @@ async fn an_email_with_a_control_character_or_far_too_long_is_just_a_failed_sign
         );
     }
 }
+
+#[tokio::test]
+async fn a_sign_in_form_left_open_past_the_idle_timeout_is_shown_again_and_then_works() {
+    let app = spawn_app_with(|settings| {
+        settings.session_idle_timeout = std::time::Duration::from_secs(1)
+    })
+    .await;
+    let visitor = client();
+    let login = visitor.get(app.url("/login/")).send().await.unwrap();
+    let html = Html::parse_document(&login.text().await.unwrap());
+    let stale = attr(&html, "input[name=csrf_token]", "value").unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    let submit = |token: String| {
+        visitor
+            .post(app.url("/login/"))
+            .form(&[
+                ("email", STAFF_EMAIL.to_owned()),
+                ("password", STAFF_PASSWORD.to_owned()),
+                ("csrf_token", token),
+            ])
+            .send()
+    };
+    let refused = submit(stale).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let html = Html::parse_document(&refused.text().await.unwrap());
+    assert_eq!(
+        text(&html, "[role=alert] h2").as_deref(),
+        Some("The sign-in form had expired. Please sign in again.")
+    );
+    let fresh = attr(&html, "input[name=csrf_token]", "value").expect("a fresh token");
+    assert_eq!(submit(fresh).await.unwrap().status(), StatusCode::SEE_OTHER);
+}

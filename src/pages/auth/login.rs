@@ -99,14 +99,29 @@ pub async fn sign_in(
     checks: web::Data<PasswordChecks>,
     page: Page,
     session: Session,
-    form: ProtectedForm<LoginForm>,
+    form: Result<ProtectedForm<LoginForm>, actix_web::Error>,
+) -> Result<HttpResponse, actix_web::Error> {
+    match form {
+        Ok(form) => Ok(attempt(req, db, rules, checks, page, session, form.0).await?),
+        Err(err) => expired_form(page, err),
+    }
+}
+
+async fn attempt(
+    req: HttpRequest,
+    db: web::Data<Database>,
+    rules: web::Data<ThrottleRules>,
+    checks: web::Data<PasswordChecks>,
+    page: Page,
+    session: Session,
+    form: LoginForm,
 ) -> Result<HttpResponse, AppError> {
     let LoginForm {
         email,
         password,
         next,
         ..
-    } = form.0;
+    } = form;
     if email.chars().any(char::is_control) || email.chars().count() > MAX_EMAIL_TYPED {
         // No account has such an email, and no database needs to see it.
         let problem = Some(SIGN_IN_FAILED.to_owned());
@@ -160,6 +175,23 @@ pub async fn sign_in(
     tracing::info!("{} signed in", user.email);
     Ok(see_other(safe_next(&next)))
 }
+
+/// A sign-in form whose token no longer matches (left open past the idle
+/// timeout, say) is shown again, with a fresh token, rather than the error
+/// page: signing in is what the person was doing. Nothing was checked.
+fn expired_form(page: Page, err: actix_web::Error) -> Result<HttpResponse, actix_web::Error> {
+    match err.as_error::<AppError>() {
+        Some(AppError::Forbidden(reason)) => {
+            tracing::info!("sign-in form refused: {reason}");
+            let problem = Some(FORM_EXPIRED.to_owned());
+            let page = LoginPage::new(page, "", "/", problem);
+            Ok(render(StatusCode::FORBIDDEN, &page)?)
+        }
+        _ => Err(err),
+    }
+}
+
+const FORM_EXPIRED: &str = "The sign-in form had expired. Please sign in again.";
 
 /// How many password checks run at once: one per CPU. Each takes tens of
 /// milliseconds of CPU and 19 MiB; more at once would only queue for the
