@@ -27,6 +27,7 @@ mod listing;
 mod metrics;
 mod migrations;
 mod pages;
+mod roles;
 mod sessions;
 mod sign_in;
 mod stale_edit;

@@ -47,6 +47,8 @@ mod metrics;
 mod migrations;
 #[path = "../app/pages.rs"]
 mod pages;
+#[path = "../app/roles.rs"]
+mod roles;
 #[path = "../app/sessions.rs"]
 mod sessions;
 #[path = "../app/sign_in.rs"]
