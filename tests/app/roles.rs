@@ -103,6 +103,9 @@ async fn each_role_reaches_exactly_its_pages() {
     }
 }
 
+/// A form's path, its fields, and what each visitor gets.
+type FormCase = (String, Vec<(&'static str, &'static str)>, [Answer; 4]);
+
 #[tokio::test]
 async fn each_role_may_send_exactly_its_forms() {
     let app = spawn_app().await;
@@ -112,7 +115,7 @@ async fn each_role_may_send_exactly_its_forms() {
     // Forms that would change nothing even where allowed (nothing valid to
     // store, or no such record), so that only the role decides the answer.
     let missing = 999_999;
-    let table: Vec<(String, Vec<(&str, &str)>, [Answer; 4])> = vec![
+    let table: Vec<FormCase> = vec![
         (
             "/create/".into(),
             vec![("firstname", "")],

@@ -16,3 +16,4 @@ mod flows;
 mod pages;
 mod people;
 mod tools;
+mod users;
