@@ -38,6 +38,17 @@ async fn pages_issue_a_fixed_number_of_queries_whatever_their_size() {
     index_pages(&app).await;
     student_pages(&app).await;
     activity_pages(&app).await;
+    sessionless(&app).await;
+}
+
+/// The stylesheet, with a session cookie: no query at all (static files are
+/// served outside the sessions).
+async fn sessionless(app: &helpers::TestApp) {
+    let (_, page) = app.page("/").await;
+    let stylesheet = helpers::attr(&page, "link[rel=stylesheet]", "href").unwrap();
+    QUERIES.store(0, Ordering::SeqCst);
+    assert_eq!(app.get(&stylesheet).await.status(), 200);
+    assert_eq!(QUERIES.load(Ordering::SeqCst), 0, "a static file");
 }
 
 async fn index_pages(app: &helpers::TestApp) {
