@@ -3,7 +3,6 @@
 //! error, never a false success. Each change to an account is recorded in
 //! the audit history inside that transaction, with who made it.
 
-use chrono::Timelike;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Text;
@@ -162,17 +161,6 @@ pub fn find_by_id(conn: &mut DbConnection, id: i32) -> Result<Option<User>, DbEr
         .select(User::as_select())
         .first(c)
         .optional())?)
-}
-
-/// Notes a successful sign-in.
-pub fn record_sign_in(conn: &mut DbConnection, id: i32) -> Result<(), DbError> {
-    let now = chrono::Utc::now().naive_utc();
-    conn.write_transaction(|conn| {
-        on_backend!(conn, |c| diesel::update(users::table.find(id))
-            .set(users::last_sign_in_at.eq(now.with_nanosecond(0).unwrap_or(now)))
-            .execute(c))?;
-        Ok(())
-    })
 }
 
 /// Every account, by email.

@@ -181,19 +181,6 @@ pub fn end_all_for(conn: &mut DbConnection, user_id: i32) -> Result<usize, DbErr
     .execute(c))?)
 }
 
-/// Ends every session of an account but `keep` (its own, after a password
-/// change: the person who changed it stays signed in there).
-pub fn end_others_for(conn: &mut DbConnection, user_id: i32, keep: &str) -> Result<usize, DbError> {
-    conn.write_transaction(|conn| {
-        Ok(on_backend!(conn, |c| diesel::delete(
-            sessions::table
-                .filter(sessions::user_id.eq(user_id))
-                .filter(sessions::key_hash.ne(keep))
-        )
-        .execute(c))?)
-    })
-}
-
 /// Removes the sessions that have expired; how many.
 pub fn prune(
     conn: &mut DbConnection,
