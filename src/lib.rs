@@ -18,6 +18,7 @@ pub mod api;
 pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod courses;
 pub mod database;
 pub mod email;
 pub mod format;
