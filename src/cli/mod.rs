@@ -10,9 +10,9 @@ mod users;
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
+use crate::courses::seed as course_seed;
 use crate::database::{Database, migrate};
 use crate::startup::{Application, DATA_UPGRADES};
-use crate::courses::seed as course_seed;
 use crate::students::seed;
 
 #[derive(Debug, Parser)]

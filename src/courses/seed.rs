@@ -67,7 +67,11 @@ pub fn generated_course(n: u64) -> CourseDraft {
         description: if n.is_multiple_of(3) {
             String::new()
         } else {
-            format!("An introduction to {} for year {} students.", subject.to_lowercase(), 1 + n % 4)
+            format!(
+                "An introduction to {} for year {} students.",
+                subject.to_lowercase(),
+                1 + n % 4
+            )
         },
         credits: if n.is_multiple_of(7) {
             String::new()
@@ -217,9 +221,11 @@ fn insert_enrolments(conn: &mut DbConnection, rows: &[NewEnrolment]) -> Result<u
     if rows.is_empty() {
         return Ok(0);
     }
-    Ok(on_backend!(conn, |c| diesel::insert_into(enrolments::table)
-        .values(rows)
-        .execute(c))?)
+    Ok(on_backend!(conn, |c| diesel::insert_into(
+        enrolments::table
+    )
+    .values(rows)
+    .execute(c))?)
 }
 
 #[cfg(test)]

@@ -195,10 +195,7 @@ impl CourseDraft {
             );
         }
         check_length(&mut errors, Field::Code, Some(&code), 1, CODE_MAX);
-        if !code
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
+        if !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             errors.add(
                 Field::Code,
                 "Code may contain only letters A–Z, digits and hyphens, like BIO-101",
@@ -319,7 +316,10 @@ fn whole_number(
         Err(_) => {
             errors.add(
                 field,
-                format!("{label} must be a whole number {range}, like {}", min.max(3)),
+                format!(
+                    "{label} must be a whole number {range}, like {}",
+                    min.max(3)
+                ),
             );
             None
         }
@@ -391,7 +391,9 @@ mod tests {
         .validate()
         .unwrap();
         assert_eq!((details.credits, details.capacity), (Some(60), Some(1)));
-        let errors = draft(&"A".repeat(21), &"t".repeat(201)).validate().unwrap_err();
+        let errors = draft(&"A".repeat(21), &"t".repeat(201))
+            .validate()
+            .unwrap_err();
         assert_eq!(
             errors.get(Field::Code),
             Some("Code must be at most 20 characters (it has 21)")
@@ -431,7 +433,19 @@ mod tests {
             Some("line one\nline two\tend")
         );
         typed.description = "bell\u{7}".into();
-        assert!(typed.validate().unwrap_err().get(Field::Description).is_some());
-        assert!(draft("\0", "X").validate().unwrap_err().get(Field::Code).is_some());
+        assert!(
+            typed
+                .validate()
+                .unwrap_err()
+                .get(Field::Description)
+                .is_some()
+        );
+        assert!(
+            draft("\0", "X")
+                .validate()
+                .unwrap_err()
+                .get(Field::Code)
+                .is_some()
+        );
     }
 }

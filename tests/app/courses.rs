@@ -153,9 +153,14 @@ fn a_course_is_stored_as_validated_and_bad_details_store_nothing() {
         )
     );
 
-    let refused = queries::update(&mut conn, &cli(), course.id, None, IfUnchanged::Save, |_| {
-        draft("BIO-101", "").validate()
-    });
+    let refused = queries::update(
+        &mut conn,
+        &cli(),
+        course.id,
+        None,
+        IfUnchanged::Save,
+        |_| draft("BIO-101", "").validate(),
+    );
     match refused {
         Err(CourseSaveError::Invalid(errors)) => {
             assert_eq!(errors.get(Field::Title), Some("Title is required"))
@@ -170,8 +175,15 @@ fn codes_are_unique_ignoring_case_and_the_database_decides() {
     let registry = Registry::new();
     let mut conn = registry.conn();
     registry.course("BIO-101", None);
-    let again = queries::create(&mut conn, &cli(), &draft("bio-101", "Again").validate().unwrap());
-    assert!(matches!(again, Err(CourseSaveError::CodeTaken)), "{again:?}");
+    let again = queries::create(
+        &mut conn,
+        &cli(),
+        &draft("bio-101", "Again").validate().unwrap(),
+    );
+    assert!(
+        matches!(again, Err(CourseSaveError::CodeTaken)),
+        "{again:?}"
+    );
     // Past validation (which writes codes in upper case), the index still
     // refuses another case.
     let raw = conn.batch_execute("INSERT INTO courses (code, title) VALUES ('bio-101', 'Raw')");
@@ -181,7 +193,10 @@ fn codes_are_unique_ignoring_case_and_the_database_decides() {
     let renamed = queries::update(&mut conn, &cli(), other.id, None, IfUnchanged::Save, |_| {
         draft("Bio-101", "Renamed").validate()
     });
-    assert!(matches!(renamed, Err(CourseSaveError::CodeTaken)), "{renamed:?}");
+    assert!(
+        matches!(renamed, Err(CourseSaveError::CodeTaken)),
+        "{renamed:?}"
+    );
 }
 
 #[test]
@@ -189,22 +204,40 @@ fn an_edit_based_on_an_older_version_is_refused() {
     let registry = Registry::new();
     let mut conn = registry.conn();
     let course = registry.course("HIS-200", None);
-    let edited = queries::update(&mut conn, &cli(), course.id, Some(&[1]), IfUnchanged::Save, |_| {
-        draft("HIS-200", "Modern History").validate()
-    })
+    let edited = queries::update(
+        &mut conn,
+        &cli(),
+        course.id,
+        Some(&[1]),
+        IfUnchanged::Save,
+        |_| draft("HIS-200", "Modern History").validate(),
+    )
     .unwrap();
-    assert_eq!((edited.version, edited.title.as_str()), (2, "Modern History"));
-    let stale = queries::update(&mut conn, &cli(), course.id, Some(&[1]), IfUnchanged::Save, |_| {
-        draft("HIS-200", "Ancient History").validate()
-    });
+    assert_eq!(
+        (edited.version, edited.title.as_str()),
+        (2, "Modern History")
+    );
+    let stale = queries::update(
+        &mut conn,
+        &cli(),
+        course.id,
+        Some(&[1]),
+        IfUnchanged::Save,
+        |_| draft("HIS-200", "Ancient History").validate(),
+    );
     match stale {
         Err(CourseSaveError::Stale { current }) => assert_eq!(*current, edited),
         other => panic!("expected Stale, got {other:?}"),
     }
     // Keep: the same details again store nothing and keep the version.
-    let kept = queries::update(&mut conn, &cli(), course.id, Some(&[2]), IfUnchanged::Keep, |c| {
-        CourseDraft::from(c).validate()
-    })
+    let kept = queries::update(
+        &mut conn,
+        &cli(),
+        course.id,
+        Some(&[2]),
+        IfUnchanged::Keep,
+        |c| CourseDraft::from(c).validate(),
+    )
     .unwrap();
     assert_eq!(kept.version, 2);
     let stale_delete = queries::delete(&mut conn, &cli(), course.id, Some(&[1]));
@@ -234,11 +267,19 @@ fn a_course_with_enrolments_cannot_be_deleted_and_says_how_many() {
         matches!(refused, Err(CourseSaveError::HasEnrolments { count: 2 })),
         "{refused:?}"
     );
-    assert!(queries::find(&mut registry.conn(), course.id).unwrap().is_some());
+    assert!(
+        queries::find(&mut registry.conn(), course.id)
+            .unwrap()
+            .is_some()
+    );
 
     let empty = registry.course("MAT-102", None);
     queries::delete(&mut registry.conn(), &cli(), empty.id, None).unwrap();
-    assert!(queries::find(&mut registry.conn(), empty.id).unwrap().is_none());
+    assert!(
+        queries::find(&mut registry.conn(), empty.id)
+            .unwrap()
+            .is_none()
+    );
     let missing = queries::delete(&mut registry.conn(), &cli(), empty.id, None);
     assert!(matches!(missing, Err(CourseSaveError::NotFound)));
 }
@@ -256,12 +297,20 @@ fn enrol_withdraw_and_enrol_again_reuse_one_row() {
         (EnrolmentStatus::Enrolled, date(1), None)
     );
     let again = queries::enrol(&mut conn, &cli(), course.id, ada, date(2));
-    assert!(matches!(again, Err(EnrolError::AlreadyEnrolled)), "{again:?}");
+    assert!(
+        matches!(again, Err(EnrolError::AlreadyEnrolled)),
+        "{again:?}"
+    );
     assert_eq!(queries::count_enrolled(&mut conn, course.id).unwrap(), 1);
 
-    let withdrawn =
-        queries::set_status(&mut conn, &cli(), first.id, EnrolmentStatus::Withdrawn, date(3))
-            .unwrap();
+    let withdrawn = queries::set_status(
+        &mut conn,
+        &cli(),
+        first.id,
+        EnrolmentStatus::Withdrawn,
+        date(3),
+    )
+    .unwrap();
     assert_eq!(
         (withdrawn.status, withdrawn.withdrawn_on),
         (EnrolmentStatus::Withdrawn, Some(date(3)))
@@ -274,20 +323,36 @@ fn enrol_withdraw_and_enrol_again_reuse_one_row() {
         (back.status, back.enrolled_on, back.withdrawn_on),
         (EnrolmentStatus::Enrolled, date(4), None)
     );
-    let completed =
-        queries::set_status(&mut conn, &cli(), first.id, EnrolmentStatus::Completed, date(20))
-            .unwrap();
+    let completed = queries::set_status(
+        &mut conn,
+        &cli(),
+        first.id,
+        EnrolmentStatus::Completed,
+        date(20),
+    )
+    .unwrap();
     assert_eq!(
         (completed.status, completed.withdrawn_on),
         (EnrolmentStatus::Completed, None)
     );
 
     let no_student = queries::enrol(&mut conn, &cli(), course.id, ada + 1000, date(5));
-    assert!(matches!(no_student, Err(EnrolError::NoSuchStudent)), "{no_student:?}");
+    assert!(
+        matches!(no_student, Err(EnrolError::NoSuchStudent)),
+        "{no_student:?}"
+    );
     let no_course = queries::enrol(&mut conn, &cli(), course.id + 1000, ada, date(5));
-    assert!(matches!(no_course, Err(EnrolError::NoSuchCourse)), "{no_course:?}");
-    let no_enrolment =
-        queries::set_status(&mut conn, &cli(), first.id + 1000, EnrolmentStatus::Withdrawn, date(5));
+    assert!(
+        matches!(no_course, Err(EnrolError::NoSuchCourse)),
+        "{no_course:?}"
+    );
+    let no_enrolment = queries::set_status(
+        &mut conn,
+        &cli(),
+        first.id + 1000,
+        EnrolmentStatus::Withdrawn,
+        date(5),
+    );
     assert!(matches!(no_enrolment, Err(EnrolError::NoSuchEnrolment)));
 }
 
@@ -304,14 +369,35 @@ fn only_enrolled_rows_take_seats_and_enrolling_again_needs_one() {
         "{full:?}"
     );
     let mut conn = registry.conn();
-    queries::set_status(&mut conn, &cli(), ada_row, EnrolmentStatus::Withdrawn, date(2)).unwrap();
+    queries::set_status(
+        &mut conn,
+        &cli(),
+        ada_row,
+        EnrolmentStatus::Withdrawn,
+        date(2),
+    )
+    .unwrap();
     registry.enrol(&course, alan, 2).unwrap();
     // Ada's seat went to Alan: back in, by either way, she finds it full.
-    let back = queries::set_status(&mut conn, &cli(), ada_row, EnrolmentStatus::Enrolled, date(3));
-    assert!(matches!(back, Err(EnrolError::CourseFull { capacity: 1 })), "{back:?}");
+    let back = queries::set_status(
+        &mut conn,
+        &cli(),
+        ada_row,
+        EnrolmentStatus::Enrolled,
+        date(3),
+    );
+    assert!(
+        matches!(back, Err(EnrolError::CourseFull { capacity: 1 })),
+        "{back:?}"
+    );
     let back = registry.enrol(&course, ada, 3);
-    assert!(matches!(back, Err(EnrolError::CourseFull { capacity: 1 })), "{back:?}");
-    let row = queries::find_enrolment(&mut conn, ada_row).unwrap().unwrap();
+    assert!(
+        matches!(back, Err(EnrolError::CourseFull { capacity: 1 })),
+        "{back:?}"
+    );
+    let row = queries::find_enrolment(&mut conn, ada_row)
+        .unwrap()
+        .unwrap();
     assert_eq!(row.status, EnrolmentStatus::Withdrawn);
 }
 
@@ -378,26 +464,58 @@ fn every_write_records_its_audit_event() {
     let registry = Registry::new();
     let mut conn = registry.conn();
     let ada = registry.student("Ada", "Lovelace");
-    let course = queries::create(&mut conn, &actor(), &draft("LIT-101", "Poetry").validate().unwrap())
-        .unwrap();
-    queries::update(&mut conn, &actor(), course.id, None, IfUnchanged::Save, |_| {
-        draft("LIT-101", "Poetry and Prose").validate()
-    })
+    let course = queries::create(
+        &mut conn,
+        &actor(),
+        &draft("LIT-101", "Poetry").validate().unwrap(),
+    )
+    .unwrap();
+    queries::update(
+        &mut conn,
+        &actor(),
+        course.id,
+        None,
+        IfUnchanged::Save,
+        |_| draft("LIT-101", "Poetry and Prose").validate(),
+    )
     .unwrap();
     // Saving unchanged details records nothing.
-    queries::update(&mut conn, &actor(), course.id, None, IfUnchanged::Save, |c| {
-        CourseDraft::from(c).validate()
-    })
+    queries::update(
+        &mut conn,
+        &actor(),
+        course.id,
+        None,
+        IfUnchanged::Save,
+        |c| CourseDraft::from(c).validate(),
+    )
     .unwrap();
     let row = queries::enrol(&mut conn, &actor(), course.id, ada, date(1)).unwrap();
-    queries::set_status(&mut conn, &actor(), row.id, EnrolmentStatus::Withdrawn, date(2)).unwrap();
+    queries::set_status(
+        &mut conn,
+        &actor(),
+        row.id,
+        EnrolmentStatus::Withdrawn,
+        date(2),
+    )
+    .unwrap();
     // Setting the status it has changes nothing and records nothing.
-    queries::set_status(&mut conn, &actor(), row.id, EnrolmentStatus::Withdrawn, date(3)).unwrap();
+    queries::set_status(
+        &mut conn,
+        &actor(),
+        row.id,
+        EnrolmentStatus::Withdrawn,
+        date(3),
+    )
+    .unwrap();
     queries::enrol(&mut conn, &actor(), course.id, ada, date(4)).unwrap();
     // A refused write records nothing.
     let _ = queries::enrol(&mut conn, &actor(), course.id, ada, date(5));
-    let empty = queries::create(&mut conn, &actor(), &draft("LIT-999", "Gone").validate().unwrap())
-        .unwrap();
+    let empty = queries::create(
+        &mut conn,
+        &actor(),
+        &draft("LIT-999", "Gone").validate().unwrap(),
+    )
+    .unwrap();
     queries::delete(&mut conn, &actor(), empty.id, None).unwrap();
 
     let actions = |subject| -> Vec<(String, serde_json::Value)> {
@@ -479,7 +597,11 @@ fn the_listings_count_seats_page_sort_and_search() {
         .collect();
     assert_eq!(
         rows,
-        [("BIO-101", 2, Some(0)), ("CHE-101", 30, None), ("GEO-201", 0, Some(3))]
+        [
+            ("BIO-101", 2, Some(0)),
+            ("CHE-101", 30, None),
+            ("GEO-201", 0, Some(3))
+        ]
     );
     let search = |term: &str| {
         let params = ListParams::parse(Some(term), Some("code"), Some("desc"), None, None);
@@ -493,7 +615,11 @@ fn the_listings_count_seats_page_sort_and_search() {
     assert_eq!(search("101"), ["CHE-101", "BIO-101"]);
     assert_eq!(search("course geo"), ["GEO-201"], "titles match too");
     assert_eq!(search("che"), ["CHE-101"], "ignoring case");
-    assert_eq!(search("%"), Vec::<String>::new(), "LIKE's wildcards are literal");
+    assert_eq!(
+        search("%"),
+        Vec::<String>::new(),
+        "LIKE's wildcards are literal"
+    );
     let last = queries::list(
         &mut conn,
         &ListParams {
@@ -505,7 +631,11 @@ fn the_listings_count_seats_page_sort_and_search() {
         },
     )
     .unwrap();
-    let codes: Vec<&str> = last.courses.iter().map(|c| c.course.code.as_str()).collect();
+    let codes: Vec<&str> = last
+        .courses
+        .iter()
+        .map(|c| c.course.code.as_str())
+        .collect();
     assert_eq!(codes, ["BIO-101"]);
 
     // Courses with a seat left: not the full one.
@@ -544,14 +674,20 @@ fn the_listings_count_seats_page_sort_and_search() {
         .collect();
     let mut sorted = keys.clone();
     sorted.sort();
-    assert_eq!(keys, sorted, "in name order across pages (the last read backward)");
+    assert_eq!(
+        keys, sorted,
+        "in name order across pages (the last read backward)"
+    );
     let mut ids: Vec<i32> = keys.iter().map(|k| k.2).collect();
     ids.sort();
     let mut expected = students.clone();
     expected.sort();
     assert_eq!(ids, expected, "every student once");
     let newest_first = class(ClassSortKey::Enrolled, Direction::Desc, 1);
-    let days: Vec<NaiveDate> = newest_first.iter().map(|m| m.enrolment.enrolled_on).collect();
+    let days: Vec<NaiveDate> = newest_first
+        .iter()
+        .map(|m| m.enrolment.enrolled_on)
+        .collect();
     assert_eq!(days, (24..=30).rev().map(date).collect::<Vec<_>>());
     let last_page = class(ClassSortKey::Enrolled, Direction::Desc, 5);
     let days: Vec<NaiveDate> = last_page.iter().map(|m| m.enrolment.enrolled_on).collect();
@@ -565,26 +701,37 @@ fn the_listings_count_seats_page_sort_and_search() {
         .map(|c| c.course.code)
         .collect();
     assert_eq!(theirs, ["BIO-101", "CHE-101"]);
-    let row = queries::for_student(&mut conn, first).unwrap()[0].enrolment.id;
+    let row = queries::for_student(&mut conn, first).unwrap()[0]
+        .enrolment
+        .id;
     queries::set_status(&mut conn, &cli(), row, EnrolmentStatus::Withdrawn, date(9)).unwrap();
     let counts = queries::enrolment_counts(&mut conn, &students[..3]).unwrap();
-    assert_eq!(counts.get(&students[0]), Some(&1), "the withdrawn one is not counted");
+    assert_eq!(
+        counts.get(&students[0]),
+        Some(&1),
+        "the withdrawn one is not counted"
+    );
     assert_eq!(counts.get(&students[1]), Some(&2));
     assert_eq!(counts.get(&students[2]), Some(&1));
-    assert!(queries::enrolment_counts(&mut conn, &[]).unwrap().is_empty());
+    assert!(
+        queries::enrolment_counts(&mut conn, &[])
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
 fn seed_adds_courses_and_enrolments_within_capacity() {
     let registry = Registry::new();
     let url = registry.test_database.url();
-    let seed = crate::cli::registry_with_input(
-        &url,
-        &["seed", "--count", "400", "--courses", "12"],
-        "",
-    );
+    let seed =
+        crate::cli::registry_with_input(&url, &["seed", "--count", "400", "--courses", "12"], "");
     let out = String::from_utf8_lossy(&seed.stdout).to_string();
-    assert!(seed.status.success(), "{}", String::from_utf8_lossy(&seed.stderr));
+    assert!(
+        seed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seed.stderr)
+    );
     assert!(out.contains("added 12 courses and"), "{out}");
 
     let mut conn = registry.conn();
@@ -620,7 +767,10 @@ fn seed_adds_courses_and_enrolments_within_capacity() {
         .flat_map(|s| queries::for_student(&mut conn, s.id).unwrap())
         .map(|c| c.enrolment.status)
         .collect();
-    assert!(statuses.contains(&EnrolmentStatus::Withdrawn), "some withdrawn");
+    assert!(
+        statuses.contains(&EnrolmentStatus::Withdrawn),
+        "some withdrawn"
+    );
     assert!(statuses.contains(&EnrolmentStatus::Enrolled));
     assert!(
         students

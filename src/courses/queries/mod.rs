@@ -153,7 +153,9 @@ macro_rules! matching_courses {
                 lower(courses::code)
                     .like(lower(pattern.clone()))
                     .escape('\\')
-                    .or(lower(courses::title).like(lower(pattern.clone())).escape('\\')),
+                    .or(lower(courses::title)
+                        .like(lower(pattern.clone()))
+                        .escape('\\')),
             );
         }
         query
@@ -269,11 +271,12 @@ fn enrolled_counts(
         DbConnection::Sqlite(c) => {
             enrolled_counts_query!(course_ids, diesel::sqlite::Sqlite).load(c)?
         }
-        DbConnection::Postgresql(c) => enrolled_counts_query!(course_ids, diesel::pg::Pg).load(c)?,
+        DbConnection::Postgresql(c) => {
+            enrolled_counts_query!(course_ids, diesel::pg::Pg).load(c)?
+        }
     };
     Ok(rows.into_iter().collect())
 }
-
 
 /// Two statements whatever the page size: the count of the course's rows
 /// (every status), then the page with each row's student.

@@ -276,13 +276,15 @@ pub fn set_status(
             return reactivate(conn, actor, &row, today);
         }
         let withdrawn_on = (status == EnrolmentStatus::Withdrawn).then_some(today);
-        let updated = on_backend!(conn, |c| diesel::update(enrolments::table.find(enrolment_id))
-            .set((
-                enrolments::status.eq(status),
-                enrolments::withdrawn_on.eq(withdrawn_on),
-            ))
-            .returning(Enrolment::as_returning())
-            .get_result(c))?;
+        let updated = on_backend!(conn, |c| diesel::update(
+            enrolments::table.find(enrolment_id)
+        )
+        .set((
+            enrolments::status.eq(status),
+            enrolments::withdrawn_on.eq(withdrawn_on),
+        ))
+        .returning(Enrolment::as_returning())
+        .get_result(c))?;
         record_update(conn, actor, &row, &updated)?;
         Ok(updated)
     })
