@@ -36,6 +36,7 @@ diesel::table! {
         description -> Nullable<Text>,
         credits -> Nullable<Integer>,
         capacity -> Nullable<Integer>,
+        enrolled_count -> Integer,
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,

@@ -22,6 +22,9 @@ pub struct Course {
     pub credits: Option<i32>,
     /// Seats for `enrolled` students; `None` is unlimited.
     pub capacity: Option<i32>,
+    /// Its `enrolled` rows, kept by the database's triggers: the seats taken.
+    /// Not an edit, so it does not bump the version.
+    pub enrolled_count: i32,
     /// Bumped on every change; an edit based on an older version is refused.
     pub version: i32,
     /// UTC, set by the database.

@@ -139,12 +139,12 @@ pub fn seed(
                 enrolments_inserted: 0,
             });
         }
-        let taken: Vec<(i32, i64)> = on_backend!(conn, |c| enrolments::table
-            .filter(enrolments::status.eq(EnrolmentStatus::Enrolled))
-            .group_by(enrolments::course_id)
-            .select((enrolments::course_id, diesel::dsl::count_star()))
-            .load(c))?;
-        let mut taken: HashMap<i32, i64> = taken.into_iter().collect();
+        // Seats taken so far, kept up to date as rows are generated (the
+        // triggers update the stored counts as they are inserted).
+        let mut taken: HashMap<i32, i64> = all
+            .iter()
+            .map(|course| (course.id, i64::from(course.enrolled_count)))
+            .collect();
         let unenrolled: Vec<i32> = on_backend!(conn, |c| students::table
             .filter(diesel::dsl::not(diesel::dsl::exists(
                 enrolments::table.filter(enrolments::student_id.eq(students::id))

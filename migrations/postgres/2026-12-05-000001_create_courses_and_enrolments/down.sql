@@ -5,4 +5,5 @@ ALTER TABLE audit_events ADD CONSTRAINT audit_events_subject_type_check
     CHECK (subject_type IN ('student', 'user', 'token'));
 
 DROP TABLE enrolments;
+DROP FUNCTION enrolments_count();
 DROP TABLE courses;

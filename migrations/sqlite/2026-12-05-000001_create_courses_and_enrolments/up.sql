@@ -4,6 +4,10 @@
 -- course can never match a new one. `version` drives stale-edit protection as
 -- for students. capacity NULL means unlimited; seats count only `enrolled`
 -- rows, and the app enforces them (no CHECK can count rows).
+-- enrolled_count is those rows, kept by the triggers below in the same
+-- transaction as every change to them: listing courses with seats left
+-- would otherwise count some 300,000 rows on every student page. It is
+-- bookkeeping, not an edit: it does not bump the version.
 CREATE TABLE courses (
     id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     code TEXT NOT NULL CHECK (length(code) BETWEEN 1 AND 20),
@@ -11,6 +15,7 @@ CREATE TABLE courses (
     description TEXT CHECK (length(description) <= 10000),
     credits INTEGER CHECK (credits BETWEEN 0 AND 60),
     capacity INTEGER CHECK (capacity >= 1),
+    enrolled_count INTEGER NOT NULL DEFAULT 0 CHECK (enrolled_count >= 0),
     version INTEGER NOT NULL DEFAULT 1,
     created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
     updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
@@ -48,6 +53,25 @@ CREATE UNIQUE INDEX enrolments_student_course_key ON enrolments (student_id, cou
 CREATE INDEX enrolments_course_status_idx ON enrolments (course_id, status);
 -- The class list in enrolment-date order.
 CREATE INDEX enrolments_course_enrolled_on_idx ON enrolments (course_id, enrolled_on);
+
+-- courses.enrolled_count follows every enrolled row in, out, and between
+-- statuses (a student's delete cascades here and fires these too).
+CREATE TRIGGER enrolments_count_after_insert AFTER INSERT ON enrolments
+WHEN new.status = 'enrolled' BEGIN
+    UPDATE courses SET enrolled_count = enrolled_count + 1 WHERE id = new.course_id;
+END;
+
+CREATE TRIGGER enrolments_count_after_delete AFTER DELETE ON enrolments
+WHEN old.status = 'enrolled' BEGIN
+    UPDATE courses SET enrolled_count = enrolled_count - 1 WHERE id = old.course_id;
+END;
+
+CREATE TRIGGER enrolments_count_after_update AFTER UPDATE OF status, course_id ON enrolments BEGIN
+    UPDATE courses SET enrolled_count = enrolled_count - 1
+    WHERE id = old.course_id AND old.status = 'enrolled';
+    UPDATE courses SET enrolled_count = enrolled_count + 1
+    WHERE id = new.course_id AND new.status = 'enrolled';
+END;
 
 -- The audit history admits the new subjects. SQLite cannot alter a CHECK, so
 -- the table is rebuilt with the same columns, rows and indexes.

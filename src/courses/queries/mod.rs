@@ -50,6 +50,15 @@ pub struct CourseWithSeats {
     pub enrolled: i64,
 }
 
+impl From<Course> for CourseWithSeats {
+    fn from(course: Course) -> Self {
+        Self {
+            enrolled: i64::from(course.enrolled_count),
+            course,
+        }
+    }
+}
+
 impl CourseWithSeats {
     /// Seats still free; `None` when the course is unlimited.
     pub fn seats_left(&self) -> Option<i64> {
@@ -162,8 +171,8 @@ macro_rules! matching_courses {
     }};
 }
 
-/// Three statements whatever the page size: the count, the page, and the
-/// seats taken in the page's courses.
+/// Two statements whatever the page size: the count, then the page (each
+/// course carries its seats taken).
 pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<CourseList, DbError> {
     let pattern = params.search.as_deref().map(like_pattern);
     let total: i64 = match conn {
@@ -210,72 +219,25 @@ pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<CourseList, 
     if backward {
         page.reverse();
     }
-    let ids: Vec<i32> = page.iter().map(|course| course.id).collect();
-    let counts = enrolled_counts(conn, Some(&ids))?;
     Ok(CourseList {
-        courses: with_counts(page, &counts),
+        courses: page.into_iter().map(CourseWithSeats::from).collect(),
         pagination,
     })
 }
 
-/// Every course that has a seat left (or no limit), by code, with its seats
-/// taken: what an enrol form offers. Two statements: the courses, and the
-/// seats taken in all of them.
+/// Every course that has a seat left (or no limit), by code: what an enrol
+/// form offers. One statement.
 pub fn with_seats_left(conn: &mut DbConnection) -> Result<Vec<CourseWithSeats>, DbError> {
-    let all: Vec<Course> = on_backend!(conn, |c| courses::table
+    let open: Vec<Course> = on_backend!(conn, |c| courses::table
+        .filter(
+            courses::capacity
+                .is_null()
+                .or(courses::capacity.gt(courses::enrolled_count.nullable())),
+        )
         .order_by(lower(courses::code))
         .select(Course::as_select())
         .load(c))?;
-    let counts = enrolled_counts(conn, None)?;
-    Ok(with_counts(all, &counts)
-        .into_iter()
-        .filter(|course| course.seats_left() != Some(0))
-        .collect())
-}
-
-fn with_counts(courses: Vec<Course>, counts: &HashMap<i32, i64>) -> Vec<CourseWithSeats> {
-    courses
-        .into_iter()
-        .map(|course| CourseWithSeats {
-            enrolled: counts.get(&course.id).copied().unwrap_or(0),
-            course,
-        })
-        .collect()
-}
-
-/// The `enrolled` rows per course (of `$course_ids`, when `Some`), grouped.
-macro_rules! enrolled_counts_query {
-    ($course_ids:expr, $backend:ty) => {{
-        let mut query = enrolments::table
-            .filter(enrolments::status.eq(EnrolmentStatus::Enrolled))
-            .group_by(enrolments::course_id)
-            .select((enrolments::course_id, diesel::dsl::count_star()))
-            .into_boxed::<$backend>();
-        if let Some(ids) = $course_ids {
-            query = query.filter(enrolments::course_id.eq_any(ids.to_vec()));
-        }
-        query
-    }};
-}
-
-/// The seats taken per course, for the given courses (or all): one
-/// statement. Courses with none are missing from the map.
-fn enrolled_counts(
-    conn: &mut DbConnection,
-    course_ids: Option<&[i32]>,
-) -> Result<HashMap<i32, i64>, DbError> {
-    if course_ids.is_some_and(<[i32]>::is_empty) {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(i32, i64)> = match conn {
-        DbConnection::Sqlite(c) => {
-            enrolled_counts_query!(course_ids, diesel::sqlite::Sqlite).load(c)?
-        }
-        DbConnection::Postgresql(c) => {
-            enrolled_counts_query!(course_ids, diesel::pg::Pg).load(c)?
-        }
-    };
-    Ok(rows.into_iter().collect())
+    Ok(open.into_iter().map(CourseWithSeats::from).collect())
 }
 
 /// Two statements whatever the page size: the count of the course's rows

@@ -206,14 +206,13 @@ pub fn enrol(
     today: NaiveDate,
 ) -> Result<Enrolment, EnrolError> {
     conn.write_transaction(|conn| {
-        let course = lock_course(conn, course_id)?.ok_or(EnrolError::NoSuchCourse)?;
-        let student_exists: bool = on_backend!(conn, |c| diesel::select(diesel::dsl::exists(
-            students::table.find(student_id)
-        ))
-        .get_result(c))?;
-        if !student_exists {
+        // The student first, then the course: a student's delete locks the
+        // student and then (through the enrolments it cascades to) the
+        // course's count, so taking them in the same order cannot deadlock.
+        if !lock_student(conn, student_id)? {
             return Err(EnrolError::NoSuchStudent);
         }
+        let course = lock_course(conn, course_id)?.ok_or(EnrolError::NoSuchCourse)?;
         let existing: Option<Enrolment> = on_backend!(conn, |c| enrolments::table
             .filter(enrolments::student_id.eq(student_id))
             .filter(enrolments::course_id.eq(course_id))
@@ -338,6 +337,27 @@ fn check_seat(conn: &mut DbConnection, course: &Course) -> Result<(), EnrolError
     Ok(())
 }
 
+/// Whether the student exists, keeping it from being deleted (PostgreSQL's
+/// KEY SHARE lock, which the enrolment's foreign key would take anyway)
+/// until the transaction ends; SQLite's write transaction excludes every
+/// other writer.
+fn lock_student(conn: &mut DbConnection, id: i32) -> Result<bool, DbError> {
+    let found = match conn {
+        DbConnection::Sqlite(c) => students::table
+            .find(id)
+            .select(students::id)
+            .first::<i32>(c)
+            .optional()?,
+        DbConnection::Postgresql(c) => students::table
+            .find(id)
+            .select(students::id)
+            .for_key_share()
+            .first::<i32>(c)
+            .optional()?,
+    };
+    Ok(found.is_some())
+}
+
 /// Reads a course inside a write transaction, keeping others from changing
 /// it (or enrolling into it) until the transaction ends. SQLite's write
 /// transaction already excludes every other writer; PostgreSQL locks just
@@ -377,6 +397,7 @@ fn audited_fields(course: &Course) -> Map<String, Value> {
         description,
         credits,
         capacity,
+        enrolled_count: _,
         version: _,
         created_at: _,
         updated_at: _,
