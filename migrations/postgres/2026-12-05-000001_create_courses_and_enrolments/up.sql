@@ -68,21 +68,44 @@ CREATE INDEX enrolments_course_status_idx ON enrolments (course_id, status);
 CREATE INDEX enrolments_course_enrolled_on_idx ON enrolments (course_id, enrolled_on, id);
 
 -- courses.enrolled_count follows every enrolled row in, out, and between
--- statuses (a student's delete cascades here and fires this too).
+-- statuses (a student's delete cascades here and fires these too). Once per
+-- statement, from its transition tables: a bulk insert of 300,000 rows
+-- updates each course once, not once per row.
 CREATE FUNCTION enrolments_count() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('DELETE', 'UPDATE') AND OLD.status = 'enrolled' THEN
-        UPDATE courses SET enrolled_count = enrolled_count - 1 WHERE id = OLD.course_id;
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status = 'enrolled' THEN
-        UPDATE courses SET enrolled_count = enrolled_count + 1 WHERE id = NEW.course_id;
+    IF TG_OP = 'INSERT' THEN
+        UPDATE courses SET enrolled_count = enrolled_count + change.taken
+        FROM (SELECT course_id, count(*) AS taken FROM new_rows
+              WHERE status = 'enrolled' GROUP BY course_id) AS change
+        WHERE courses.id = change.course_id;
+    ELSIF TG_OP = 'DELETE' THEN
+        UPDATE courses SET enrolled_count = enrolled_count - change.freed
+        FROM (SELECT course_id, count(*) AS freed FROM old_rows
+              WHERE status = 'enrolled' GROUP BY course_id) AS change
+        WHERE courses.id = change.course_id;
+    ELSE
+        UPDATE courses SET enrolled_count = enrolled_count + change.delta
+        FROM (SELECT course_id, sum(delta) AS delta FROM (
+                  SELECT course_id, 1 AS delta FROM new_rows WHERE status = 'enrolled'
+                  UNION ALL
+                  SELECT course_id, -1 FROM old_rows WHERE status = 'enrolled'
+              ) AS moves GROUP BY course_id) AS change
+        WHERE courses.id = change.course_id AND change.delta <> 0;
     END IF;
     RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER enrolments_count AFTER INSERT OR DELETE OR UPDATE OF status, course_id
-    ON enrolments FOR EACH ROW EXECUTE FUNCTION enrolments_count();
+-- One trigger per event: PostgreSQL allows transition tables only so.
+CREATE TRIGGER enrolments_count_after_insert AFTER INSERT ON enrolments
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION enrolments_count();
+CREATE TRIGGER enrolments_count_after_delete AFTER DELETE ON enrolments
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION enrolments_count();
+CREATE TRIGGER enrolments_count_after_update AFTER UPDATE ON enrolments
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION enrolments_count();
 
 -- The audit history admits the new subjects.
 ALTER TABLE audit_events DROP CONSTRAINT audit_events_subject_type_check;
