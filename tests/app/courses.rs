@@ -788,3 +788,79 @@ fn seed_adds_courses_and_enrolments_within_capacity() {
     let out = String::from_utf8_lossy(&again.stdout).to_string();
     assert!(out.contains("added 3 courses and 0 enrolments"), "{out}");
 }
+
+/// Counts the statements one connection runs.
+struct StatementCounter(Arc<std::sync::atomic::AtomicUsize>);
+
+impl diesel::connection::Instrumentation for StatementCounter {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+/// No N+1: each listing runs the same few statements for a page of 2 rows
+/// as for a page of 30.
+#[test]
+fn listings_run_a_fixed_number_of_statements_whatever_the_page_size() {
+    use diesel::Connection;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let registry = Registry::new();
+    let students = registry.students(30);
+    let mut courses = Vec::new();
+    for n in 0..30 {
+        let course = registry.course(&format!("C-{n}"), Some(30));
+        for &student in &students[..3] {
+            registry.enrol(&course, student, 1).unwrap();
+        }
+        courses.push(course);
+    }
+    for &student in &students[3..] {
+        registry.enrol(&courses[0], student, 2).unwrap();
+    }
+    // A connection of its own, so the count is this test's alone.
+    let mut conn = registry.test_database.connect();
+    let statements = Arc::new(AtomicUsize::new(0));
+    conn.set_instrumentation(StatementCounter(Arc::clone(&statements)));
+    let mut count =
+        |work: &mut dyn FnMut(&mut student_registry::database::AnyConnection) -> usize| {
+            statements.store(0, Ordering::SeqCst);
+            let rows = work(&mut conn);
+            (statements.load(Ordering::SeqCst), rows)
+        };
+
+    for per_page in [2, 30] {
+        let params = ListParams {
+            per_page,
+            ..ListParams::default()
+        };
+        let (n, rows) = count(&mut |c| queries::list(c, &params).unwrap().courses.len());
+        assert_eq!((n, rows), (2, per_page as usize), "course list");
+        let searched = ListParams {
+            search: Some("c-".into()),
+            ..params.clone()
+        };
+        let (n, _) = count(&mut |c| queries::list(c, &searched).unwrap().courses.len());
+        assert_eq!(n, 2, "searched course list");
+        let class = ClassListParams {
+            per_page,
+            ..ClassListParams::default()
+        };
+        let (n, rows) = count(&mut |c| {
+            queries::class_list(c, courses[0].id, &class)
+                .unwrap()
+                .members
+                .len()
+        });
+        assert_eq!((n, rows), (2, per_page as usize), "class list");
+        let ids = &students[..per_page as usize];
+        let (n, rows) = count(&mut |c| queries::enrolment_counts(c, ids).unwrap().len());
+        assert_eq!((n, rows), (1, per_page as usize), "enrolment counts");
+    }
+    let (n, rows) = count(&mut |c| queries::for_student(c, students[0]).unwrap().len());
+    assert_eq!((n, rows), (1, 30), "a student's courses");
+    let (n, rows) = count(&mut |c| queries::with_seats_left(c).unwrap().len());
+    assert_eq!((n, rows), (1, 29), "courses with seats left (C-0 is full)");
+}
