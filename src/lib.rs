@@ -6,7 +6,8 @@
 //!   for `main` and the tests alike);
 //! - the two faces: [`pages`] (HTML) and [`api`] (JSON under `/api`);
 //! - [`http`]: what both faces share (hosts, headers, body limits);
-//! - the domain, one folder per resource: [`students`], [`accounts`];
+//! - the domain, one folder per resource: [`students`], [`courses`],
+//!   [`accounts`];
 //! - [`audit`], the history of changes, which every resource records;
 //! - [`pagination`], [`mod@format`], [`email`] and [`text`], which any
 //!   resource may use;
@@ -18,6 +19,7 @@ pub mod api;
 pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod courses;
 pub mod database;
 pub mod email;
 pub mod format;

@@ -29,6 +29,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    courses (id) {
+        id -> Integer,
+        code -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        credits -> Nullable<Integer>,
+        capacity -> Nullable<Integer>,
+        enrolled_count -> Integer,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    enrolments (id) {
+        id -> Integer,
+        student_id -> Integer,
+        course_id -> Integer,
+        enrolled_on -> Date,
+        status -> Text,
+        withdrawn_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
     health_probe (id) {
         id -> Integer,
         checks -> BigInt,
@@ -91,11 +117,15 @@ diesel::table! {
 
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(audit_events -> users (actor_user_id));
+diesel::joinable!(enrolments -> courses (course_id));
+diesel::joinable!(enrolments -> students (student_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     audit_events,
+    courses,
+    enrolments,
     health_probe,
     sessions,
     sign_in_failures,

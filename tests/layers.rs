@@ -6,7 +6,8 @@
 //! cli, startup          the commands; the server, built for main and tests
 //! pages | api           the two faces, HTML and JSON, never each other
 //! http                  what both faces share
-//! students, accounts    the domain, one folder per resource
+//! students, courses,    the domain, one folder per resource
+//! accounts
 //! audit                 the history of changes, which every resource records
 //! pagination, format,   used by any resource
 //! email
@@ -25,7 +26,7 @@ fn layer(module: &str) -> Option<u8> {
         "startup" => 7,
         "pages" | "api" => 6,
         "http" => 5,
-        "students" | "accounts" => 4,
+        "students" | "courses" | "accounts" => 4,
         // Part of the domain, one step down: every resource records its
         // changes in it, and it knows none of them.
         "audit" => 3,

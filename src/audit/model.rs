@@ -59,10 +59,15 @@ pub enum Action {
     UserChangePassword,
     TokenCreate,
     TokenRevoke,
+    CourseCreate,
+    CourseUpdate,
+    CourseDelete,
+    EnrolmentCreate,
+    EnrolmentUpdate,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 19] = [
         Action::StudentCreate,
         Action::StudentUpdate,
         Action::StudentDelete,
@@ -77,6 +82,11 @@ impl Action {
         Action::UserChangePassword,
         Action::TokenCreate,
         Action::TokenRevoke,
+        Action::CourseCreate,
+        Action::CourseUpdate,
+        Action::CourseDelete,
+        Action::EnrolmentCreate,
+        Action::EnrolmentUpdate,
     ];
 
     /// The name stored in the database (and used in the activity filter).
@@ -96,6 +106,11 @@ impl Action {
             Action::UserChangePassword => "user.change_password",
             Action::TokenCreate => "token.create",
             Action::TokenRevoke => "token.revoke",
+            Action::CourseCreate => "course.create",
+            Action::CourseUpdate => "course.update",
+            Action::CourseDelete => "course.delete",
+            Action::EnrolmentCreate => "enrolment.create",
+            Action::EnrolmentUpdate => "enrolment.update",
         }
     }
 
@@ -125,6 +140,8 @@ pub enum Subject {
     Student(i32),
     User(i32),
     Token(i32),
+    Course(i32),
+    Enrolment(i32),
 }
 
 impl Subject {
@@ -134,12 +151,18 @@ impl Subject {
             Subject::Student(_) => "student",
             Subject::User(_) => "user",
             Subject::Token(_) => "token",
+            Subject::Course(_) => "course",
+            Subject::Enrolment(_) => "enrolment",
         }
     }
 
     pub fn id(self) -> i32 {
         match self {
-            Subject::Student(id) | Subject::User(id) | Subject::Token(id) => id,
+            Subject::Student(id)
+            | Subject::User(id)
+            | Subject::Token(id)
+            | Subject::Course(id)
+            | Subject::Enrolment(id) => id,
         }
     }
 }
@@ -178,6 +201,8 @@ impl AuditEvent {
             "student" => Some(Subject::Student(id)),
             "user" => Some(Subject::User(id)),
             "token" => Some(Subject::Token(id)),
+            "course" => Some(Subject::Course(id)),
+            "enrolment" => Some(Subject::Enrolment(id)),
             _ => None,
         }
     }

@@ -10,6 +10,7 @@ mod users;
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
+use crate::courses::seed as course_seed;
 use crate::database::{Database, migrate};
 use crate::startup::{Application, DATA_UPGRADES};
 use crate::students::seed;
@@ -31,10 +32,14 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Add the tutorial's three students, then COUNT generated ones.
+    /// Add the tutorial's three students, then COUNT generated ones; with
+    /// --courses, M generated courses and enrolments for every student not
+    /// yet enrolled anywhere.
     Seed {
         #[arg(long, default_value_t = 0)]
         count: u64,
+        #[arg(long, default_value_t = 0)]
+        courses: u64,
     },
     /// Manage staff accounts (passwords are read from standard input).
     #[command(subcommand)]
@@ -80,7 +85,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Seed { count } => {
+        Command::Seed { count, courses } => {
             let db = Database::connect(&settings.database, &DATA_UPGRADES)?;
             let started = std::time::Instant::now();
             let report = seed::seed(&mut *db.connection()?, count)?;
@@ -91,6 +96,17 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 report.skipped,
                 report.total
             );
+            if courses > 0 {
+                let started = std::time::Instant::now();
+                let today = chrono::Utc::now().date_naive();
+                let report = course_seed::seed(&mut *db.connection()?, courses, today)?;
+                println!(
+                    "added {} courses and {} enrolments in {:.2?}",
+                    report.courses_inserted,
+                    report.enrolments_inserted,
+                    started.elapsed()
+                );
+            }
             Ok(())
         }
         Command::Users(command) => users::run(command, &settings),

@@ -62,6 +62,11 @@ pub fn describe(action: Action) -> &'static str {
         Action::UserChangePassword => "Password changed",
         Action::TokenCreate => "API token created",
         Action::TokenRevoke => "API token revoked",
+        Action::CourseCreate => "Course added",
+        Action::CourseUpdate => "Course changed",
+        Action::CourseDelete => "Course deleted",
+        Action::EnrolmentCreate => "Enrolled",
+        Action::EnrolmentUpdate => "Enrolment changed",
     }
 }
 

@@ -12,6 +12,7 @@ mod audit;
 mod cli;
 mod compression;
 mod concurrency;
+mod courses;
 mod csrf;
 mod documents;
 // SQLite only: faults of the database file.

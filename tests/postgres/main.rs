@@ -23,6 +23,8 @@ mod cli;
 mod compression;
 #[path = "../app/concurrency.rs"]
 mod concurrency;
+#[path = "../app/courses.rs"]
+mod courses;
 #[path = "../app/csrf.rs"]
 mod csrf;
 #[path = "../app/documents.rs"]

@@ -52,7 +52,7 @@ fn the_postgres_schema_has_the_same_columns_as_sqlites() {
                      ELSE data_type END AS data_type,
                 is_nullable = 'NO' AS not_null
          FROM information_schema.columns
-         WHERE table_schema = 'public' AND table_name IN ('api_tokens', 'audit_events', 'sessions', 'sign_in_failures', 'students', 'students_count', 'users')
+         WHERE table_schema = 'public' AND table_name IN ('api_tokens', 'audit_events', 'courses', 'enrolments', 'sessions', 'sign_in_failures', 'students', 'students_count', 'users')
          ORDER BY table_name, ordinal_position",
     )
     .load(&mut postgres.connect())
@@ -66,13 +66,13 @@ fn the_postgres_schema_has_the_same_columns_as_sqlites() {
         "SELECT m.name AS table_name, c.name AS column_name, lower(c.type) AS data_type,
                 (c.\"notnull\" OR c.pk) AS not_null
          FROM sqlite_schema m JOIN pragma_table_info(m.name) c
-         WHERE m.name IN ('api_tokens', 'audit_events', 'sessions', 'sign_in_failures', 'students', 'students_count', 'users')
+         WHERE m.name IN ('api_tokens', 'audit_events', 'courses', 'enrolments', 'sessions', 'sign_in_failures', 'students', 'students_count', 'users')
          ORDER BY m.name, c.cid",
     )
     .load(&mut sqlite)
     .unwrap();
 
-    assert_eq!(postgres_columns.len(), 47);
+    assert_eq!(postgres_columns.len(), 63);
     assert_eq!(postgres_columns, sqlite_columns);
 }
 

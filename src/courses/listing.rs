@@ -1,0 +1,255 @@
+//! What a listing of courses, or a course's class list, may ask for: a
+//! search, an order, a page. Parsed leniently, like the student listing: a
+//! mistyped URL still shows a listing.
+
+pub const DEFAULT_PER_PAGE: i64 = 25;
+pub const MAX_PER_PAGE: i64 = 100;
+/// Longer search terms are cut, so a pasted essay cannot cost a slow query.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+/// The orders of the course list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    #[default]
+    Code,
+    Title,
+    Credits,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 3] = [SortKey::Code, SortKey::Title, SortKey::Credits];
+
+    /// The value of `?sort=`.
+    pub fn param(self) -> &'static str {
+        match self {
+            SortKey::Code => "code",
+            SortKey::Title => "title",
+            SortKey::Credits => "credits",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|key| key.param().eq_ignore_ascii_case(value.trim()))
+    }
+}
+
+/// The orders of a course's class list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClassSortKey {
+    /// By last name, then first name.
+    #[default]
+    Name,
+    /// By the day of enrolment.
+    Enrolled,
+}
+
+impl ClassSortKey {
+    pub const ALL: [ClassSortKey; 2] = [ClassSortKey::Name, ClassSortKey::Enrolled];
+
+    pub fn param(self) -> &'static str {
+        match self {
+            ClassSortKey::Name => "name",
+            ClassSortKey::Enrolled => "enrolled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|key| key.param().eq_ignore_ascii_case(value.trim()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Direction {
+    #[default]
+    Asc,
+    Desc,
+}
+
+impl Direction {
+    pub fn param(self) -> &'static str {
+        match self {
+            Direction::Asc => "asc",
+            Direction::Desc => "desc",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "asc" => Some(Direction::Asc),
+            "desc" => Some(Direction::Desc),
+            _ => None,
+        }
+    }
+
+    pub fn reversed(self) -> Self {
+        match self {
+            Direction::Asc => Direction::Desc,
+            Direction::Desc => Direction::Asc,
+        }
+    }
+}
+
+/// A course-list request, normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListParams {
+    /// Trimmed; `None` when blank. Matches anywhere in the code or title,
+    /// ignoring case.
+    pub search: Option<String>,
+    pub sort: SortKey,
+    pub direction: Direction,
+    /// At least 1; may be past the last page (the query clamps it).
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Default for ListParams {
+    fn default() -> Self {
+        Self {
+            search: None,
+            sort: SortKey::default(),
+            direction: Direction::default(),
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+        }
+    }
+}
+
+impl ListParams {
+    /// Unknown or malformed values fall back to the defaults; they are never
+    /// an error.
+    pub fn parse(
+        search: Option<&str>,
+        sort: Option<&str>,
+        direction: Option<&str>,
+        page: Option<&str>,
+        per_page: Option<&str>,
+    ) -> Self {
+        let search = search
+            .map(|term| {
+                term.replace('\0', "")
+                    .trim()
+                    .chars()
+                    .take(MAX_SEARCH_CHARS)
+                    .collect::<String>()
+                    .trim()
+                    .to_owned()
+            })
+            .filter(|term| !term.is_empty());
+        Self {
+            search,
+            sort: sort.and_then(SortKey::parse).unwrap_or_default(),
+            direction: direction.and_then(Direction::parse).unwrap_or_default(),
+            page: parse_page(page),
+            per_page: parse_per_page(per_page),
+        }
+    }
+
+    /// The query string that asks for `page` of this listing (none when
+    /// `None`); default values are left out so links stay short.
+    pub fn query_string(&self, page: Option<i64>) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(term) = &self.search {
+            query.append_pair("q", term);
+        }
+        if self.sort != SortKey::default() || self.direction != Direction::default() {
+            query.append_pair("sort", self.sort.param());
+            query.append_pair("dir", self.direction.param());
+        }
+        if self.per_page != DEFAULT_PER_PAGE {
+            query.append_pair("per_page", &self.per_page.to_string());
+        }
+        if let Some(page) = page {
+            query.append_pair("page", &page.to_string());
+        }
+        query.finish()
+    }
+}
+
+/// A class-list request, normalised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClassListParams {
+    pub sort: ClassSortKey,
+    pub direction: Direction,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Default for ClassListParams {
+    fn default() -> Self {
+        Self {
+            sort: ClassSortKey::default(),
+            direction: Direction::default(),
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+        }
+    }
+}
+
+impl ClassListParams {
+    pub fn parse(
+        sort: Option<&str>,
+        direction: Option<&str>,
+        page: Option<&str>,
+        per_page: Option<&str>,
+    ) -> Self {
+        Self {
+            sort: sort.and_then(ClassSortKey::parse).unwrap_or_default(),
+            direction: direction.and_then(Direction::parse).unwrap_or_default(),
+            page: parse_page(page),
+            per_page: parse_per_page(per_page),
+        }
+    }
+}
+
+fn number(value: Option<&str>) -> Option<i64> {
+    value.and_then(|v| v.trim().parse::<i64>().ok())
+}
+
+fn parse_page(value: Option<&str>) -> i64 {
+    number(value).filter(|&page| page >= 1).unwrap_or(1)
+}
+
+fn parse_per_page(value: Option<&str>) -> i64 {
+    number(value)
+        .filter(|&n| n >= 1)
+        .map_or(DEFAULT_PER_PAGE, |n| n.min(MAX_PER_PAGE))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_values_fall_back_to_defaults() {
+        let params = ListParams::parse(
+            Some(" \0 "),
+            Some("size"),
+            Some("up"),
+            Some("-1"),
+            Some("x"),
+        );
+        assert_eq!(params, ListParams::default());
+        let class = ClassListParams::parse(Some("age"), None, Some("0"), Some("1000"));
+        assert_eq!(
+            class,
+            ClassListParams {
+                per_page: MAX_PER_PAGE,
+                ..ClassListParams::default()
+            }
+        );
+    }
+
+    #[test]
+    fn query_strings_keep_what_differs_from_the_defaults() {
+        let params = ListParams::parse(Some("bio"), Some("TITLE"), Some("desc"), None, Some("50"));
+        assert_eq!(
+            params.query_string(Some(2)),
+            "q=bio&sort=title&dir=desc&per_page=50&page=2"
+        );
+        assert_eq!(ListParams::default().query_string(None), "");
+    }
+}

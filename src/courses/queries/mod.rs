@@ -1,0 +1,337 @@
+//! Every query about courses and enrolments: the reads and listings here,
+//! [`mod@write`] the one write path. Each listing runs a fixed number of
+//! statements whatever its page size (no N+1): a page of rows, then what
+//! the page needs about them in one more statement.
+//!
+//! Functions take a connection and block; handlers call them through
+//! [`crate::database::Database::run`].
+
+mod write;
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+pub use write::{
+    CODE_UNIQUE_INDEX, CourseSaveError, ENROLMENT_UNIQUE_INDEX, EnrolError, IfUnchanged, create,
+    delete, enrol, set_status, update,
+};
+
+use super::listing::{ClassListParams, ClassSortKey, Direction, ListParams, SortKey};
+use super::model::{Course, Enrolment, EnrolmentStatus};
+use crate::database::{DbConnection, DbError, on_backend};
+use crate::pagination::{Fetch, Pagination};
+use crate::schema::{courses, enrolments, students};
+
+diesel::define_sql_function! {
+    /// SQL `lower`: case-insensitive order and search. Both sides of a
+    /// search are lowered by the database, so they agree on each backend.
+    fn lower(text: Text) -> Text;
+}
+
+// SQLite sorts NULL first and PostgreSQL last; saying it keeps both in step.
+diesel::postfix_operator!(
+    NullsFirst,
+    " NULLS FIRST",
+    diesel::expression::expression_types::NotSelectable
+);
+diesel::postfix_operator!(
+    NullsLast,
+    " NULLS LAST",
+    diesel::expression::expression_types::NotSelectable
+);
+
+/// A course and how many students are enrolled in it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CourseWithSeats {
+    pub course: Course,
+    /// Rows with status `enrolled`: the seats taken.
+    pub enrolled: i64,
+}
+
+impl From<Course> for CourseWithSeats {
+    fn from(course: Course) -> Self {
+        Self {
+            enrolled: i64::from(course.enrolled_count),
+            course,
+        }
+    }
+}
+
+impl CourseWithSeats {
+    /// Seats still free; `None` when the course is unlimited.
+    pub fn seats_left(&self) -> Option<i64> {
+        self.course
+            .capacity
+            .map(|capacity| (i64::from(capacity) - self.enrolled).max(0))
+    }
+}
+
+/// One page of the course list.
+#[derive(Debug)]
+pub struct CourseList {
+    pub courses: Vec<CourseWithSeats>,
+    pub pagination: Pagination,
+}
+
+/// The student of a class-list row: what the list shows, not the record.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = students, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct StudentSummary {
+    pub id: i32,
+    pub firstname: String,
+    pub lastname: String,
+    pub email: String,
+}
+
+/// The course of a student's enrolment: what the student page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = courses, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct CourseSummary {
+    pub id: i32,
+    pub code: String,
+    pub title: String,
+    pub credits: Option<i32>,
+}
+
+/// One row of a class list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassMember {
+    pub enrolment: Enrolment,
+    pub student: StudentSummary,
+}
+
+/// One page of a course's class list (every status).
+#[derive(Debug)]
+pub struct ClassList {
+    pub members: Vec<ClassMember>,
+    pub pagination: Pagination,
+}
+
+/// One of a student's enrolments, with its course.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StudentCourse {
+    pub enrolment: Enrolment,
+    pub course: CourseSummary,
+}
+
+pub fn find(conn: &mut DbConnection, id: i32) -> Result<Option<Course>, DbError> {
+    Ok(on_backend!(conn, |c| courses::table
+        .find(id)
+        .select(Course::as_select())
+        .first(c)
+        .optional())?)
+}
+
+pub fn find_enrolment(conn: &mut DbConnection, id: i32) -> Result<Option<Enrolment>, DbError> {
+    Ok(on_backend!(conn, |c| enrolments::table
+        .find(id)
+        .select(Enrolment::as_select())
+        .first(c)
+        .optional())?)
+}
+
+/// The seats taken in a course: its `enrolled` rows (from the index on
+/// course and status alone).
+pub fn count_enrolled(conn: &mut DbConnection, course_id: i32) -> Result<i64, DbError> {
+    Ok(on_backend!(conn, |c| enrolments::table
+        .filter(enrolments::course_id.eq(course_id))
+        .filter(enrolments::status.eq(EnrolmentStatus::Enrolled))
+        .count()
+        .get_result(c))?)
+}
+
+/// `%term%` for LIKE, with LIKE's own characters taken literally.
+fn like_pattern(term: &str) -> String {
+    let escaped = term
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// The courses matching `$pattern` (an `Option<String>` from
+/// [`like_pattern`]) anywhere in the code or title, ignoring case, as a query
+/// boxed for `$backend`: a search is optional, so the query's shape varies.
+macro_rules! matching_courses {
+    ($pattern:expr, $backend:ty) => {{
+        let mut query = courses::table.into_boxed::<$backend>();
+        if let Some(pattern) = $pattern {
+            query = query.filter(
+                lower(courses::code)
+                    .like(lower(pattern.clone()))
+                    .escape('\\')
+                    .or(lower(courses::title)
+                        .like(lower(pattern.clone()))
+                        .escape('\\')),
+            );
+        }
+        query
+    }};
+}
+
+/// Two statements whatever the page size: the count, then the page (each
+/// course carries its seats taken).
+pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<CourseList, DbError> {
+    let pattern = params.search.as_deref().map(like_pattern);
+    let total: i64 = match conn {
+        DbConnection::Sqlite(c) => matching_courses!(&pattern, diesel::sqlite::Sqlite)
+            .count()
+            .get_result(c)?,
+        DbConnection::Postgresql(c) => matching_courses!(&pattern, diesel::pg::Pg)
+            .count()
+            .get_result(c)?,
+    };
+    let pagination = Pagination::new(params.page, params.per_page, total);
+    let (offset, limit, direction, backward) = match pagination.fetch() {
+        Fetch::Forward { offset, limit } => (offset, limit, params.direction, false),
+        Fetch::Backward { offset, limit } => (offset, limit, params.direction.reversed(), true),
+    };
+    // Every order ends in the id (or is by the unique code), so it is total
+    // and pages never overlap or skip rows.
+    macro_rules! page {
+        ($c:ident, $backend:ty) => {{
+            let query = matching_courses!(&pattern, $backend).select(Course::as_select());
+            let query = match (params.sort, direction) {
+                (SortKey::Code, Direction::Asc) => query.order_by(lower(courses::code).asc()),
+                (SortKey::Code, Direction::Desc) => query.order_by(lower(courses::code).desc()),
+                (SortKey::Title, Direction::Asc) => query
+                    .order_by(lower(courses::title).asc())
+                    .then_order_by(courses::id.asc()),
+                (SortKey::Title, Direction::Desc) => query
+                    .order_by(lower(courses::title).desc())
+                    .then_order_by(courses::id.desc()),
+                (SortKey::Credits, Direction::Asc) => query
+                    .order_by(NullsFirst::new(courses::credits.asc()))
+                    .then_order_by(courses::id.asc()),
+                (SortKey::Credits, Direction::Desc) => query
+                    .order_by(NullsLast::new(courses::credits.desc()))
+                    .then_order_by(courses::id.desc()),
+            };
+            query.offset(offset).limit(limit).load($c)
+        }};
+    }
+    let mut page: Vec<Course> = match conn {
+        DbConnection::Sqlite(c) => page!(c, diesel::sqlite::Sqlite)?,
+        DbConnection::Postgresql(c) => page!(c, diesel::pg::Pg)?,
+    };
+    if backward {
+        page.reverse();
+    }
+    Ok(CourseList {
+        courses: page.into_iter().map(CourseWithSeats::from).collect(),
+        pagination,
+    })
+}
+
+/// Every course that has a seat left (or no limit), by code: what an enrol
+/// form offers. One statement.
+pub fn with_seats_left(conn: &mut DbConnection) -> Result<Vec<CourseWithSeats>, DbError> {
+    let open: Vec<Course> = on_backend!(conn, |c| courses::table
+        .filter(
+            courses::capacity
+                .is_null()
+                .or(courses::capacity.gt(courses::enrolled_count.nullable())),
+        )
+        .order_by(lower(courses::code))
+        .select(Course::as_select())
+        .load(c))?;
+    Ok(open.into_iter().map(CourseWithSeats::from).collect())
+}
+
+/// Two statements whatever the page size: the count of the course's rows
+/// (every status), then the page with each row's student.
+pub fn class_list(
+    conn: &mut DbConnection,
+    course_id: i32,
+    params: &ClassListParams,
+) -> Result<ClassList, DbError> {
+    let total: i64 = on_backend!(conn, |c| enrolments::table
+        .filter(enrolments::course_id.eq(course_id))
+        .count()
+        .get_result(c))?;
+    let pagination = Pagination::new(params.page, params.per_page, total);
+    let (offset, limit, direction, backward) = match pagination.fetch() {
+        Fetch::Forward { offset, limit } => (offset, limit, params.direction, false),
+        Fetch::Backward { offset, limit } => (offset, limit, params.direction.reversed(), true),
+    };
+    macro_rules! page {
+        ($c:ident, $backend:ty) => {{
+            let query = enrolments::table
+                .inner_join(students::table)
+                .filter(enrolments::course_id.eq(course_id))
+                .select((Enrolment::as_select(), StudentSummary::as_select()))
+                .into_boxed::<$backend>();
+            // Each order ends in a unique id, so pages never overlap.
+            let query = match (params.sort, direction) {
+                (ClassSortKey::Name, Direction::Asc) => query
+                    .order_by(lower(students::lastname).asc())
+                    .then_order_by(lower(students::firstname).asc())
+                    .then_order_by(students::id.asc()),
+                (ClassSortKey::Name, Direction::Desc) => query
+                    .order_by(lower(students::lastname).desc())
+                    .then_order_by(lower(students::firstname).desc())
+                    .then_order_by(students::id.desc()),
+                (ClassSortKey::Enrolled, Direction::Asc) => query
+                    .order_by(enrolments::enrolled_on.asc())
+                    .then_order_by(enrolments::id.asc()),
+                (ClassSortKey::Enrolled, Direction::Desc) => query
+                    .order_by(enrolments::enrolled_on.desc())
+                    .then_order_by(enrolments::id.desc()),
+            };
+            query.offset(offset).limit(limit).load($c)
+        }};
+    }
+    let mut rows: Vec<(Enrolment, StudentSummary)> = match conn {
+        DbConnection::Sqlite(c) => page!(c, diesel::sqlite::Sqlite)?,
+        DbConnection::Postgresql(c) => page!(c, diesel::pg::Pg)?,
+    };
+    if backward {
+        rows.reverse();
+    }
+    Ok(ClassList {
+        members: rows
+            .into_iter()
+            .map(|(enrolment, student)| ClassMember { enrolment, student })
+            .collect(),
+        pagination,
+    })
+}
+
+/// A student's enrolments (every status) with their courses, by course
+/// code: one statement.
+pub fn for_student(
+    conn: &mut DbConnection,
+    student_id: i32,
+) -> Result<Vec<StudentCourse>, DbError> {
+    let rows: Vec<(Enrolment, CourseSummary)> = on_backend!(conn, |c| enrolments::table
+        .inner_join(courses::table)
+        .filter(enrolments::student_id.eq(student_id))
+        .order_by((lower(courses::code), enrolments::id))
+        .select((Enrolment::as_select(), CourseSummary::as_select()))
+        .load(c))?;
+    Ok(rows
+        .into_iter()
+        .map(|(enrolment, course)| StudentCourse { enrolment, course })
+        .collect())
+}
+
+/// How many courses each of `student_ids` is enrolled in now (status
+/// `enrolled`), in one statement: for a page of the student index. Students
+/// with none are missing from the map.
+pub fn enrolment_counts(
+    conn: &mut DbConnection,
+    student_ids: &[i32],
+) -> Result<HashMap<i32, i64>, DbError> {
+    if student_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i32, i64)> = on_backend!(conn, |c| enrolments::table
+        .filter(enrolments::student_id.eq_any(student_ids))
+        .filter(enrolments::status.eq(EnrolmentStatus::Enrolled))
+        .group_by(enrolments::student_id)
+        .select((enrolments::student_id, diesel::dsl::count_star()))
+        .load(c))?;
+    Ok(rows.into_iter().collect())
+}
