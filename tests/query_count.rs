@@ -39,6 +39,45 @@ async fn pages_issue_a_fixed_number_of_queries_whatever_their_size() {
     student_pages(&app).await;
     activity_pages(&app).await;
     sessionless(&app).await;
+    account_pages(&app).await;
+}
+
+/// The accounts list and one's tokens, with few rows and with many: the
+/// same queries.
+async fn account_pages(app: &helpers::TestApp) {
+    let mut conn = app.db();
+    let measure = |path: &'static str| async move {
+        QUERIES.store(0, Ordering::SeqCst);
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let page = scraper::Html::parse_document(&response.text().await.unwrap());
+        (
+            helpers::select(&page, "tbody tr").len(),
+            QUERIES.load(Ordering::SeqCst),
+        )
+    };
+    let few = (measure("/users/").await, measure("/account/tokens/").await);
+    for n in 0..20 {
+        helpers::create_account(
+            &mut conn,
+            &format!("staff{n}@example.com"),
+            student_registry::accounts::Role::Viewer,
+        );
+        student_registry::accounts::tokens::create(
+            &mut conn,
+            &student_registry::audit::Actor::command_line(),
+            app.staff.id,
+            &format!("token {n}"),
+            student_registry::accounts::Scope::Read,
+            None,
+        )
+        .unwrap();
+    }
+    let many = (measure("/users/").await, measure("/account/tokens/").await);
+    for ((few_rows, few_queries), (many_rows, many_queries)) in [(few.0, many.0), (few.1, many.1)] {
+        assert!(many_rows >= few_rows + 20, "{few:?} {many:?}");
+        assert_eq!(few_queries, many_queries, "{few:?} {many:?}");
+    }
 }
 
 /// The stylesheet, with a session cookie: no query at all (static files are
