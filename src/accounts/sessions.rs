@@ -26,9 +26,21 @@ pub struct SessionLifetime {
 /// also write, and the idle timeout needs no finer grain.
 pub const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 
+/// A session no one has signed in on (it holds the sign-in form's token)
+/// ends after this long idle, or the idle timeout if shorter: anyone can
+/// start one by opening the sign-in page, so they are not kept for long.
+pub const SIGNED_OUT_IDLE: Duration = Duration::from_secs(15 * 60);
+
 impl SessionLifetime {
     fn touch_interval(&self) -> Duration {
         TOUCH_INTERVAL.min(self.idle / 4)
+    }
+
+    fn idle_for(&self, user_id: Option<i32>) -> Duration {
+        match user_id {
+            Some(_) => self.idle,
+            None => self.idle.min(SIGNED_OUT_IDLE),
+        }
     }
 }
 
@@ -74,6 +86,10 @@ pub fn load(
             .optional())?;
     let Some((user_id, state, created_at, last_seen_at)) = row else {
         return Ok(None);
+    };
+    let lifetime = SessionLifetime {
+        idle: lifetime.idle_for(user_id),
+        ..lifetime
     };
     if is_expired(created_at, last_seen_at, now, lifetime) {
         // Best effort too: expired is expired, removed now or by the
@@ -188,6 +204,7 @@ pub fn prune(
     lifetime: SessionLifetime,
 ) -> Result<usize, DbError> {
     let idle_since = now - chrono_duration(lifetime.idle);
+    let signed_out_idle_since = now - chrono_duration(lifetime.idle_for(None));
     let started_before = now - chrono_duration(lifetime.absolute);
     conn.write_transaction(|conn| {
         Ok(on_backend!(conn, |c| diesel::delete(
@@ -195,6 +212,9 @@ pub fn prune(
                 sessions::last_seen_at
                     .lt(idle_since)
                     .or(sessions::created_at.lt(started_before))
+                    .or(sessions::user_id
+                        .is_null()
+                        .and(sessions::last_seen_at.lt(signed_out_idle_since)))
             )
         )
         .execute(c))?)

@@ -255,3 +255,30 @@ async fn a_session_signed_in_with_a_password_since_replaced_is_refused() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), "/login/");
 }
+
+/// Anyone can start a session by opening the sign-in page: those end after
+/// 15 idle minutes, while a signed-in session lasts its idle timeout.
+#[tokio::test]
+async fn a_signed_out_session_ends_after_fifteen_idle_minutes() {
+    use diesel::prelude::*;
+    use student_registry::schema::sessions as table;
+    let app = spawn_app().await;
+    let visitor = client();
+    visitor.get(app.url("/login/")).send().await.unwrap();
+    let twenty_minutes_ago = chrono::Utc::now().naive_utc() - chrono::TimeDelta::minutes(20);
+    let aged = diesel::update(table::table).set(table::last_seen_at.eq(twenty_minutes_ago));
+    match &mut app.db() {
+        student_registry::database::AnyConnection::Sqlite(c) => aged.execute(c),
+        student_registry::database::AnyConnection::Postgresql(c) => aged.execute(c),
+    }
+    .unwrap();
+    let lifetime = sessions::SessionLifetime {
+        idle: Duration::from_secs(60 * 60),
+        absolute: Duration::from_secs(12 * 60 * 60),
+    };
+    let now = chrono::Utc::now().naive_utc();
+    assert_eq!(sessions::prune(&mut app.db(), now, lifetime).unwrap(), 1);
+    // The admin's session, as idle, is still there and works.
+    assert_eq!(sessions::count_for(&mut app.db(), app.staff.id).unwrap(), 1);
+    assert_eq!(app.get("/").await.status(), StatusCode::OK);
+}
