@@ -10,8 +10,8 @@ use serde_json::{Map, Value, json};
 
 use super::model::{Role, User};
 use super::password::PasswordHash;
-use super::sessions;
 use super::validation::{NewUser, parse_email};
+use super::{sessions, tokens};
 use crate::audit::{self, Action, Actor, Subject};
 use crate::database::{DbConnection, DbError, on_backend};
 use crate::schema::users;
@@ -255,13 +255,16 @@ fn set_active(
             .get_result(c))?;
         if !active {
             sessions::end_all_for(c, id)?;
+            // Else activating it again would bring them back.
+            tokens::revoke_all_for(c, id)?;
         }
         Ok(user)
     })
 }
 
-/// Sets a new password; every session of the account ends with the change
-/// (whoever knew the old one is signed out everywhere).
+/// Sets a new password; every session of the account ends, and every API
+/// token is revoked, with the change (whoever knew the old one is signed
+/// out everywhere, and keeps no token made meanwhile).
 pub fn reset_password(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -280,6 +283,7 @@ pub fn reset_password(
                 .returning(User::as_returning())
                 .get_result(c))?;
             sessions::end_all_for(c, id)?;
+            tokens::revoke_all_for(c, id)?;
             Ok(user)
         },
     )?;

@@ -389,6 +389,20 @@ pub fn find_by_name(
 /// token revoked before keeps its time (and no event is recorded: nothing
 /// changed). `None`: the account has no such token (someone else's is not
 /// theirs to revoke).
+/// Revokes every token of an account still in force, inside the caller's
+/// transaction (a deactivation, a password set by an admin: whoever held
+/// the account may have made tokens). Returns how many.
+pub fn revoke_all_for(conn: &mut DbConnection, user_id: i32) -> Result<usize, DbError> {
+    let now = now();
+    Ok(on_backend!(conn, |c| diesel::update(
+        api_tokens::table
+            .filter(api_tokens::user_id.eq(user_id))
+            .filter(api_tokens::revoked_at.is_null())
+    )
+    .set(api_tokens::revoked_at.eq(now))
+    .execute(c))?)
+}
+
 pub fn revoke(
     conn: &mut DbConnection,
     actor: &Actor,

@@ -1,6 +1,5 @@
 //! Every failure has its status and a styled page that gives nothing away.
 
-use diesel::connection::SimpleConnection;
 use reqwest::StatusCode;
 use student_registry::students::validation::BODY_LIMIT;
 
@@ -133,7 +132,7 @@ async fn an_unexpected_failure_is_a_500_page_that_reveals_nothing() {
     let app = spawn_app().await;
     app.create(&sammy()).await;
     // Break the database under the running app.
-    app.db().batch_execute("DROP TABLE students").unwrap();
+    drop_students_table(&app);
     let response = app.get("/").await;
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let body = response.text().await.unwrap();

@@ -404,3 +404,16 @@ pub fn all_students(conn: &mut AnyConnection) -> Vec<Student> {
     }
     .expect("list students")
 }
+
+/// Breaks the database under the running app: the students' table is gone
+/// (with what depends on it: the enrolments' key, on PostgreSQL).
+#[allow(dead_code)] // not every test binary asks
+pub fn drop_students_table(app: &TestApp) {
+    use diesel::connection::SimpleConnection;
+    let mut conn = app.db();
+    let sql = match &conn {
+        AnyConnection::Sqlite(_) => "DROP TABLE students",
+        AnyConnection::Postgresql(_) => "DROP TABLE students CASCADE",
+    };
+    conn.batch_execute(sql).expect("drop the students' table");
+}

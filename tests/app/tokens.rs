@@ -11,7 +11,9 @@ use student_registry::accounts::{Role, queries};
 use student_registry::audit::{self, Actor, Subject};
 
 use crate::cli::registry_with_input;
-use crate::helpers::{STAFF_EMAIL, TestDatabase, client_with_token, create_account, spawn_app};
+use crate::helpers::{
+    STAFF_EMAIL, TestDatabase, client_with_token, create_account, create_token, spawn_app,
+};
 
 /// A migrated database with one editor, ada@example.com.
 fn database_with_ada() -> (TestDatabase, i32) {
@@ -263,5 +265,55 @@ async fn a_token_made_on_the_command_line_works_against_the_running_app() {
             .map(|event| (event.action.as_str(), event.actor_label.as_str()))
             .collect::<Vec<_>>(),
         [("token.create", "command line")]
+    );
+}
+
+/// Whoever held an account may have made tokens: a password set by an admin
+/// revokes them, and so does a deactivation (activating the account again
+/// does not bring them back).
+#[tokio::test]
+async fn a_password_reset_or_a_deactivation_revokes_the_accounts_tokens() {
+    use student_registry::accounts::NewPassword;
+    let app = spawn_app().await;
+    let mut conn = app.db();
+    let editor = create_account(&mut conn, "editor@example.com", Role::Editor);
+    let status = |token: String| {
+        let url = app.url("/api/students");
+        async move {
+            client_with_token(&token)
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let before_reset = create_token(&mut conn, &editor, Scope::Read);
+    assert_eq!(status(before_reset.clone()).await, reqwest::StatusCode::OK);
+    let hash = NewPassword::parse("quietly orbiting lanterns", "editor@example.com", "Editor")
+        .unwrap()
+        .hash();
+    queries::reset_password(
+        &mut conn,
+        &Actor::command_line(),
+        "editor@example.com",
+        &hash,
+    )
+    .unwrap();
+    assert_eq!(
+        status(before_reset).await,
+        reqwest::StatusCode::UNAUTHORIZED
+    );
+
+    let before_deactivation = create_token(&mut conn, &editor, Scope::Write);
+    assert_eq!(
+        status(before_deactivation.clone()).await,
+        reqwest::StatusCode::OK
+    );
+    queries::deactivate(&mut conn, &Actor::command_line(), "editor@example.com").unwrap();
+    queries::activate(&mut conn, &Actor::command_line(), "editor@example.com").unwrap();
+    assert_eq!(
+        status(before_deactivation).await,
+        reqwest::StatusCode::UNAUTHORIZED
     );
 }

@@ -1,7 +1,6 @@
 //! Requests refused before their fields are looked at (400, 415, 413, 404,
 //! 405) and a server failure (500), each answered in the one JSON error shape.
 
-use diesel::connection::SimpleConnection;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use student_registry::students::validation::BODY_LIMIT;
@@ -221,7 +220,7 @@ async fn a_wrong_method_is_a_json_405_with_allow() {
 async fn a_server_failure_is_a_json_500_that_reveals_nothing() {
     let app = spawn_app().await;
     create(&app, &sammy_json()).await;
-    app.db().batch_execute("DROP TABLE students").unwrap();
+    drop_students_table(&app);
     let reply = get(&app, "/api/students").await;
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
     let message = reply.error().to_owned();
