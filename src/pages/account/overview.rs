@@ -10,10 +10,11 @@ use serde::Deserialize;
 
 use super::views::{Moment, error_for, problem_count};
 use crate::accounts::own_account::{self, OwnAccount, PasswordChange};
-use crate::accounts::{NewPassword, Role, password};
+use crate::accounts::{Role, password};
 use crate::database::{Database, DbError};
 use crate::pages::csrf::{CarriesCsrfToken, ProtectedForm};
 use crate::pages::field::InputField;
+use crate::pages::password::checked as new_password_checked;
 use crate::pages::respond::{render, see_other};
 use crate::pages::session::{self, SignedIn};
 use crate::pages::{AppError, Page};
@@ -115,11 +116,12 @@ pub async fn change_password(
         ..
     } = form.0;
     let account = load_account(&db, &user).await?;
-    let new = NewPassword::parse(
-        &new_password,
-        &account.user.email,
-        &account.user.display_name,
-    );
+    let new = new_password_checked(
+        new_password.clone(),
+        account.user.email.clone(),
+        account.user.display_name.clone(),
+    )
+    .await?;
     let stored = account.user.password_hash.clone();
     // Argon2 is slow on purpose: off the async workers.
     let (current_right, new_is_current) = web::block(move || {

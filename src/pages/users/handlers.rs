@@ -14,6 +14,7 @@ use crate::accounts::validation::UserField;
 use crate::accounts::{AccountError, NewPassword, PasswordHash, Role, User, UserDraft, queries};
 use crate::database::{Database, DbError};
 use crate::pages::csrf::ProtectedForm;
+use crate::pages::password::checked as new_password_checked;
 use crate::pages::respond::{render, see_other};
 use crate::pages::session::Admin;
 use crate::pages::{AppError, Page};
@@ -69,7 +70,8 @@ pub async fn create(
             }
         }
     });
-    let password = NewPassword::parse(&password, &typed.email, &typed.display_name)
+    let password = new_password_checked(password, typed.email.clone(), typed.display_name.clone())
+        .await?
         .map_err(|rejected| errors.push(("password", rejected.to_string())));
     let (Ok(user), Ok(password)) = (user, password) else {
         let form = NewUserPage::new(page, &typed, errors);
@@ -239,7 +241,13 @@ pub async fn reset_password(
     form: ProtectedForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let user = load(&db, id.into_inner()).await?;
-    let password = match NewPassword::parse(&form.0.password, &user.email, &user.display_name) {
+    let checked = new_password_checked(
+        form.0.password.clone(),
+        user.email.clone(),
+        user.display_name.clone(),
+    )
+    .await?;
+    let password = match checked {
         Ok(password) => password,
         Err(rejected) => return refused(page, &user, "password", rejected.to_string()),
     };
