@@ -189,7 +189,7 @@ fn find(conn: &mut DbConnection, email: &str, for_update: bool) -> Result<Option
         // The table's columns in order, as `User` lists them.
         .select(users::all_columns);
     Ok(match conn {
-        DbConnection::Postgresql(c) if for_update => query.for_update().first(c),
+        DbConnection::Postgresql(c) if for_update => query.for_no_key_update().first(c),
         DbConnection::Postgresql(c) => query.first(c),
         DbConnection::Sqlite(c) => query.first(c),
     }
@@ -352,14 +352,17 @@ fn audited_fields(user: &User) -> Map<String, Value> {
 }
 
 /// Locks the active admins' rows until the transaction ends (on PostgreSQL;
-/// SQLite's write transaction has already locked everything).
+/// SQLite's write transaction has already locked everything). `FOR NO KEY
+/// UPDATE`: account changes wait for each other, while foreign-key checks
+/// against these rows (an admin's sign-in, an audit event naming them) do
+/// not wait for an account change.
 fn lock_active_admins(conn: &mut DbConnection) -> Result<(), DbError> {
     if let DbConnection::Postgresql(c) = conn {
         users::table
             .filter(users::role.eq(Role::Admin).and(users::active))
             .select(users::id)
             .order(users::id)
-            .for_update()
+            .for_no_key_update()
             .load::<i32>(c)?;
     }
     Ok(())

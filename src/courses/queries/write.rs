@@ -260,12 +260,16 @@ pub fn set_status(
     today: NaiveDate,
 ) -> Result<Enrolment, EnrolError> {
     conn.write_transaction(|conn| {
-        let course_id = find_enrolment(conn, enrolment_id)?
-            .ok_or(EnrolError::NoSuchEnrolment)?
-            .course_id;
+        let found = find_enrolment(conn, enrolment_id)?.ok_or(EnrolError::NoSuchEnrolment)?;
+        // The student first, then the course, as `enrol` does: a student
+        // deleted meanwhile (whose cascade and seat count touch the same
+        // rows) is then waited for, never deadlocked with.
+        if !lock_student(conn, found.student_id)? {
+            return Err(EnrolError::NoSuchEnrolment);
+        }
         // The course's lock orders this with every other enrolment into it;
         // the row is read again under it.
-        let course = lock_course(conn, course_id)?.ok_or(EnrolError::NoSuchCourse)?;
+        let course = lock_course(conn, found.course_id)?.ok_or(EnrolError::NoSuchCourse)?;
         let row = find_enrolment(conn, enrolment_id)?.ok_or(EnrolError::NoSuchEnrolment)?;
         if row.status == status {
             return Ok(row);
