@@ -1,4 +1,77 @@
-//! Page arithmetic for every listing, in one place.
+//! Page arithmetic for every listing, in one place: what a listing request
+//! may ask for (page, page size, order, search term), parsed leniently, and
+//! which rows a page holds.
+
+pub const DEFAULT_PER_PAGE: i64 = 25;
+pub const MAX_PER_PAGE: i64 = 100;
+/// Longer search terms are cut, so a pasted essay cannot cost a slow query.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+/// A page number as asked for: at least 1, else the first page.
+pub fn page_number(value: Option<&str>) -> i64 {
+    whole_number(value).filter(|&page| page >= 1).unwrap_or(1)
+}
+
+/// Rows per page as asked for: 1 to [`MAX_PER_PAGE`] (more is cut to it),
+/// else [`DEFAULT_PER_PAGE`].
+pub fn page_size(value: Option<&str>) -> i64 {
+    whole_number(value)
+        .filter(|&n| n >= 1)
+        .map_or(DEFAULT_PER_PAGE, |n| n.min(MAX_PER_PAGE))
+}
+
+fn whole_number(value: Option<&str>) -> Option<i64> {
+    value.and_then(|v| v.trim().parse::<i64>().ok())
+}
+
+/// A search term as typed: trimmed, cut to [`MAX_SEARCH_CHARS`]; `None` when
+/// blank. NUL is dropped: no stored field holds one, and it ends a string
+/// for SQLite's full-text query parser ("unterminated string").
+pub fn search_term(value: Option<&str>) -> Option<String> {
+    value
+        .map(|term| {
+            term.replace('\0', "")
+                .trim()
+                .chars()
+                .take(MAX_SEARCH_CHARS)
+                .collect::<String>()
+                .trim()
+                .to_owned()
+        })
+        .filter(|term| !term.is_empty())
+}
+
+/// The order of a listing's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Direction {
+    #[default]
+    Asc,
+    Desc,
+}
+
+impl Direction {
+    pub fn param(self) -> &'static str {
+        match self {
+            Direction::Asc => "asc",
+            Direction::Desc => "desc",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "asc" => Some(Direction::Asc),
+            "desc" => Some(Direction::Desc),
+            _ => None,
+        }
+    }
+
+    pub fn reversed(self) -> Self {
+        match self {
+            Direction::Asc => Direction::Desc,
+            Direction::Desc => Direction::Asc,
+        }
+    }
+}
 
 /// Which rows one page holds, and how to fetch them cheaply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,9 +8,8 @@ use std::ops::RangeInclusive;
 use chrono::{Datelike, NaiveDate};
 
 use super::model::Action;
-
-pub const DEFAULT_PER_PAGE: i64 = 25;
-pub const MAX_PER_PAGE: i64 = 100;
+use crate::pagination::page_size;
+pub use crate::pagination::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
 
 /// The years a `from`/`to` day may fall in. chrono reads signed and
 /// five-digit years (`-5000-01-01`, `+99999-01-01`), which PostgreSQL's
@@ -107,11 +106,7 @@ impl ActivityParams {
                 to: day(query.to),
             },
             cursor,
-            per_page: query
-                .per_page
-                .and_then(|v| v.trim().parse::<i64>().ok())
-                .filter(|&n| n >= 1)
-                .map_or(DEFAULT_PER_PAGE, |n| n.min(MAX_PER_PAGE)),
+            per_page: page_size(query.per_page),
         }
     }
 

@@ -2,10 +2,8 @@
 //! search, an order, a page. Parsed leniently, like the student listing: a
 //! mistyped URL still shows a listing.
 
-pub const DEFAULT_PER_PAGE: i64 = 25;
-pub const MAX_PER_PAGE: i64 = 100;
-/// Longer search terms are cut, so a pasted essay cannot cost a slow query.
-pub const MAX_SEARCH_CHARS: usize = 100;
+pub use crate::pagination::{DEFAULT_PER_PAGE, Direction, MAX_PER_PAGE, MAX_SEARCH_CHARS};
+use crate::pagination::{page_number, page_size, search_term};
 
 /// The orders of the course list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -62,37 +60,6 @@ impl ClassSortKey {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Direction {
-    #[default]
-    Asc,
-    Desc,
-}
-
-impl Direction {
-    pub fn param(self) -> &'static str {
-        match self {
-            Direction::Asc => "asc",
-            Direction::Desc => "desc",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "asc" => Some(Direction::Asc),
-            "desc" => Some(Direction::Desc),
-            _ => None,
-        }
-    }
-
-    pub fn reversed(self) -> Self {
-        match self {
-            Direction::Asc => Direction::Desc,
-            Direction::Desc => Direction::Asc,
-        }
-    }
-}
-
 /// A course-list request, normalised.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListParams {
@@ -128,23 +95,13 @@ impl ListParams {
         page: Option<&str>,
         per_page: Option<&str>,
     ) -> Self {
-        let search = search
-            .map(|term| {
-                term.replace('\0', "")
-                    .trim()
-                    .chars()
-                    .take(MAX_SEARCH_CHARS)
-                    .collect::<String>()
-                    .trim()
-                    .to_owned()
-            })
-            .filter(|term| !term.is_empty());
+        let search = search_term(search);
         Self {
             search,
             sort: sort.and_then(SortKey::parse).unwrap_or_default(),
             direction: direction.and_then(Direction::parse).unwrap_or_default(),
-            page: parse_page(page),
-            per_page: parse_per_page(per_page),
+            page: page_number(page),
+            per_page: page_size(per_page),
         }
     }
 
@@ -199,24 +156,10 @@ impl ClassListParams {
         Self {
             sort: sort.and_then(ClassSortKey::parse).unwrap_or_default(),
             direction: direction.and_then(Direction::parse).unwrap_or_default(),
-            page: parse_page(page),
-            per_page: parse_per_page(per_page),
+            page: page_number(page),
+            per_page: page_size(per_page),
         }
     }
-}
-
-fn number(value: Option<&str>) -> Option<i64> {
-    value.and_then(|v| v.trim().parse::<i64>().ok())
-}
-
-fn parse_page(value: Option<&str>) -> i64 {
-    number(value).filter(|&page| page >= 1).unwrap_or(1)
-}
-
-fn parse_per_page(value: Option<&str>) -> i64 {
-    number(value)
-        .filter(|&n| n >= 1)
-        .map_or(DEFAULT_PER_PAGE, |n| n.min(MAX_PER_PAGE))
 }
 
 #[cfg(test)]

@@ -1,10 +1,8 @@
 //! What a listing of students asks for: a search, an order, a page. Parsed
 //! leniently: a listing URL someone mistyped still shows a listing.
 
-pub const DEFAULT_PER_PAGE: i64 = 25;
-pub const MAX_PER_PAGE: i64 = 100;
-/// Longer search terms are cut, so a pasted essay cannot cost a slow query.
-pub const MAX_SEARCH_CHARS: usize = 100;
+pub use crate::pagination::{DEFAULT_PER_PAGE, Direction, MAX_PER_PAGE, MAX_SEARCH_CHARS};
+use crate::pagination::{page_number, page_size, search_term};
 /// Shown when a search used up the query budget (`QUERY_TIMEOUT_MS`).
 pub const SEARCH_TOO_BROAD: &str = "That search matched too much; add more letters.";
 /// Shown for a search of nothing but punctuation: it has no words to look up.
@@ -47,37 +45,6 @@ impl SortKey {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Direction {
-    #[default]
-    Asc,
-    Desc,
-}
-
-impl Direction {
-    pub fn param(self) -> &'static str {
-        match self {
-            Direction::Asc => "asc",
-            Direction::Desc => "desc",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "asc" => Some(Direction::Asc),
-            "desc" => Some(Direction::Desc),
-            _ => None,
-        }
-    }
-
-    pub fn reversed(self) -> Self {
-        match self {
-            Direction::Asc => Direction::Desc,
-            Direction::Desc => Direction::Asc,
-        }
-    }
-}
-
 /// A listing request, normalised.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListParams {
@@ -112,28 +79,13 @@ impl ListParams {
         page: Option<&str>,
         per_page: Option<&str>,
     ) -> Self {
-        // NUL ends a string for SQLite's full-text query parser ("unterminated
-        // string"), and no stored field may contain one, so it is dropped.
-        let search = search
-            .map(|term| term.replace('\0', ""))
-            .map(|term| {
-                term.trim()
-                    .chars()
-                    .take(MAX_SEARCH_CHARS)
-                    .collect::<String>()
-                    .trim()
-                    .to_owned()
-            })
-            .filter(|term| !term.is_empty());
-        let number = |value: Option<&str>| value.and_then(|v| v.trim().parse::<i64>().ok());
+        let search = search_term(search);
         Self {
             search,
             sort: sort.and_then(SortKey::parse).unwrap_or_default(),
             direction: direction.and_then(Direction::parse).unwrap_or_default(),
-            page: number(page).filter(|&page| page >= 1).unwrap_or(1),
-            per_page: number(per_page)
-                .filter(|&n| n >= 1)
-                .map_or(DEFAULT_PER_PAGE, |n| n.min(MAX_PER_PAGE)),
+            page: page_number(page),
+            per_page: page_size(per_page),
         }
     }
 
