@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
+use crate::audit::Actor;
 use crate::schema::users;
 
 /// What an account may do. Each role may do everything the ones before it
@@ -112,6 +113,27 @@ pub struct User {
     pub created_at: NaiveDateTime,
     /// UTC; `None` until the first sign-in.
     pub last_sign_in_at: Option<NaiveDateTime>,
+}
+
+/// How the account is named where people read it (the audit history, the
+/// activity filter): "Ada Admin <ada@example.com>".
+pub fn label(display_name: &str, email: &str) -> String {
+    format!("{display_name} <{email}>")
+}
+
+impl User {
+    pub fn label(&self) -> String {
+        label(&self.display_name, &self.email)
+    }
+
+    /// The account acting over HTTP from `address`, for the audit history.
+    pub fn actor(&self, address: Option<std::net::IpAddr>) -> Actor {
+        Actor::user(
+            self.id,
+            self.label(),
+            address.map(|address| address.to_string()),
+        )
+    }
 }
 
 /// Without the password hash: an account may end up in a log.

@@ -85,7 +85,7 @@ async fn activity(
             .iter()
             .map(|user| Choice {
                 value: user.id.to_string(),
-                label: format!("{} <{}>", user.display_name, user.email),
+                label: user.label(),
                 selected: filter.actor_user_id == Some(user.id),
             })
             .collect(),

@@ -12,7 +12,6 @@ use tokio::sync::Semaphore;
 
 use crate::accounts::throttle::ThrottleRules;
 use crate::accounts::{User, password, queries, sign_in};
-use crate::audit::Actor;
 use crate::database::{Database, DbError};
 use crate::http::client;
 use crate::pages::csrf::{CarriesCsrfToken, ProtectedForm};
@@ -163,11 +162,7 @@ async fn attempt(
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let id = user.id;
-    let actor = Actor::user(
-        id,
-        format!("{} <{}>", user.display_name, user.email),
-        Some(address.to_string()),
-    );
+    let actor = user.actor(Some(address));
     db.write(move |conn| sign_in::succeeded(conn, id, &email, Some(claim), &actor, Utc::now()))
         .await
         .map_err(|err: DbError| AppError::from(err))?;

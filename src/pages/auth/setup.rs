@@ -20,7 +20,6 @@ use subtle::ConstantTimeEq;
 
 use crate::accounts::validation::UserField;
 use crate::accounts::{AccountError, NewPassword, UserDraft, queries, sign_in};
-use crate::audit::Actor;
 use crate::database::{Database, DbError};
 use crate::http::client;
 use crate::pages::csrf::{CarriesCsrfToken, ProtectedForm};
@@ -238,11 +237,7 @@ pub async fn create_admin(
         return Err(AppError::NotFound);
     };
     let id = admin.id;
-    let actor = Actor::user(
-        id,
-        format!("{} <{}>", admin.display_name, admin.email),
-        client::address(&req).map(|address| address.to_string()),
-    );
+    let actor = admin.actor(client::address(&req));
     let email = admin.email.clone();
     db.write(move |conn| sign_in::succeeded(conn, id, &email, None, &actor, Utc::now()))
         .await

@@ -14,7 +14,7 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use super::{CREDENTIALS, credentials, signed_in_as};
 use std::net::IpAddr;
 
-use crate::accounts::{Role, User, queries};
+use crate::accounts::{self, Role, User, queries};
 use crate::audit::Actor;
 use crate::database::{Database, DbError};
 use crate::http::client;
@@ -47,7 +47,7 @@ impl SignedIn {
     pub fn actor(&self) -> Actor {
         Actor::user(
             self.id,
-            format!("{} <{}>", self.display_name, self.email),
+            accounts::model::label(&self.display_name, &self.email),
             self.address.map(|address| address.to_string()),
         )
     }
