@@ -31,7 +31,9 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
             "The form data is not valid UTF-8 text. Please submit the form again.".into(),
         ));
     }
-    serde_urlencoded::from_bytes(body).map_err(|_| {
+    // serde_html_form reads a repeated name (checkboxes) into a `Vec`, as
+    // serde_urlencoded cannot.
+    serde_html_form::from_bytes(body).map_err(|_| {
         AppError::BadRequest(
             "The form data could not be read. Please submit the form again.".into(),
         )
@@ -49,6 +51,19 @@ mod tests {
             parse(b"name=Zo%C3%AB+O%27Brien&city=S%C3%A3o%20Paulo").unwrap();
         assert_eq!(form["name"], "Zoë O'Brien");
         assert_eq!(form["city"], "São Paulo");
+    }
+
+    #[test]
+    fn repeated_names_fill_a_list() {
+        #[derive(serde::Deserialize)]
+        struct Picked {
+            #[serde(default)]
+            student_id: Vec<i32>,
+        }
+        let picked: Picked = parse(b"student_id=3&student_id=5").unwrap();
+        assert_eq!(picked.student_id, [3, 5]);
+        let none: Picked = parse(b"").unwrap();
+        assert!(none.student_id.is_empty());
     }
 
     #[test]

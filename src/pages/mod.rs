@@ -26,6 +26,7 @@ pub mod field;
 pub mod form;
 mod health;
 pub mod history;
+pub mod listing;
 pub mod password;
 pub mod respond;
 pub mod session;

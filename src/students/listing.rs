@@ -55,12 +55,15 @@ pub struct ListParams {
     /// At least 1; may be past the last page (the query clamps it).
     pub page: i64,
     pub per_page: i64,
+    /// Only the students enrolled in this course now (`?course=ID`).
+    pub course: Option<i32>,
 }
 
 impl Default for ListParams {
     fn default() -> Self {
         Self {
             search: None,
+            course: None,
             sort: SortKey::default(),
             direction: Direction::default(),
             page: 1,
@@ -86,7 +89,18 @@ impl ListParams {
             direction: direction.and_then(Direction::parse).unwrap_or_default(),
             page: page_number(page),
             per_page: page_size(per_page),
+            course: None,
         }
+    }
+
+    /// Narrows the listing to a course's students; a value that is not a
+    /// course id (not a positive whole number) is ignored, like any other
+    /// malformed value.
+    pub fn in_course(self, course: Option<&str>) -> Self {
+        let course = course
+            .and_then(|value| value.trim().parse::<i32>().ok())
+            .filter(|id| *id > 0);
+        Self { course, ..self }
     }
 
     /// The query string that asks for `page` of this listing (none when
@@ -96,6 +110,9 @@ impl ListParams {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         if let Some(term) = &self.search {
             query.append_pair("q", term);
+        }
+        if let Some(course) = self.course {
+            query.append_pair("course", &course.to_string());
         }
         if self.sort != SortKey::default() || self.direction != Direction::default() {
             query.append_pair("sort", self.sort.param());
@@ -132,6 +149,17 @@ mod tests {
                 "{page}"
             );
         }
+    }
+
+    #[test]
+    fn a_course_filter_is_a_positive_id_kept_in_links() {
+        let in_course = |value| ListParams::default().in_course(Some(value)).course;
+        assert_eq!(in_course("12"), Some(12));
+        for ignored in ["0", "-3", "x", "99999999999"] {
+            assert_eq!(in_course(ignored), None, "{ignored}");
+        }
+        let params = ListParams::parse(Some("ann"), None, None, None, None).in_course(Some("7"));
+        assert_eq!(params.query_string(Some(2)), "q=ann&course=7&page=2");
     }
 
     #[test]

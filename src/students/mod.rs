@@ -21,7 +21,7 @@ pub use model::Student;
 pub use queries::SaveError;
 pub use validation::{Field, FieldErrors, StudentDetails, StudentDraft};
 
-use crate::database::{Database, DbError};
+use crate::database::{Database, DbConnection, DbError};
 
 /// One page of the listing, for either face. A search runs in one of the
 /// database's few search lanes: its cost is the client's choice, so it must
@@ -30,10 +30,30 @@ pub async fn list(
     db: &Database,
     params: listing::ListParams,
 ) -> Result<queries::StudentList, DbError> {
-    if params.search.is_some() {
-        db.run_search(move |conn| queries::list(conn, &params))
-            .await
+    let (list, ()) = list_with(db, params, |_, _| Ok(())).await?;
+    Ok(list)
+}
+
+/// [`list`], and what `also` reads about the page on the same connection in
+/// the same trip off the async workers (a face's extra columns, say).
+pub async fn list_with<T, F>(
+    db: &Database,
+    params: listing::ListParams,
+    also: F,
+) -> Result<(queries::StudentList, T), DbError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection, &queries::StudentList) -> Result<T, DbError> + Send + 'static,
+{
+    let searching = params.search.is_some();
+    let work = move |conn: &mut DbConnection| {
+        let list = queries::list(conn, &params)?;
+        let extra = also(conn, &list)?;
+        Ok((list, extra))
+    };
+    if searching {
+        db.run_search(work).await
     } else {
-        db.run(move |conn| queries::list(conn, &params)).await
+        db.run(work).await
     }
 }

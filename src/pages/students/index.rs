@@ -7,6 +7,7 @@ use askama_web::WebTemplate;
 use super::views::StudentView;
 use crate::format::thousands;
 use crate::pages::Page;
+use crate::pages::listing::{PageLink, SortHeader, page_links, past_end_notice, rows_shown};
 use crate::pagination::Pagination;
 use crate::students::listing::{DEFAULT_PER_PAGE, Direction, ListParams, SortKey};
 
@@ -35,22 +36,6 @@ pub struct ListingView {
     pub clear_search_href: String,
 }
 
-pub struct SortHeader {
-    pub label: &'static str,
-    pub href: String,
-    /// `aria-sort` on the column the table is sorted by.
-    pub aria_sort: Option<&'static str>,
-    pub indicator: &'static str,
-}
-
-pub struct PageLink {
-    pub label: String,
-    /// `None` for the current page, a gap, or an end already reached.
-    pub href: Option<String>,
-    pub current: bool,
-    pub accessible_label: String,
-}
-
 impl ListingView {
     pub fn new(params: &ListParams, pagination: &Pagination) -> Self {
         let without_search = ListParams {
@@ -61,13 +46,10 @@ impl ListingView {
             search: params.search.clone(),
             kept_params: kept_params(params),
             summary: summary(params, pagination),
-            notice: pagination.requested_past_end.map(|requested| {
-                let last = pagination.last_page();
-                format!("There is no page {requested}; this is the last page, {last}.")
-            }),
+            notice: past_end_notice(pagination),
             search_problem: None,
             headers: sort_headers(params),
-            pages: page_links(params, pagination),
+            pages: page_links(pagination, |page| index_url(params, page)),
             clear_search_href: index_url(&without_search, 1),
         }
     }
@@ -78,11 +60,7 @@ impl ListingView {
 fn summary(params: &ListParams, pagination: &Pagination) -> String {
     let total = pagination.total;
     let noun = if total == 1 { "student" } else { "students" };
-    let shown = format!(
-        "{}\u{2013}{}",
-        thousands(pagination.first_row()),
-        thousands(pagination.last_row())
-    );
+    let shown = rows_shown(pagination);
     match &params.search {
         Some(term) => {
             let verb = if total == 1 { "matches" } else { "match" };
@@ -100,88 +78,28 @@ fn summary(params: &ListParams, pagination: &Pagination) -> String {
     }
 }
 
-/// One link per sortable column: the sorted column flips its direction,
-/// another starts ascending.
+/// One link per sortable column.
 fn sort_headers(params: &ListParams) -> Vec<SortHeader> {
     SortKey::ALL
         .into_iter()
         .map(|key| {
-            let current = key == params.sort;
-            let direction = if current {
-                params.direction.reversed()
-            } else {
-                Direction::Asc
+            let label = match key {
+                SortKey::Name => "Name",
+                SortKey::Email => "Email",
+                SortKey::Age => "Age",
+                SortKey::City => "City",
+                SortKey::Joined => "Joined",
             };
-            let sorted = ListParams {
-                sort: key,
-                direction,
-                ..params.clone()
-            };
-            SortHeader {
-                label: match key {
-                    SortKey::Name => "Name",
-                    SortKey::Email => "Email",
-                    SortKey::Age => "Age",
-                    SortKey::City => "City",
-                    SortKey::Joined => "Joined",
-                },
-                href: index_url(&sorted, 1),
-                aria_sort: current.then_some(match params.direction {
-                    Direction::Asc => "ascending",
-                    Direction::Desc => "descending",
-                }),
-                indicator: match (current, params.direction) {
-                    (false, _) => "",
-                    (true, Direction::Asc) => " \u{25B2}",
-                    (true, Direction::Desc) => " \u{25BC}",
-                },
-            }
+            SortHeader::new(label, key == params.sort, params.direction, |direction| {
+                let sorted = ListParams {
+                    sort: key,
+                    direction,
+                    ..params.clone()
+                };
+                index_url(&sorted, 1)
+            })
         })
         .collect()
-}
-
-/// First, Previous, a window of numbered pages with gaps, Next, Last; none
-/// when everything fits on one page.
-fn page_links(params: &ListParams, pagination: &Pagination) -> Vec<PageLink> {
-    let last = pagination.last_page();
-    if last == 1 {
-        return Vec::new();
-    }
-    let link = |label: &str, target: i64, accessible: String| PageLink {
-        label: label.to_owned(),
-        href: (target != pagination.page).then(|| index_url(params, target)),
-        current: false,
-        accessible_label: accessible,
-    };
-    let mut pages = vec![
-        link("First", 1, "First page".into()),
-        link(
-            "Previous",
-            (pagination.page - 1).max(1),
-            "Previous page".into(),
-        ),
-    ];
-    for entry in pagination.window() {
-        pages.push(match entry {
-            Some(number) => PageLink {
-                current: number == pagination.page,
-                ..link(&thousands(number), number, format!("Page {number}"))
-            },
-            None => PageLink {
-                label: "\u{2026}".into(),
-                href: None,
-                current: false,
-                accessible_label: "More pages".into(),
-            },
-        });
-    }
-    pages.push(link(
-        "Next",
-        (pagination.page + 1).min(last),
-        "Next page".into(),
-    ));
-    pages.push(link("Last", last, format!("Last page, {last}")));
-    pages
 }
 
 /// The sort and page size a search keeps, as hidden inputs of its form.

@@ -13,15 +13,16 @@ use diesel::sql_types::{Nullable, Text};
 
 pub use search::{FullTextSearch, is_searchable};
 pub use write::{
-    EMAIL_UNIQUE_INDEX, IfUnchanged, SaveError, create, delete, insert_many, tidy_after_bulk_load,
-    update,
+    DeletedMany, EMAIL_UNIQUE_INDEX, IfUnchanged, SaveError, create, delete, delete_many,
+    insert_many, tidy_after_bulk_load, update,
 };
 
 use super::listing::{Direction, ListParams, SortKey};
 use super::model::Student;
+use crate::courses::EnrolmentStatus;
 use crate::database::{DbConnection, DbError, on_backend};
 use crate::pagination::{Fetch, Pagination};
-use crate::schema::{students, students_count};
+use crate::schema::{enrolments, students, students_count};
 
 diesel::define_sql_function! {
     /// SQL `lower`, for case-insensitive ordering that the indexes serve.
@@ -53,6 +54,29 @@ pub struct StudentList {
     pub pagination: Pagination,
 }
 
+/// The students a listing narrowed by a search, a course or both may show,
+/// boxed for `$c`'s backend (the query's shape varies).
+macro_rules! narrowed {
+    ($c:ident, $search:expr, $course:expr) => {{
+        let mut query = match $search {
+            Some(term) => $c.students_matching(term),
+            None => students::table.into_boxed(),
+        };
+        if let Some(course_id) = $course {
+            // Served by the enrolments index on (course, status).
+            query = query.filter(
+                students::id.eq_any(
+                    enrolments::table
+                        .filter(enrolments::course_id.eq(course_id))
+                        .filter(enrolments::status.eq(EnrolmentStatus::Enrolled))
+                        .select(enrolments::student_id),
+                ),
+            );
+        }
+        query
+    }};
+}
+
 /// Two queries whatever the page size: the count, then the page; none for a
 /// search with no letters or digits.
 pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList, DbError> {
@@ -63,21 +87,29 @@ pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList,
             pagination: Pagination::new(params.page, params.per_page, 0),
         });
     }
-    let total: i64 = match search {
+    let course = params.course;
+    let total: i64 = if search.is_none() && course.is_none() {
         // Kept by triggers: O(1) instead of a scan of every row.
-        None => on_backend!(conn, |c| students_count::table
+        on_backend!(conn, |c| students_count::table
             .select(students_count::total)
-            .first(c))?,
-        Some(term) => on_backend!(conn, |c| c.students_matching(term).count().get_result(c))?,
+            .first(c))?
+    } else {
+        on_backend!(conn, |c| narrowed!(c, search, course).count().get_result(c))?
     };
     let pagination = Pagination::new(params.page, params.per_page, total);
+    let narrowing = Narrowing { search, course };
     let students = match pagination.fetch() {
-        Fetch::Forward { offset, limit } => {
-            load_page(conn, search, params.sort, params.direction, offset, limit)?
-        }
+        Fetch::Forward { offset, limit } => load_page(
+            conn,
+            narrowing,
+            params.sort,
+            params.direction,
+            offset,
+            limit,
+        )?,
         Fetch::Backward { offset, limit } => {
             let reversed = params.direction.reversed();
-            let mut rows = load_page(conn, search, params.sort, reversed, offset, limit)?;
+            let mut rows = load_page(conn, narrowing, params.sort, reversed, offset, limit)?;
             rows.reverse();
             rows
         }
@@ -86,6 +118,13 @@ pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList,
         students,
         pagination,
     })
+}
+
+/// What a listing is narrowed to, if anything.
+#[derive(Clone, Copy)]
+struct Narrowing<'a> {
+    search: Option<&'a str>,
+    course: Option<i32>,
 }
 
 /// The ORDER BY of one sort key in one direction, from the key's columns
@@ -156,7 +195,7 @@ macro_rules! with_order {
 /// common case, runs as a cached prepared statement.
 fn load_page(
     conn: &mut DbConnection,
-    search: Option<&str>,
+    narrowing: Narrowing<'_>,
     sort: SortKey,
     direction: Direction,
     offset: i64,
@@ -173,9 +212,14 @@ fn load_page(
                 .load($c))
         };
     }
-    match search {
-        None => on_backend!(conn, |c| page_of!(students::table, c)),
-        Some(term) => on_backend!(conn, |c| page_of!(c.students_matching(term), c)),
+    match narrowing {
+        Narrowing {
+            search: None,
+            course: None,
+        } => on_backend!(conn, |c| page_of!(students::table, c)),
+        Narrowing { search, course } => {
+            on_backend!(conn, |c| page_of!(narrowed!(c, search, course), c))
+        }
     }
 }
 
@@ -185,6 +229,23 @@ pub fn find(conn: &mut DbConnection, id: i32) -> Result<Option<Student>, DbError
         .select(Student::as_select())
         .first(c)
         .optional())?)
+}
+
+/// The students of `ids` that exist, in the index's default order (by
+/// name): one statement.
+pub fn find_many(conn: &mut DbConnection, ids: &[i32]) -> Result<Vec<Student>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(on_backend!(conn, |c| students::table
+        .filter(students::id.eq_any(ids))
+        .order_by((
+            lower(students::lastname),
+            lower(students::firstname),
+            students::id
+        ))
+        .select(Student::as_select())
+        .load(c))?)
 }
 
 pub fn count(conn: &mut DbConnection) -> Result<i64, DbError> {

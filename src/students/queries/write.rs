@@ -143,21 +143,57 @@ pub fn delete(
     id: i32,
     expected_versions: Option<&[i32]>,
 ) -> Result<Student, SaveError> {
+    conn.write_transaction(|conn| delete_in_transaction(conn, actor, id, expected_versions))
+}
+
+/// What [`delete_many`] did.
+#[derive(Debug, Default)]
+pub struct DeletedMany {
+    pub deleted: Vec<Student>,
+    /// Ids that named no student (already deleted, or never there).
+    pub missing: Vec<i32>,
+}
+
+/// Deletes every student of `ids` in one write transaction: all of them or,
+/// if the database refuses any part, none. Ids that name no student are
+/// reported, not an error. Records `student.delete` for each.
+pub fn delete_many(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    ids: &[i32],
+) -> Result<DeletedMany, SaveError> {
     conn.write_transaction(|conn| {
-        let current = find_for_update(conn, id)?.ok_or(SaveError::NotFound)?;
-        check_version(&current, expected_versions)?;
-        on_backend!(conn, |c| diesel::delete(students::table.find(id))
-            .execute(c))?;
-        let fields = Value::Object(audited_fields(&current));
-        audit::record(
-            conn,
-            actor,
-            Action::StudentDelete,
-            Some(Subject::Student(id)),
-            &fields,
-        )?;
-        Ok(current)
+        let mut outcome = DeletedMany::default();
+        for &id in ids {
+            match delete_in_transaction(conn, actor, id, None) {
+                Ok(student) => outcome.deleted.push(student),
+                Err(SaveError::NotFound) => outcome.missing.push(id),
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(outcome)
     })
+}
+
+fn delete_in_transaction(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: i32,
+    expected_versions: Option<&[i32]>,
+) -> Result<Student, SaveError> {
+    let current = find_for_update(conn, id)?.ok_or(SaveError::NotFound)?;
+    check_version(&current, expected_versions)?;
+    on_backend!(conn, |c| diesel::delete(students::table.find(id))
+        .execute(c))?;
+    let fields = Value::Object(audited_fields(&current));
+    audit::record(
+        conn,
+        actor,
+        Action::StudentDelete,
+        Some(Subject::Student(id)),
+        &fields,
+    )?;
+    Ok(current)
 }
 
 /// The fields people edit, as the audit history shows them: what a create
