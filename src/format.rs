@@ -25,8 +25,23 @@ pub fn rfc3339(at: &NaiveDateTime) -> String {
     out
 }
 
-/// "22 Nov 2026".
-pub fn readable_date(at: &NaiveDateTime) -> String {
+/// The most names [`list_of`] writes out before counting the rest.
+const NAMES_LISTED: usize = 10;
+
+/// "Ann Lee, Bo Chan and Cy Dee"; past ten names, "… and 5 more".
+pub fn list_of(names: &[impl AsRef<str>]) -> String {
+    let shown: Vec<&str> = names.iter().take(NAMES_LISTED).map(AsRef::as_ref).collect();
+    let more = names.len() - shown.len();
+    match (shown.as_slice(), more) {
+        ([], _) => String::new(),
+        ([only], 0) => (*only).to_owned(),
+        ([init @ .., last], 0) => format!("{} and {last}", init.join(", ")),
+        (all, more) => format!("{} and {more} more", all.join(", ")),
+    }
+}
+
+/// "22 Nov 2026", of a time or of a day.
+pub fn readable_date(at: &impl Datelike) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
@@ -79,6 +94,18 @@ fn push_number(out: &mut String, value: u32, width: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_listed_in_words() {
+        assert_eq!(list_of(&[] as &[&str]), "");
+        assert_eq!(list_of(&["Ann"]), "Ann");
+        assert_eq!(list_of(&["Ann", "Bo", "Cy"]), "Ann, Bo and Cy");
+        let many: Vec<String> = (1..=12).map(|n| format!("S{n}")).collect();
+        assert_eq!(
+            list_of(&many),
+            "S1, S2, S3, S4, S5, S6, S7, S8, S9, S10 and 2 more"
+        );
+    }
 
     #[test]
     fn dates_read_well_and_match_chrono() {

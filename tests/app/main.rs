@@ -34,6 +34,7 @@ mod sign_in;
 mod stale_edit;
 mod stalling;
 mod static_files;
+mod student_courses;
 mod test_database;
 mod throttle;
 mod tokens;

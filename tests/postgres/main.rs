@@ -61,6 +61,8 @@ mod stale_edit;
 mod stalling;
 #[path = "../app/static_files.rs"]
 mod static_files;
+#[path = "../app/student_courses.rs"]
+mod student_courses;
 #[path = "../app/test_database.rs"]
 mod test_database;
 #[path = "../app/throttle.rs"]

@@ -53,6 +53,7 @@ pub struct IndexQuery {
     dir: Option<String>,
     page: Option<String>,
     per_page: Option<String>,
+    course: Option<String>,
 }
 
 impl IndexQuery {
@@ -65,6 +66,7 @@ impl IndexQuery {
             self.page.as_deref(),
             self.per_page.as_deref(),
         )
+        .in_course(self.course.as_deref())
     }
 
     fn parse(query: &str) -> Self {
@@ -76,6 +78,7 @@ impl IndexQuery {
                 "dir" => &mut read.dir,
                 "page" => &mut read.page,
                 "per_page" => &mut read.per_page,
+                "course" => &mut read.course,
                 _ => continue,
             };
             slot.get_or_insert_with(|| value.into_owned());

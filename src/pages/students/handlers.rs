@@ -5,9 +5,12 @@ use actix_web::{HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 
 use super::forms::{DeleteForm, IndexQuery, StudentForm};
-use super::index::{IndexPage, ListingView};
-use super::views::{StudentFormPage, StudentPage, StudentView};
+use super::index::{IndexPage, IndexRow, ListingView};
+use super::selection::CourseOption;
+use super::views::{EnrolmentView, StudentFormPage, StudentPage, StudentView};
 use crate::audit::{self, Subject};
+use crate::courses::EnrolmentStatus;
+use crate::courses::queries as course_queries;
 use crate::database::{Database, DbError};
 use crate::http::{DbErrorKind, ServiceFailure};
 use crate::pages::csrf::ProtectedForm;
@@ -29,21 +32,33 @@ pub async fn index(
     // A search that is refused keeps the term in the box, with what to do
     // instead of a list.
     let refused = |problem, page| {
-        let mut listing = ListingView::new(&params, &Pagination::new(1, params.per_page, 0));
+        let mut listing = ListingView::new(&params, &Pagination::new(1, params.per_page, 0), None);
         listing.search_problem = Some(problem);
         IndexPage {
             page,
             listing,
-            students: Vec::new(),
+            rows: Vec::new(),
         }
     };
     let search = params.search.as_deref();
     if search.is_some_and(|term| !queries::is_searchable(term)) {
         return render(StatusCode::OK, &refused(SEARCH_NEEDS_WORDS, page));
     }
-    let list = students::list(&db, params.clone()).await;
-    let list = match list {
-        Ok(list) => list,
+    let course_id = params.course;
+    // The page's courses column and the filter's course, in the same trip
+    // as the page: one statement each, whatever the page size.
+    let list = students::list_with(&db, params.clone(), move |conn, list| {
+        let ids: Vec<i32> = list.students.iter().map(|student| student.id).collect();
+        let counts = course_queries::enrolment_counts(conn, &ids)?;
+        let course = match course_id {
+            Some(id) => course_queries::find(conn, id)?,
+            None => None,
+        };
+        Ok((counts, course))
+    })
+    .await;
+    let (list, (counts, course)) = match list {
+        Ok(found) => found,
         // 503, as for any request the server declined to finish: clients and
         // crawlers do not take the page for a result, and the same search
         // may pass when the server is less busy.
@@ -57,14 +72,21 @@ pub async fn index(
         }
         Err(err) => return Err(err.into()),
     };
-    let listing = ListingView::new(&params, &list.pagination);
-    let students = list.students.iter().map(StudentView::from).collect();
+    let listing = ListingView::new(&params, &list.pagination, course.as_ref());
+    let rows = list
+        .students
+        .iter()
+        .map(|student| IndexRow {
+            student: StudentView::from(student),
+            courses: counts.get(&student.id).copied().unwrap_or(0),
+        })
+        .collect();
     render(
         StatusCode::OK,
         &IndexPage {
             page,
             listing,
-            students,
+            rows,
         },
     )
 }
@@ -79,19 +101,37 @@ pub async fn show(
     id: web::Path<i32>,
 ) -> Result<StudentPage, AppError> {
     let id = id.into_inner();
-    let (student, events) = db
+    let offers_enrolment = page.can_edit();
+    let (student, enrolments, open_courses, events) = db
         .run(move |conn| {
             let Some(student) = queries::find(conn, id)? else {
                 return Ok(None);
             };
+            let enrolments = course_queries::for_student(conn, id)?;
+            let open_courses = if offers_enrolment {
+                course_queries::with_seats_left(conn)?
+            } else {
+                Vec::new()
+            };
             let events = audit::for_subject(conn, Subject::Student(id), HISTORY_LENGTH)?;
-            Ok::<_, DbError>(Some((student, events)))
+            Ok::<_, DbError>(Some((student, enrolments, open_courses, events)))
         })
         .await?
         .ok_or(AppError::NotFound)?;
+    let enrolled_now = |course_id: i32| {
+        enrolments.iter().any(|row| {
+            row.course.id == course_id && row.enrolment.status == EnrolmentStatus::Enrolled
+        })
+    };
     Ok(StudentPage {
         page,
         student: StudentView::from(&student),
+        open_courses: open_courses
+            .iter()
+            .filter(|course| !enrolled_now(course.course.id))
+            .map(CourseOption::from)
+            .collect(),
+        enrolments: enrolments.iter().map(EnrolmentView::from).collect(),
         events: events.iter().map(EventView::new).collect(),
     })
 }

@@ -1,9 +1,10 @@
 //! The student pages: the index, a student's page, the create and edit
-//! forms, and the delete button.
+//! forms, the delete button, and the index's bulk actions.
 
 mod forms;
 mod handlers;
 mod index;
+mod selection;
 mod views;
 
 use actix_web::web;
@@ -23,5 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(read().to(handlers::edit_form))
                 .route(web::post().to(handlers::update)),
         )
-        .service(page("/{id:\\d+}/delete/", "POST").route(web::post().to(handlers::delete)));
+        .service(page("/{id:\\d+}/delete/", "POST").route(web::post().to(handlers::delete)))
+        .service(page("/selection/", "GET, HEAD").route(read().to(selection::selection)))
+        .service(page("/selection/delete/", "POST").route(web::post().to(selection::delete)));
 }

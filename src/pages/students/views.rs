@@ -5,6 +5,9 @@
 use askama::Template;
 use askama_web::WebTemplate;
 
+use super::selection::CourseOption;
+use crate::courses::EnrolmentStatus;
+use crate::courses::queries::StudentCourse;
 use crate::format::{readable_date, rfc3339};
 use crate::pages::Page;
 use crate::pages::history::EventView;
@@ -16,8 +19,51 @@ use crate::students::{Field, FieldErrors, Student, StudentDraft};
 pub struct StudentPage {
     pub page: Page,
     pub student: StudentView,
+    /// Every enrolment, current or not, by course code.
+    pub enrolments: Vec<EnrolmentView>,
+    /// What the enrol form offers (editors only): courses with a seat left
+    /// that the student is not enrolled in now.
+    pub open_courses: Vec<CourseOption>,
     /// Its audit history, newest first.
     pub events: Vec<EventView>,
+}
+
+/// One of a student's enrolments as their page shows it.
+pub struct EnrolmentView {
+    pub id: i32,
+    pub course_id: i32,
+    pub code: String,
+    pub title: String,
+    /// "Enrolled", "Withdrawn" or "Completed".
+    pub status: &'static str,
+    /// Only a current enrolment can be withdrawn.
+    pub current: bool,
+    pub enrolled_on: String,
+    pub enrolled_on_iso: String,
+    pub withdrawn_on: Option<(String, String)>,
+}
+
+impl From<&StudentCourse> for EnrolmentView {
+    fn from(row: &StudentCourse) -> Self {
+        let enrolment = &row.enrolment;
+        Self {
+            id: enrolment.id,
+            course_id: row.course.id,
+            code: row.course.code.clone(),
+            title: row.course.title.clone(),
+            status: match enrolment.status {
+                EnrolmentStatus::Enrolled => "Enrolled",
+                EnrolmentStatus::Withdrawn => "Withdrawn",
+                EnrolmentStatus::Completed => "Completed",
+            },
+            current: enrolment.status == EnrolmentStatus::Enrolled,
+            enrolled_on: readable_date(&enrolment.enrolled_on),
+            enrolled_on_iso: enrolment.enrolled_on.to_string(),
+            withdrawn_on: enrolment
+                .withdrawn_on
+                .map(|day| (readable_date(&day), day.to_string())),
+        }
+    }
 }
 
 /// The create and the edit page: one template, one form partial.
