@@ -214,8 +214,12 @@ async fn enrol_selected_names_the_students_and_offers_courses_with_seats() {
     );
     assert_eq!(
         select(&html, "select[name=course_id] option"),
-        [format!("OPEN-1 Title of OPEN-1 (3 seats left)")],
+        ["OPEN-1 Title of OPEN-1 (3 seats left)"],
         "a full course is not offered"
+    );
+    assert_eq!(
+        attr(&html, "select[name=course_id] option", "value"),
+        Some(open.id.to_string())
     );
     assert_eq!(
         attr(
@@ -238,7 +242,6 @@ async fn enrol_selected_names_the_students_and_offers_courses_with_seats() {
         attr(&html, ".breadcrumb a", "href").as_deref(),
         Some("/?page=1")
     );
-    let _ = open;
 }
 
 #[tokio::test]
