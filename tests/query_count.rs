@@ -15,6 +15,7 @@ const BACKEND: test_database::Backend = test_database::Backend::Sqlite;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use diesel::connection::{Instrumentation, InstrumentationEvent, set_default_instrumentation};
+use student_registry::courses::queries as course_queries;
 use student_registry::students::seed;
 
 static QUERIES: AtomicUsize = AtomicUsize::new(0);
@@ -92,8 +93,31 @@ async fn sessionless(app: &helpers::TestApp) {
 
 async fn index_pages(app: &helpers::TestApp) {
     seed::seed(&mut app.db(), 997).unwrap();
+    // Every student in one to five courses: the Courses column has counts
+    // to show, and a course has enough students to fill a page.
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+    student_registry::courses::seed::seed(&mut app.db(), 8, today).unwrap();
+    let course = course_queries::find(&mut app.db(), 1).unwrap().unwrap();
+    assert!(course.enrolled_count > 100, "{course:?}");
 
-    let mut counts = Vec::new();
+    let measure = |query: String| async move {
+        QUERIES.store(0, Ordering::SeqCst);
+        let response = app.get(&format!("/?{query}")).await;
+        assert_eq!(response.status(), 200, "{query}");
+        let page = scraper::Html::parse_document(&response.text().await.unwrap());
+        let rows = helpers::select(&page, "tbody tr").len();
+        let counted = helpers::select(&page, "td[data-label=Courses]")
+            .iter()
+            .filter(|count| *count != "0")
+            .count();
+        // Some have only withdrawn or completed enrolments: most have some.
+        assert!(
+            rows > 0 && counted * 2 > rows,
+            "{query}: {rows} rows, {counted} in a course now"
+        );
+        (query, rows, QUERIES.load(Ordering::SeqCst))
+    };
+    let mut plain = Vec::new();
     for query in [
         "per_page=10",
         "per_page=100",
@@ -102,29 +126,44 @@ async fn index_pages(app: &helpers::TestApp) {
         "q=ros&per_page=100",
         "q=ro&per_page=100",
     ] {
-        QUERIES.store(0, Ordering::SeqCst);
-        let response = app.get(&format!("/?{query}")).await;
-        assert_eq!(response.status(), 200, "{query}");
-        let rows = scraper::Html::parse_document(&response.text().await.unwrap());
-        assert!(
-            !helpers::select(&rows, "tbody tr").is_empty(),
-            "{query} shows rows"
-        );
-        counts.push((query, QUERIES.load(Ordering::SeqCst)));
+        plain.push(measure(query.to_owned()).await);
     }
-    // The session and the signed-in account, then the page's count and rows.
-    for (query, count) in &counts {
-        assert!(*count <= 4, "{query}: {count} queries");
-        assert!(*count >= 1, "{query}: the counter saw no query at all");
+    // The session and the signed-in account, then the page's count, its
+    // rows, and their courses.
+    check_constant(&plain, 5);
+    // Narrowed to a course: its name too.
+    let mut narrowed = Vec::new();
+    for query in [
+        "per_page=10",
+        "per_page=100",
+        "per_page=100&page=2&sort=age",
+        "q=ro&per_page=100",
+    ] {
+        narrowed.push(measure(format!("course={}&{query}", course.id)).await);
+    }
+    check_constant(&narrowed, 6);
+}
+
+/// Every measurement `(what, rows, queries)` ran the same number of
+/// queries, at most `most`, whatever its number of rows.
+fn check_constant(counts: &[(String, usize, usize)], most: usize) {
+    for (what, _, count) in counts {
+        assert!(*count <= most, "{what}: {count} queries");
+        assert!(*count >= 1, "{what}: the counter saw no query at all");
     }
     assert!(
-        counts.iter().all(|(_, count)| *count == counts[0].1),
+        counts.iter().all(|(_, _, count)| *count == counts[0].2),
         "{counts:?}"
+    );
+    let rows: Vec<usize> = counts.iter().map(|(_, rows, _)| *rows).collect();
+    assert!(
+        rows.iter().max() > rows.iter().min(),
+        "sizes differ: {rows:?}"
     );
 }
 
-/// A student's page with one event in its history, and with thirty: the
-/// same queries (the session, the account, the student, its history).
+/// A student's page with one event in its history and one course, and with
+/// thirty events and twenty courses: the same queries.
 async fn student_pages(app: &helpers::TestApp) {
     let quiet = app
         .create(&helpers::with(
@@ -155,6 +194,21 @@ async fn student_pages(app: &helpers::TestApp) {
         let saved = app.post_form(&format!("/{busy}/edit/"), &fields).await;
         assert_eq!(saved.status(), 303);
     }
+    // Quiet is in one course, busy in twenty (and eleven more have seats:
+    // the enrol form lists them).
+    let actor = student_registry::audit::Actor::command_line();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+    for n in 0..31 {
+        let draft = student_registry::courses::seed::generated_course(1_000 + n);
+        let course =
+            course_queries::create(&mut app.db(), &actor, &draft.validate().unwrap()).unwrap();
+        if n == 0 {
+            course_queries::enrol(&mut app.db(), &actor, course.id, quiet, today).unwrap();
+        }
+        if n < 20 {
+            course_queries::enrol(&mut app.db(), &actor, course.id, busy, today).unwrap();
+        }
+    }
     // Shows (and so clears) the last save's flash message, whose removal
     // would be a write of the session.
     app.get("/").await;
@@ -165,12 +219,15 @@ async fn student_pages(app: &helpers::TestApp) {
         assert_eq!(response.status(), 200);
         let page = scraper::Html::parse_document(&response.text().await.unwrap());
         let events = helpers::select(&page, ".history-event").len();
-        counts.push((events, QUERIES.load(Ordering::SeqCst)));
+        let courses = helpers::select(&page, ".enrolments tbody tr").len();
+        counts.push((events, courses, QUERIES.load(Ordering::SeqCst)));
     }
-    assert_eq!(counts[0].0, 1);
-    assert_eq!(counts[1].0, 30);
-    assert_eq!(counts[0].1, counts[1].1, "{counts:?}");
-    assert!(counts[0].1 <= 4, "{counts:?}");
+    assert_eq!((counts[0].0, counts[0].1), (1, 1), "{counts:?}");
+    assert_eq!((counts[1].0, counts[1].1), (30, 20), "{counts:?}");
+    assert_eq!(counts[0].2, counts[1].2, "{counts:?}");
+    // The session, the account, the student, their courses, the courses
+    // with seats (the enrol form), their history.
+    assert!(counts[0].2 <= 6, "{counts:?}");
 }
 
 /// The activity log, 1 event a page and 100: the same queries (the session,

@@ -129,10 +129,20 @@ pub fn seed(
             };
         }
 
-        let all: Vec<Course> = on_backend!(conn, |c| courses::table
-            .order_by(courses::id)
-            .select(Course::as_select())
-            .load(c))?;
+        // Locked on PostgreSQL, as `enrol` locks a course: a server running
+        // meanwhile cannot take a seat this count does not see. (SQLite's
+        // write transaction already excludes every other writer.)
+        let all: Vec<Course> = match conn {
+            DbConnection::Sqlite(c) => courses::table
+                .order_by(courses::id)
+                .select(Course::as_select())
+                .load(c)?,
+            DbConnection::Postgresql(c) => courses::table
+                .order_by(courses::id)
+                .select(Course::as_select())
+                .for_update()
+                .load(c)?,
+        };
         if all.is_empty() {
             return Ok(CourseSeedReport {
                 courses_inserted,
