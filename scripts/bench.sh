@@ -3,13 +3,15 @@
 # on SQLite, PostgreSQL, or both side by side in one run.
 #
 #   scripts/bench.sh [--backend sqlite|postgres|both] [--students N]
-#                    [--duration SECONDS] [--connections N] [--out FILE]
-#                    [--bin PATH]
+#                    [--courses M] [--duration SECONDS] [--connections N]
+#                    [--out FILE] [--bin PATH]
 #
 #   --backend      sqlite (default), postgres, or both. With both, each endpoint
 #                  is measured on SQLite and then on PostgreSQL before the next
 #                  endpoint, so the two rows of an endpoint see the same machine.
 #   --students N   students in each database (default 100000).
+#   --courses M    courses in each database (default 1000), each student
+#                  enrolled in one to five (`seed --courses`).
 #   --duration S   seconds of load per endpoint and backend (default 10).
 #   --connections  wrk connections (default 32; 2 wrk threads).
 #   --out FILE     also write the table to FILE (markdown).
@@ -38,6 +40,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 students=100000
+courses=1000
 duration=10
 connections=32
 threads=2
@@ -50,6 +53,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --backend) backend=$2; shift 2 ;;
     --students) students=$2; shift 2 ;;
+    --courses) courses=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
@@ -92,7 +96,7 @@ if [ -z "$bin" ]; then
   bin=${CARGO_TARGET_DIR:-target}/release/student-registry
 fi
 work=$(mktemp -d)
-declare -A base pid lua token cookie
+declare -A base pid lua enrol_lua bench_course token cookie
 cleanup() {
   local b
   for b in "${!pid[@]}"; do
@@ -124,7 +128,7 @@ start() {
   esac
   echo "$b: migrating and seeding $students students..." >&2
   DATABASE_URL=$url "$bin" migrate >&2
-  DATABASE_URL=$url "$bin" seed --count $((students - 3)) >&2
+  DATABASE_URL=$url "$bin" seed --count $((students - 3)) --courses "$courses" >&2
   # An editor, signed in for the pages (each request carries its session
   # cookie, as a browser's would), and a read token of theirs for the one API
   # call below (its count of created rows).
@@ -178,6 +182,34 @@ request = function()
   return wrk.format(nil, "/create/", nil, body)
 end
 LUA
+
+  # A course with no seat limit, made through its form, for the enrolment
+  # POSTs: each request enrols another student (each wrk thread walks its
+  # own half of the ids), so every one is a real enrolment.
+  local location
+  location=$(curl -fs -o /dev/null -w '%{redirect_url}' -H "Cookie: ${cookie[$b]}" \
+    --data-urlencode "csrf_token=$csrf" --data-urlencode "code=BENCH-1" \
+    --data-urlencode "title=Benchmark enrolments" "${base[$b]}/courses/create/")
+  bench_course[$b]=$(printf '%s' "$location" | sed -n 's|.*/courses/\([0-9]*\)/$|\1|p')
+  if [ -z "${bench_course[$b]}" ]; then
+    echo "$b: could not create the benchmark course (got '$location')" >&2
+    exit 1
+  fi
+  enrol_lua[$b]="$work/$b-enrol.lua"
+  cat > "${enrol_lua[$b]}" <<LUA
+local counter = 0
+local next_id = 0
+function setup(thread) thread:set("thread_id", next_id); next_id = next_id + 1 end
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Cookie"] = "${cookie[$b]}"
+request = function()
+  counter = counter + 1
+  local student = 1 + thread_id * math.floor($students / 2) + counter % math.floor($students / 2)
+  local body = "csrf_token=$csrf&course_id=${bench_course[$b]}&return_to=course&student_id=" .. student
+  return wrk.format(nil, "/enrolments/", nil, body)
+end
+LUA
 }
 
 i=0
@@ -192,11 +224,12 @@ term="ada%20rossi"
 last_page=$(( (students + 24) / 25 ))
 some_id=$(( students / 2 ))
 
-run() { # name path [create]: measures the endpoint on every backend in turn
-  local name=$1 path=$2 create=${3:-} b
+run() { # name path [create|enrol]: measures the endpoint on every backend in turn
+  local name=$1 path=$2 script=${3:-} b
   for b in "${backends[@]}"; do
     local args=(-t "$threads" -c "$connections" -d "${duration}s" --latency -H "Cookie: ${cookie[$b]}")
-    [ -n "$create" ] && args+=(-s "${lua[$b]}")
+    [ "$script" = create ] && args+=(-s "${lua[$b]}")
+    [ "$script" = enrol ] && args+=(-s "${enrol_lua[$b]}")
     wrk "${args[@]}" "${base[$b]}$path" > "$work/$name-$b.txt" 2>&1
     local rps p50 p99 bad errors
     rps=$(awk '/^Requests\/sec/ { print $2 }' "$work/$name-$b.txt")
@@ -217,6 +250,18 @@ run search "/?q=$term"
 run student "/$some_id/"
 run create_form /create/
 run create_post /create/ create
+
+# Courses (issue 14). Course 1 has a few hundred enrolments, so its class
+# list has pages; its last page is read off its first (the "Last page, N"
+# link), from the first backend: both seed the same data.
+course=1
+class_last=$(curl -fs -H "Cookie: ${cookie[${backends[0]}]}" "${base[${backends[0]}]}/courses/$course/" |
+  sed -n 's/.*aria-label="Last page, \([0-9]*\)".*/\1/p' | head -n1)
+run courses_list /courses/
+run course_first "/courses/$course/"
+run course_last "/courses/$course/?page=${class_last:-1}"
+run index_course "/?course=$course"
+run enrol_post /enrolments/ enrol
 
 # One client must not stall everyone: 16 connections loop on the most
 # expensive search found (50 one-letter words that each match every student,
