@@ -6,6 +6,7 @@ use secrecy::ExposeSecret;
 use student_registry::accounts::{self, NewPassword, Scope, UserDraft, queries, tokens};
 use student_registry::audit::Actor;
 use student_registry::config::DatabaseLocation;
+use student_registry::courses::{self, CourseDraft};
 use student_registry::database::AnyConnection;
 use tempfile::TempDir;
 
@@ -28,11 +29,52 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    fn connect(&self) -> AnyConnection {
+        AnyConnection::Sqlite(
+            SqliteConnection::establish(self.path.to_str().expect("a UTF-8 path")).expect("open"),
+        )
+    }
+
+    /// Adds a course (as its form would), with `capacity` seats or none.
+    pub fn create_course(&self, code: &str, title: &str, capacity: Option<i32>) -> i32 {
+        let draft = CourseDraft {
+            code: code.to_owned(),
+            title: title.to_owned(),
+            capacity: capacity.map(|seats| seats.to_string()).unwrap_or_default(),
+            ..CourseDraft::default()
+        };
+        let details = draft.validate().expect("a valid course");
+        courses::queries::create(&mut self.connect(), &Actor::command_line(), &details)
+            .expect("the course")
+            .id
+    }
+
+    /// Adds a student through the API, as another system would; their id.
+    pub async fn add_student(&self, first: &str, last: &str) -> i32 {
+        let created: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}/api/students", self.address))
+            .bearer_auth(&self.api_token)
+            .json(&serde_json::json!({
+                "firstname": first,
+                "lastname": last,
+                "email": format!("{first}.{last}@example.com").to_lowercase(),
+            }))
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .expect("the student is added")
+            .json()
+            .await
+            .expect("the student as JSON");
+        created["id"]
+            .as_i64()
+            .and_then(|id| i32::try_from(id).ok())
+            .expect("the new student's id")
+    }
+
     /// Creates an account with [`STAFF_PASSWORD`] and `role`.
     pub fn create_account(&self, email: &str, name: &str, role: &str) {
-        let mut conn = AnyConnection::Sqlite(
-            SqliteConnection::establish(self.path.to_str().expect("a UTF-8 path")).expect("open"),
-        );
+        let mut conn = self.connect();
         let account = UserDraft {
             email: email.to_owned(),
             display_name: name.to_owned(),

@@ -15,5 +15,6 @@ mod checks;
 mod flows;
 mod pages;
 mod people;
+mod student_courses;
 mod tools;
 mod users;
