@@ -180,6 +180,134 @@ fn last_page(total: i64, per_page: i64) -> i64 {
     ((total.max(0) + per_page - 1) / per_page).max(1)
 }
 
+/// Which side of a known row a page starts on: a page link that carries a
+/// cursor names the row just before its page (`After`) or just after it
+/// (`Before`), so the page is found by seeking in an index, not by counting
+/// rows with `OFFSET`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    After,
+    Before,
+}
+
+impl Side {
+    /// The query parameter that carries a cursor of this side.
+    pub fn param(self) -> &'static str {
+        match self {
+            Side::After => "after",
+            Side::Before => "before",
+        }
+    }
+}
+
+/// Longer cursor tokens are refused unread: no valid one comes close.
+pub const MAX_TOKEN_CHARS: usize = 1024;
+
+/// The bytes of a cursor, written field by field and carried in a link as
+/// unpadded URL-safe base64. Whole numbers are zigzag LEB128 (small ids and
+/// ages take a byte or two), texts their byte length then their UTF-8.
+#[derive(Debug, Default)]
+pub struct TokenWriter(Vec<u8>);
+
+impl TokenWriter {
+    pub fn byte(mut self, value: u8) -> Self {
+        self.0.push(value);
+        self
+    }
+
+    pub fn int(mut self, value: i64) -> Self {
+        let mut rest = ((value << 1) ^ (value >> 63)) as u64;
+        loop {
+            let low = (rest & 0x7f) as u8;
+            rest >>= 7;
+            if rest == 0 {
+                self.0.push(low);
+                return self;
+            }
+            self.0.push(low | 0x80);
+        }
+    }
+
+    pub fn text(self, value: &str) -> Self {
+        let mut written = self.int(value.len() as i64);
+        written.0.extend_from_slice(value.as_bytes());
+        written
+    }
+
+    pub fn finish(self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.0)
+    }
+}
+
+/// Reads what [`TokenWriter`] wrote, strictly: anything else (another
+/// alphabet, padding, a number written the long way, a text that is not
+/// UTF-8 or is too long, bytes left over) is `None`.
+#[derive(Debug)]
+pub struct TokenReader {
+    bytes: Vec<u8>,
+    at: usize,
+}
+
+impl TokenReader {
+    pub fn new(token: &str) -> Option<Self> {
+        use base64::Engine;
+        if token.is_empty() || token.len() > MAX_TOKEN_CHARS {
+            return None;
+        }
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token)
+            .ok()?;
+        Some(Self { bytes, at: 0 })
+    }
+
+    pub fn byte(&mut self) -> Option<u8> {
+        let value = *self.bytes.get(self.at)?;
+        self.at += 1;
+        Some(value)
+    }
+
+    pub fn int(&mut self) -> Option<i64> {
+        let mut value: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let byte = self.byte()?;
+            let bits = u64::from(byte & 0x7f);
+            // The tenth byte may hold one bit only; a last byte of zero
+            // would be the same number written longer.
+            if shift == 63 && bits > 1 {
+                return None;
+            }
+            value |= bits << shift;
+            if byte & 0x80 == 0 {
+                if byte == 0 && shift > 0 {
+                    return None;
+                }
+                return Some(((value >> 1) as i64) ^ -((value & 1) as i64));
+            }
+        }
+        None
+    }
+
+    /// A text of at most `max_chars` characters, none of them NUL.
+    pub fn text(&mut self, max_chars: usize) -> Option<String> {
+        let len = usize::try_from(self.int()?).ok()?;
+        // A character takes at most four bytes.
+        if len > max_chars.saturating_mul(4) {
+            return None;
+        }
+        let end = self.at.checked_add(len)?;
+        let text = std::str::from_utf8(self.bytes.get(self.at..end)?).ok()?;
+        self.at = end;
+        // No stored text holds NUL, and PostgreSQL refuses one in a query.
+        (text.chars().count() <= max_chars && !text.contains('\0')).then(|| text.to_owned())
+    }
+
+    /// `Some` when every byte was read.
+    pub fn end(self) -> Option<()> {
+        (self.at == self.bytes.len()).then_some(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,6 +391,73 @@ mod tests {
             };
             assert!(skipped <= total / 2, "page {page} skips {skipped}");
         }
+    }
+
+    #[test]
+    fn tokens_read_back_what_was_written() {
+        let token = TokenWriter::default()
+            .byte(7)
+            .int(0)
+            .int(-1)
+            .int(150)
+            .int(i64::MAX)
+            .int(i64::MIN)
+            .text("Zoë O'Brien & co/?=+")
+            .text("")
+            .finish();
+        assert!(
+            token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "{token}"
+        );
+        let mut read = TokenReader::new(&token).unwrap();
+        assert_eq!(read.byte(), Some(7));
+        assert_eq!(read.int(), Some(0));
+        assert_eq!(read.int(), Some(-1));
+        assert_eq!(read.int(), Some(150));
+        assert_eq!(read.int(), Some(i64::MAX));
+        assert_eq!(read.int(), Some(i64::MIN));
+        assert_eq!(read.text(100).as_deref(), Some("Zoë O'Brien & co/?=+"));
+        assert_eq!(read.text(100).as_deref(), Some(""));
+        assert_eq!(read.end(), Some(()));
+    }
+
+    #[test]
+    fn malformed_tokens_are_refused() {
+        use base64::Engine;
+        let raw = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        // Not base64url, padded, empty, too long.
+        for token in ["a+b/", "AA==", "", "!!", &"A".repeat(MAX_TOKEN_CHARS + 4)] {
+            assert!(TokenReader::new(token).is_none(), "{token}");
+        }
+        // Bytes left over.
+        let mut read = TokenReader::new(&raw(&[1, 2])).unwrap();
+        assert_eq!(read.byte(), Some(1));
+        assert_eq!(read.end(), None);
+        // A number written the long way, one that overflows, one cut off.
+        for bytes in [&[0x80, 0x00][..], &[0xff; 11][..], &[0x80][..]] {
+            assert_eq!(
+                TokenReader::new(&raw(bytes)).unwrap().int(),
+                None,
+                "{bytes:?}"
+            );
+        }
+        // A text longer than allowed, not UTF-8, or longer than the token.
+        let long = TokenWriter::default().text("abcd").finish();
+        assert_eq!(TokenReader::new(&long).unwrap().text(3), None);
+        assert_eq!(
+            TokenReader::new(&raw(&[4, 0xff, 0xfe, 0xfd, 0xfc]))
+                .unwrap()
+                .text(9),
+            None
+        );
+        assert_eq!(TokenReader::new(&raw(&[8, b'a'])).unwrap().text(9), None);
+        assert_eq!(
+            TokenReader::new(&raw(&[2, 0])).unwrap().text(9),
+            None,
+            "NUL"
+        );
     }
 
     #[test]

@@ -54,21 +54,41 @@ pub struct PageLink {
     pub accessible_label: String,
 }
 
+/// How a link names its page: First and Last an end of the listing,
+/// wherever its rows are now; the others a page seen from this one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    End,
+    Near,
+}
+
 /// First, Previous, a window of numbered pages with gaps, Next, Last; none
 /// when everything fits on one page. `url` gives the address of a page.
 pub fn page_links(pagination: &Pagination, url: impl Fn(i64) -> String) -> Vec<PageLink> {
+    page_links_by(pagination, |page, _| url(page))
+}
+
+/// [`page_links`], for a listing whose link to a page depends on how the
+/// link names it.
+pub fn page_links_by(
+    pagination: &Pagination,
+    url: impl Fn(i64, Target) -> String,
+) -> Vec<PageLink> {
     let last = pagination.last_page();
     if last == 1 {
         return Vec::new();
     }
-    let link = |label: &str, target: i64, accessible: String| PageLink {
+    let link_by = |label: &str, target: i64, by: Target, accessible: String| PageLink {
         label: label.to_owned(),
-        href: (target != pagination.page).then(|| url(target)),
+        href: (target != pagination.page).then(|| url(target, by)),
         current: false,
         accessible_label: accessible,
     };
+    let link = |label: &str, target: i64, accessible: String| {
+        link_by(label, target, Target::Near, accessible)
+    };
     let mut pages = vec![
-        link("First", 1, "First page".into()),
+        link_by("First", 1, Target::End, "First page".into()),
         link(
             "Previous",
             (pagination.page - 1).max(1),
@@ -94,7 +114,12 @@ pub fn page_links(pagination: &Pagination, url: impl Fn(i64) -> String) -> Vec<P
         (pagination.page + 1).min(last),
         "Next page".into(),
     ));
-    pages.push(link("Last", last, format!("Last page, {last}")));
+    pages.push(link_by(
+        "Last",
+        last,
+        Target::End,
+        format!("Last page, {last}"),
+    ));
     pages
 }
 

@@ -24,6 +24,7 @@ mod helpers;
 mod hosts;
 mod http;
 mod input;
+mod keyset;
 mod listing;
 mod metrics;
 mod migrations;

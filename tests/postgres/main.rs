@@ -41,6 +41,8 @@ mod hosts;
 mod http;
 #[path = "../app/input.rs"]
 mod input;
+#[path = "../app/keyset.rs"]
+mod keyset;
 #[path = "../app/listing.rs"]
 mod listing;
 #[path = "../app/metrics.rs"]

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 
 use super::forms::{DeleteForm, IndexQuery, StudentForm};
-use super::index::{IndexPage, IndexRow, ListingView};
+use super::index::{IndexPage, IndexRow, ListingView, PageStart};
 use super::selection::CourseOption;
 use super::views::{EnrolmentView, StudentFormPage, StudentPage, StudentView};
 use crate::audit::{self, Subject};
@@ -27,12 +27,14 @@ pub async fn index(
     db: web::Data<Database>,
     page: Page,
     query: IndexQuery,
+    start: PageStart,
 ) -> Result<HttpResponse, AppError> {
-    let params = query.params();
+    let params = start.apply(query.params());
     // A search that is refused keeps the term in the box, with what to do
     // instead of a list.
     let refused = |problem, page| {
-        let mut listing = ListingView::new(&params, &Pagination::new(1, params.per_page, 0), None);
+        let empty = Pagination::new(1, params.per_page, 0);
+        let mut listing = ListingView::new(&params, &empty, None, &[]);
         listing.search_problem = Some(problem);
         IndexPage {
             page,
@@ -72,7 +74,7 @@ pub async fn index(
         }
         Err(err) => return Err(err.into()),
     };
-    let listing = ListingView::new(&params, &list.pagination, course.as_ref());
+    let listing = ListingView::new(&params, &list.pagination, course.as_ref(), &list.students);
     let rows = list
         .students
         .iter()

@@ -1,6 +1,11 @@
 //! The student index: its template, and everything around the rows (search,
 //! sorting, paging) as the page shows it.
 
+use std::convert::Infallible;
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
 use askama::Template;
 use askama_web::WebTemplate;
 
@@ -8,9 +13,14 @@ use super::views::StudentView;
 use crate::courses::Course;
 use crate::format::thousands;
 use crate::pages::Page;
-use crate::pages::listing::{PageLink, SortHeader, page_links, past_end_notice, rows_shown};
+use crate::pages::listing::{
+    PageLink, SortHeader, Target, page_links_by, past_end_notice, rows_shown,
+};
 use crate::pagination::Pagination;
-use crate::students::listing::{DEFAULT_PER_PAGE, Direction, ListParams, SortKey};
+use crate::students::Student;
+use crate::students::listing::{
+    Cursor, DEFAULT_PER_PAGE, Direction, ListParams, Side, SortKey, SortValues,
+};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "students/index.html")]
@@ -57,8 +67,15 @@ pub struct ListingView {
 }
 
 impl ListingView {
-    /// `course` is the course the listing is narrowed to, when it exists.
-    pub fn new(params: &ListParams, pagination: &Pagination, course: Option<&Course>) -> Self {
+    /// `course` is the course the listing is narrowed to, when it exists;
+    /// `shown` the rows of the page, in order (the page links start from
+    /// them).
+    pub fn new(
+        params: &ListParams,
+        pagination: &Pagination,
+        course: Option<&Course>,
+        shown: &[Student],
+    ) -> Self {
         let without_search = ListParams {
             search: None,
             ..params.clone()
@@ -79,7 +96,7 @@ impl ListingView {
         });
         Self {
             search: params.search.clone(),
-            here: index_url(params, pagination.page),
+            here: index_url_at(params, pagination.page, params.cursor.as_ref()),
             kept_params: kept_params(params),
             summary: summary(
                 params,
@@ -89,7 +106,15 @@ impl ListingView {
             notice: past_end_notice(pagination),
             search_problem: None,
             headers: sort_headers(params),
-            pages: page_links(pagination, |page| index_url(params, page)),
+            pages: page_links_by(pagination, |page, by| {
+                let cursor = match by {
+                    Target::Near => seek_from(params, pagination, shown, page),
+                    // Counted: the first page from the start, the last
+                    // from the end, both cheap.
+                    Target::End => None,
+                };
+                index_url_at(params, page, cursor.as_ref())
+            }),
             clear_search_href: index_url(&without_search, 1),
             course: course_filter,
         }
@@ -167,9 +192,82 @@ fn kept_params(params: &ListParams) -> Vec<(&'static str, String)> {
 
 /// The index URL for a page of this listing; the first page has no `page`.
 pub fn index_url(params: &ListParams, page: i64) -> String {
-    match params.query_string((page != 1).then_some(page)) {
+    index_url_at(params, page, None)
+}
+
+/// [`index_url`], with where the page starts when that is known.
+fn index_url_at(params: &ListParams, page: i64, cursor: Option<&Cursor>) -> String {
+    match params.query_string_at((page != 1).then_some(page), cursor) {
         query if query.is_empty() => "/".to_owned(),
         query => format!("/?{query}"),
+    }
+}
+
+/// Pages at most this far from the current one are linked by where they
+/// start, from the current page's first or last row (the numbered links
+/// reach two either side). Each skips at most this many pages less one.
+const SEEK_PAGES: i64 = 2;
+
+/// Where page `target` starts, seen from the rows `shown` on the current
+/// page: the cursor its link carries, so the database seeks to it instead
+/// of counting rows, and rows added or removed before it since do not
+/// shift it. `None` for pages further away: they are counted.
+fn seek_from(
+    params: &ListParams,
+    pagination: &Pagination,
+    shown: &[Student],
+    target: i64,
+) -> Option<Cursor> {
+    let distance = target - pagination.page;
+    let (side, row) = if (1..=SEEK_PAGES).contains(&distance) {
+        (Side::After, shown.last()?)
+    } else if (1..=SEEK_PAGES).contains(&-distance) {
+        (Side::Before, shown.first()?)
+    } else {
+        return None;
+    };
+    Some(Cursor {
+        side,
+        row: SortValues::of(row, params.sort),
+        skip: (distance.abs() - 1) * pagination.per_page,
+    })
+}
+
+/// Where a page link says its page starts (`after=` or `before=`): read
+/// beside [`super::forms::IndexQuery`], as leniently, the first of each.
+#[derive(Debug, Default)]
+pub struct PageStart {
+    after: Option<String>,
+    before: Option<String>,
+}
+
+impl PageStart {
+    /// `params` starting where the link said, when its cursor is valid for
+    /// them.
+    pub fn apply(&self, params: ListParams) -> ListParams {
+        params.at_cursor(self.after.as_deref(), self.before.as_deref())
+    }
+
+    fn parse(query: &str) -> Self {
+        let mut read = Self::default();
+        for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let slot = match name.as_ref() {
+                "after" => &mut read.after,
+                "before" => &mut read.before,
+                _ => continue,
+            };
+            slot.get_or_insert_with(|| value.into_owned());
+        }
+        read
+    }
+}
+
+impl FromRequest for PageStart {
+    type Error = Infallible;
+    type Future = Ready<Result<Self, Infallible>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Self::parse(req.query_string())))
     }
 }
 

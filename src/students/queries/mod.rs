@@ -9,7 +9,7 @@ mod search;
 mod write;
 
 use diesel::prelude::*;
-use diesel::sql_types::{Nullable, Text};
+use diesel::sql_types::{Integer, Nullable, Text};
 
 pub use search::{FullTextSearch, is_searchable};
 pub use write::{
@@ -17,7 +17,7 @@ pub use write::{
     insert_many, tidy_after_bulk_load, update,
 };
 
-use super::listing::{Direction, ListParams, SortKey};
+use super::listing::{Cursor, Direction, ListParams, Side, SortKey, SortValues};
 use super::model::Student;
 use crate::courses::EnrolmentStatus;
 use crate::database::{DbConnection, DbError, on_backend};
@@ -34,18 +34,43 @@ diesel::define_sql_function! {
     fn lower_nullable(text: Nullable<Text>) -> Nullable<Text>;
 }
 
-// SQLite sorts NULL first and PostgreSQL last; saying it keeps both in step
-// (and both backends' indexes are built in this order).
-diesel::postfix_operator!(
-    NullsFirst,
-    " NULLS FIRST",
-    diesel::expression::expression_types::NotSelectable
-);
-diesel::postfix_operator!(
-    NullsLast,
-    " NULLS LAST",
-    diesel::expression::expression_types::NotSelectable
-);
+diesel::define_sql_function! {
+    /// SQL `coalesce`, for the keys that may be NULL (age, city).
+    fn coalesce(value: Nullable<Integer>, otherwise: Integer) -> Integer;
+}
+
+diesel::define_sql_function! {
+    #[sql_name = "coalesce"]
+    fn coalesce_text(value: Nullable<Text>, otherwise: Text) -> Text;
+}
+
+/// The age a student without one sorts as: below every age (1 to 150), so
+/// NULL sorts first going up and last going down. Written as
+/// `coalesce(age, 0)`, not `age NULLS FIRST`, so that every position in the
+/// order, NULLs included, is one range of the index (`students_age_idx`
+/// holds this expression; the SQL literal must stay the same text).
+const NO_AGE: i32 = 0;
+
+/// The age sort key as the index holds it.
+macro_rules! age_key {
+    () => {
+        coalesce(
+            crate::schema::students::age,
+            diesel::dsl::sql::<Integer>("0"),
+        )
+    };
+}
+
+/// The city sort key as the index holds it: no city sorts as the empty
+/// text, below every other (`students_city_idx`).
+macro_rules! city_key {
+    () => {
+        coalesce_text(
+            lower_nullable(crate::schema::students::city),
+            diesel::dsl::sql::<Text>("''"),
+        )
+    };
+}
 
 /// One page of a listing and where it sits in the whole.
 #[derive(Debug)]
@@ -98,7 +123,39 @@ pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList,
     };
     let pagination = Pagination::new(params.page, params.per_page, total);
     let narrowing = Narrowing { search, course };
-    let students = match pagination.fetch() {
+    // A page past the end is shown as the last page, counted from the end.
+    let cursor = params
+        .cursor
+        .as_ref()
+        .filter(|_| pagination.requested_past_end.is_none());
+    let students = match cursor {
+        Some(cursor) => {
+            let rows = seek_page(conn, narrowing, params, cursor)?;
+            if rows.is_empty() && total > 0 {
+                // Every row past the cursor has gone since the link was
+                // made: the page as counted now, rather than an empty one.
+                counted_page(conn, narrowing, params, &pagination)?
+            } else {
+                rows
+            }
+        }
+        None => counted_page(conn, narrowing, params, &pagination)?,
+    };
+    Ok(StudentList {
+        students,
+        pagination,
+    })
+}
+
+/// The page `pagination` names, counted from the start or, past the middle,
+/// from the end (`OFFSET`).
+fn counted_page(
+    conn: &mut DbConnection,
+    narrowing: Narrowing<'_>,
+    params: &ListParams,
+    pagination: &Pagination,
+) -> QueryResult<Vec<Student>> {
+    Ok(match pagination.fetch() {
         Fetch::Forward { offset, limit } => load_page(
             conn,
             narrowing,
@@ -113,10 +170,6 @@ pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList,
             rows.reverse();
             rows
         }
-    };
-    Ok(StudentList {
-        students,
-        pagination,
     })
 }
 
@@ -129,27 +182,13 @@ struct Narrowing<'a> {
 
 /// The ORDER BY of one sort key in one direction, from the key's columns
 /// listed once: `order_columns!(asc: a, b)` is `(a.asc(), b.asc())`, and one
-/// column stays a bare expression, not a 1-tuple. A column marked
-/// `@nullable` sorts NULL as its lowest value: first going up, last going
-/// down.
+/// column stays a bare expression, not a 1-tuple.
 macro_rules! order_columns {
-    (@column asc: @nullable $column:expr) => {
-        NullsFirst::new($column.asc())
+    ($direction:ident: $column:expr) => {
+        $column.$direction()
     };
-    (@column desc: @nullable $column:expr) => {
-        NullsLast::new($column.desc())
-    };
-    (@column asc: $column:expr) => {
-        $column.asc()
-    };
-    (@column desc: $column:expr) => {
-        $column.desc()
-    };
-    ($direction:ident: $(@$marker:ident)? $column:expr) => {
-        order_columns!(@column $direction: $(@$marker)? $column)
-    };
-    ($direction:ident: $($(@$marker:ident)? $column:expr),+) => {
-        ($(order_columns!(@column $direction: $(@$marker)? $column)),+)
+    ($direction:ident: $($column:expr),+) => {
+        ($($column.$direction()),+)
     };
 }
 
@@ -166,24 +205,24 @@ macro_rules! with_order {
             // Emails are unique ignoring case, so they need no tie-breaker,
             // and the unique index serves the order on its own.
             Email => [lower(s::email)],
-            Age => [@nullable s::age, s::id],
-            City => [@nullable lower_nullable(s::city), s::id],
+            Age => [age_key!(), s::id],
+            City => [city_key!(), s::id],
             Joined => [s::created_at, s::id],
         })
     };
     // Both directions of every key, each its own arm.
     (@keys ($query:expr, $sort:expr, $direction:expr, |$q:ident| $then:expr) {
-        $($key:ident => [$($columns:tt)+]),+ $(,)?
+        $($key:ident => [$($columns:expr),+]),+ $(,)?
     }) => {{
         use crate::schema::students::dsl as s;
         match ($sort, $direction) {
             $(
                 (SortKey::$key, Direction::Asc) => {
-                    let $q = $query.order_by(order_columns!(asc: $($columns)+));
+                    let $q = $query.order_by(order_columns!(asc: $($columns),+));
                     $then
                 }
                 (SortKey::$key, Direction::Desc) => {
-                    let $q = $query.order_by(order_columns!(desc: $($columns)+));
+                    let $q = $query.order_by(order_columns!(desc: $($columns),+));
                     $then
                 }
             )+
@@ -221,6 +260,88 @@ fn load_page(
             on_backend!(conn, |c| page_of!(narrowed!(c, search, course), c))
         }
     }
+}
+
+/// `$column $beyond $value`, or equal there and beyond on the next column,
+/// and so on: the rows past a position in an order of several columns,
+/// written out (not as a row value) so both backends read it the same way.
+macro_rules! beyond {
+    ($beyond:ident: ($column:expr, $value:expr)) => {
+        $column.$beyond($value)
+    };
+    ($beyond:ident: ($column:expr, $value:expr), $($rest:tt)+) => {
+        $column
+            .$beyond($value)
+            .or($column.eq($value).and(beyond!($beyond: $($rest)+)))
+    };
+}
+
+/// Narrows `$query` to the rows past `$row`'s position, scanning in
+/// direction `$scan`. The first column's bound is also said on its own
+/// (`>=`, `<=`), so each backend starts its index range there instead of
+/// reading the order from its start and testing every row.
+macro_rules! seek {
+    ($query:expr, $row:expr, $scan:expr) => {{
+        use crate::schema::students::dsl as s;
+        match $scan {
+            Direction::Asc => seek!(@values $query, $row, gt, ge),
+            Direction::Desc => seek!(@values $query, $row, lt, le),
+        }
+    }};
+    (@values $query:expr, $row:expr, $beyond:ident, $from:ident) => {
+        match $row {
+            SortValues::Name { lastname, firstname, id } => seek!(@columns $query, $beyond, $from,
+                (lower(s::lastname), lower(lastname.clone())),
+                (lower(s::firstname), lower(firstname.clone())),
+                (s::id, *id)),
+            SortValues::Email { email } => {
+                $query.filter(lower(s::email).$beyond(lower(email.clone())))
+            }
+            SortValues::Age { age, id } => seek!(@columns $query, $beyond, $from,
+                (age_key!(), age.unwrap_or(NO_AGE)),
+                (s::id, *id)),
+            SortValues::City { city, id } => seek!(@columns $query, $beyond, $from,
+                (city_key!(), lower(city.clone().unwrap_or_default())),
+                (s::id, *id)),
+            SortValues::Joined { created_at, id } => seek!(@columns $query, $beyond, $from,
+                (s::created_at, *created_at),
+                (s::id, *id)),
+        }
+    };
+    (@columns $query:expr, $beyond:ident, $from:ident, ($first:expr, $value:expr), $($rest:tt)+) => {
+        $query
+            .filter($first.$from($value))
+            .filter(beyond!($beyond: ($first, $value), $($rest)+))
+    };
+}
+
+/// The page a link's cursor names: `cursor.skip` rows past the cursor's
+/// row, then a page, read from the index wherever the row sits. A page
+/// before the row is read backwards from it, then put in order.
+fn seek_page(
+    conn: &mut DbConnection,
+    narrowing: Narrowing<'_>,
+    params: &ListParams,
+    cursor: &Cursor,
+) -> QueryResult<Vec<Student>> {
+    let scan = match cursor.side {
+        Side::After => params.direction,
+        Side::Before => params.direction.reversed(),
+    };
+    let Narrowing { search, course } = narrowing;
+    let (skip, limit) = (cursor.skip, params.per_page);
+    let mut rows = on_backend!(conn, |c| {
+        let query = seek!(narrowed!(c, search, course), &cursor.row, scan);
+        with_order!(query, params.sort, scan, |query| query
+            .select(Student::as_select())
+            .offset(skip)
+            .limit(limit)
+            .load(c))
+    })?;
+    if cursor.side == Side::Before {
+        rows.reverse();
+    }
+    Ok(rows)
 }
 
 pub fn find(conn: &mut DbConnection, id: i32) -> Result<Option<Student>, DbError> {
