@@ -117,16 +117,40 @@ async fn index_pages(app: &helpers::TestApp) {
         );
         (query, rows, QUERIES.load(Ordering::SeqCst))
     };
+    // A page reached by a link that carries where it starts (after= or
+    // before=): the seek instead of the count from the start, the same
+    // number of queries.
+    let linked = |from: String, label: &'static str| async move {
+        let (_, page) = app.page(&format!("/?{from}")).await;
+        let href = helpers::attr(
+            &page,
+            &format!(".pagination a[aria-label='{label}']"),
+            "href",
+        )
+        .unwrap_or_else(|| panic!("{from}: no {label}"));
+        assert!(
+            href.contains("after=") || href.contains("before="),
+            "{href}"
+        );
+        href.trim_start_matches("/?").to_owned()
+    };
     let mut plain = Vec::new();
     for query in [
-        "per_page=10",
-        "per_page=100",
-        "per_page=100&page=10",
-        "per_page=100&sort=city&dir=desc&page=4",
-        "q=ros&per_page=100",
-        "q=ro&per_page=100",
+        "per_page=10".to_owned(),
+        "per_page=100".to_owned(),
+        "per_page=100&page=10".to_owned(),
+        "per_page=100&sort=city&dir=desc&page=4".to_owned(),
+        "q=ros&per_page=100".to_owned(),
+        "q=ro&per_page=100".to_owned(),
+        linked("per_page=100&page=3".into(), "Next page").await,
+        linked(
+            "per_page=10&sort=age&dir=desc&page=40".into(),
+            "Previous page",
+        )
+        .await,
+        linked("q=ro&per_page=10&page=2".into(), "Page 4").await,
     ] {
-        plain.push(measure(query.to_owned()).await);
+        plain.push(measure(query).await);
     }
     // The session and the signed-in account, then the page's count, its
     // rows, and their courses.
@@ -141,6 +165,12 @@ async fn index_pages(app: &helpers::TestApp) {
     ] {
         narrowed.push(measure(format!("course={}&{query}", course.id)).await);
     }
+    let next = linked(
+        format!("course={}&per_page=10&page=2", course.id),
+        "Next page",
+    )
+    .await;
+    narrowed.push(measure(next).await);
     check_constant(&narrowed, 6);
 }
 
