@@ -225,8 +225,10 @@ last_page=$(( (students + 24) / 25 ))
 some_id=$(( students / 2 ))
 
 run() { # name path [create|enrol]: measures the endpoint on every backend in turn
+  # (a path of @middle_by_link is each backend's own, read from its pages)
   local name=$1 path=$2 script=${3:-} b
   for b in "${backends[@]}"; do
+    [ "$2" = @middle_by_link ] && path=${middle_by_link[$b]}
     local args=(-t "$threads" -c "$connections" -d "${duration}s" --latency -H "Cookie: ${cookie[$b]}")
     [ "$script" = create ] && args+=(-s "${lua[$b]}")
     [ "$script" = enrol ] && args+=(-s "${enrol_lua[$b]}")
@@ -245,7 +247,20 @@ run() { # name path [create|enrol]: measures the endpoint on every backend in tu
 run healthz /healthz
 run index_first /
 run index_last "/?page=$last_page"
-run index_middle "/?page=$(( last_page / 2 ))"
+# The middle page as a reader reaches it: by the "Next page" link of the
+# page before, which says where its page starts (a cursor, so the database
+# seeks to it); then the same page asked for by number alone (OFFSET).
+declare -A middle_by_link
+for b in "${backends[@]}"; do
+  middle_by_link[$b]=$(curl -fs -H "Cookie: ${cookie[$b]}" "${base[$b]}/?page=$(( last_page / 2 - 1 ))" |
+    sed -n 's/.*<a href="\([^"]*\)" aria-label="Next page".*/\1/p' | head -n1 | sed 's/&#38;/\&/g; s/&amp;/\&/g')
+  case "${middle_by_link[$b]}" in
+    "/?page=$(( last_page / 2 ))&after="*) ;;
+    *) echo "$b: no cursor link to the middle page (got '${middle_by_link[$b]}')" >&2; exit 1 ;;
+  esac
+done
+run index_middle @middle_by_link
+run index_middle_offset "/?page=$(( last_page / 2 ))"
 run search "/?q=$term"
 run student "/$some_id/"
 run create_form /create/
