@@ -277,42 +277,51 @@ macro_rules! beyond {
 }
 
 /// Narrows `$query` to the rows past `$row`'s position, scanning in
-/// direction `$scan`. The first column's bound is also said on its own
-/// (`>=`, `<=`), so each backend starts its index range there instead of
-/// reading the order from its start and testing every row.
+/// direction `$scan`. When `$bounded`, the first column's bound is also
+/// said on its own (`>=`, `<=`), so SQLite starts its index range there
+/// instead of reading the order from its start and testing every row. A
+/// search or a course has few rows, best read from their own index and then
+/// sorted: there the bound is left out, or the planner would walk the sort
+/// index from the position and test every row after it.
 macro_rules! seek {
-    ($query:expr, $row:expr, $scan:expr) => {{
+    ($query:expr, $row:expr, $scan:expr, $bounded:expr) => {{
         use crate::schema::students::dsl as s;
+        let bounded: bool = $bounded;
         match $scan {
-            Direction::Asc => seek!(@values $query, $row, gt, ge),
-            Direction::Desc => seek!(@values $query, $row, lt, le),
+            Direction::Asc => seek!(@values $query, $row, bounded, gt, ge),
+            Direction::Desc => seek!(@values $query, $row, bounded, lt, le),
         }
     }};
-    (@values $query:expr, $row:expr, $beyond:ident, $from:ident) => {
+    (@values $query:expr, $row:expr, $bounded:ident, $beyond:ident, $from:ident) => {
         match $row {
-            SortValues::Name { lastname, firstname, id } => seek!(@columns $query, $beyond, $from,
+            SortValues::Name { lastname, firstname, id } => seek!(@columns $query, $bounded, $beyond, $from,
                 (lower(s::lastname), lower(lastname.clone())),
                 (lower(s::firstname), lower(firstname.clone())),
                 (s::id, *id)),
             SortValues::Email { email } => {
                 $query.filter(lower(s::email).$beyond(lower(email.clone())))
             }
-            SortValues::Age { age, id } => seek!(@columns $query, $beyond, $from,
+            SortValues::Age { age, id } => seek!(@columns $query, $bounded, $beyond, $from,
                 (age_key!(), age.unwrap_or(NO_AGE)),
                 (s::id, *id)),
-            SortValues::City { city, id } => seek!(@columns $query, $beyond, $from,
+            SortValues::City { city, id } => seek!(@columns $query, $bounded, $beyond, $from,
                 (city_key!(), lower(city.clone().unwrap_or_default())),
                 (s::id, *id)),
-            SortValues::Joined { created_at, id } => seek!(@columns $query, $beyond, $from,
+            SortValues::Joined { created_at, id } => seek!(@columns $query, $bounded, $beyond, $from,
                 (s::created_at, *created_at),
                 (s::id, *id)),
         }
     };
-    (@columns $query:expr, $beyond:ident, $from:ident, ($first:expr, $value:expr), $($rest:tt)+) => {
-        $query
-            .filter($first.$from($value))
-            .filter(beyond!($beyond: ($first, $value), $($rest)+))
-    };
+    (@columns $query:expr, $bounded:ident, $beyond:ident, $from:ident,
+        ($first:expr, $value:expr), $($rest:tt)+) => {{
+        let query = $query;
+        let query = if $bounded {
+            query.filter($first.$from($value))
+        } else {
+            query
+        };
+        query.filter(beyond!($beyond: ($first, $value), $($rest)+))
+    }};
 }
 
 /// `(left...) > (right...)` (or `<`): PostgreSQL compares row values in
@@ -444,13 +453,18 @@ fn seek_page(
                 .load($c))
         };
     }
+    let whole_table = search.is_none() && course.is_none();
     let mut rows = match conn {
         DbConnection::Sqlite(c) => {
-            let query = seek!(narrowed!(c, search, course), &cursor.row, scan);
+            let query = seek!(narrowed!(c, search, course), &cursor.row, scan, whole_table);
+            page_of!(query, c)
+        }
+        DbConnection::Postgresql(c) if whole_table => {
+            let query = seek_rows!(students::table.into_boxed(), &cursor.row, scan);
             page_of!(query, c)
         }
         DbConnection::Postgresql(c) => {
-            let query = seek_rows!(narrowed!(c, search, course), &cursor.row, scan);
+            let query = seek!(narrowed!(c, search, course), &cursor.row, scan, false);
             page_of!(query, c)
         }
     }?;
