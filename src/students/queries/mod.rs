@@ -6,6 +6,7 @@
 //! [`crate::database::Database::run`].
 
 mod search;
+mod sqlite_seek;
 mod write;
 
 use diesel::prelude::*;
@@ -276,52 +277,42 @@ macro_rules! beyond {
     };
 }
 
-/// Narrows `$query` to the rows past `$row`'s position, scanning in
-/// direction `$scan`. When `$bounded`, the first column's bound is also
-/// said on its own (`>=`, `<=`), so SQLite starts its index range there
-/// instead of reading the order from its start and testing every row. A
-/// search or a course has few rows, best read from their own index and then
-/// sorted: there the bound is left out, or the planner would walk the sort
-/// index from the position and test every row after it.
+/// Narrows `$query` (a search's or a course's students) to the rows past
+/// `$row`'s position, scanning in direction `$scan`. Written so no index
+/// range serves it: those few rows are best read from their own index and
+/// then sorted; given a range, the planner would walk the sort index from
+/// the position and test every row after it.
 macro_rules! seek {
-    ($query:expr, $row:expr, $scan:expr, $bounded:expr) => {{
+    ($query:expr, $row:expr, $scan:expr) => {{
         use crate::schema::students::dsl as s;
-        let bounded: bool = $bounded;
         match $scan {
-            Direction::Asc => seek!(@values $query, $row, bounded, gt, ge),
-            Direction::Desc => seek!(@values $query, $row, bounded, lt, le),
+            Direction::Asc => seek!(@values $query, $row, gt),
+            Direction::Desc => seek!(@values $query, $row, lt),
         }
     }};
-    (@values $query:expr, $row:expr, $bounded:ident, $beyond:ident, $from:ident) => {
+    (@values $query:expr, $row:expr, $beyond:ident) => {
         match $row {
-            SortValues::Name { lastname, firstname, id } => seek!(@columns $query, $bounded, $beyond, $from,
+            SortValues::Name { lastname, firstname, id } => seek!(@columns $query, $beyond,
                 (lower(s::lastname), lower(lastname.clone())),
                 (lower(s::firstname), lower(firstname.clone())),
                 (s::id, *id)),
             SortValues::Email { email } => {
                 $query.filter(lower(s::email).$beyond(lower(email.clone())))
             }
-            SortValues::Age { age, id } => seek!(@columns $query, $bounded, $beyond, $from,
+            SortValues::Age { age, id } => seek!(@columns $query, $beyond,
                 (age_key!(), age.unwrap_or(NO_AGE)),
                 (s::id, *id)),
-            SortValues::City { city, id } => seek!(@columns $query, $bounded, $beyond, $from,
+            SortValues::City { city, id } => seek!(@columns $query, $beyond,
                 (city_key!(), lower(city.clone().unwrap_or_default())),
                 (s::id, *id)),
-            SortValues::Joined { created_at, id } => seek!(@columns $query, $bounded, $beyond, $from,
+            SortValues::Joined { created_at, id } => seek!(@columns $query, $beyond,
                 (s::created_at, *created_at),
                 (s::id, *id)),
         }
     };
-    (@columns $query:expr, $bounded:ident, $beyond:ident, $from:ident,
-        ($first:expr, $value:expr), $($rest:tt)+) => {{
-        let query = $query;
-        let query = if $bounded {
-            query.filter($first.$from($value))
-        } else {
-            query
-        };
-        query.filter(beyond!($beyond: ($first, $value), $($rest)+))
-    }};
+    (@columns $query:expr, $beyond:ident, $($columns:tt)+) => {
+        $query.filter(beyond!($beyond: $($columns)+))
+    };
 }
 
 /// `(left...) > (right...)` (or `<`): PostgreSQL compares row values in
@@ -329,8 +320,7 @@ macro_rules! seek {
 /// written-out form would start at the first column's value and then test
 /// (fetching each from the table) every row sharing it: thousands for a
 /// common surname. (SQLite uses no index for a row value compared with
-/// expression-index columns, so it gets the written-out form, which costs
-/// it far less.)
+/// expression-index columns: see [`sqlite_seek`].)
 #[derive(Debug, Clone, Copy)]
 struct RowBeyond<L, R> {
     left: L,
@@ -455,16 +445,19 @@ fn seek_page(
     }
     let whole_table = search.is_none() && course.is_none();
     let mut rows = match conn {
-        DbConnection::Sqlite(c) => {
-            let query = seek!(narrowed!(c, search, course), &cursor.row, scan, whole_table);
-            page_of!(query, c)
+        DbConnection::Sqlite(c) if whole_table => {
+            sqlite_seek::page(c, &cursor.row, scan, skip, limit)
         }
         DbConnection::Postgresql(c) if whole_table => {
             let query = seek_rows!(students::table.into_boxed(), &cursor.row, scan);
             page_of!(query, c)
         }
+        DbConnection::Sqlite(c) => {
+            let query = seek!(narrowed!(c, search, course), &cursor.row, scan);
+            page_of!(query, c)
+        }
         DbConnection::Postgresql(c) => {
-            let query = seek!(narrowed!(c, search, course), &cursor.row, scan, false);
+            let query = seek!(narrowed!(c, search, course), &cursor.row, scan);
             page_of!(query, c)
         }
     }?;
