@@ -265,7 +265,7 @@ fn load_page(
 
 /// `$column $beyond $value`, or equal there and beyond on the next column,
 /// and so on: the rows past a position in an order of several columns,
-/// written out (not as a row value) so both backends read it the same way.
+/// written out (not as a row value, which an index may serve).
 macro_rules! beyond {
     ($beyond:ident: ($column:expr, $value:expr)) => {
         $column.$beyond($value)

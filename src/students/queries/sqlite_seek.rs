@@ -10,7 +10,8 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{BigInt, Integer, Text, Timestamp, Untyped};
 use diesel::sqlite::Sqlite;
 
 use super::NO_AGE;
@@ -58,52 +59,45 @@ enum Value {
     Text(String),
     Int(i32),
     Time(NaiveDateTime),
-    Count(i64),
 }
 
 /// One column of a sort key: its expression, exactly as the index holds
-/// it (or the index is not used), how a value is compared with it, and the
-/// cursor's value.
+/// it (or the index is not used), the cursor's value, and whether the value
+/// is lowered to compare with it.
 struct Column {
     expression: &'static str,
-    placeholder: &'static str,
+    lowered: bool,
     value: Value,
 }
 
 fn columns(row: &SortValues) -> Vec<Column> {
-    let column = |expression, placeholder, value| Column {
+    let column = |expression, lowered, value| Column {
         expression,
-        placeholder,
+        lowered,
         value,
     };
-    let id = |id: i32| column("id", "?", Value::Int(id));
+    let id = |id: i32| column("id", false, Value::Int(id));
     match row {
         SortValues::Name {
             lastname,
             firstname,
             id: row_id,
         } => vec![
-            column("lower(lastname)", "lower(?)", Value::Text(lastname.clone())),
-            column(
-                "lower(firstname)",
-                "lower(?)",
-                Value::Text(firstname.clone()),
-            ),
+            column("lower(lastname)", true, Value::Text(lastname.clone())),
+            column("lower(firstname)", true, Value::Text(firstname.clone())),
             id(*row_id),
         ],
-        SortValues::Email { email } => vec![column(
-            "lower(email)",
-            "lower(?)",
-            Value::Text(email.clone()),
-        )],
+        SortValues::Email { email } => {
+            vec![column("lower(email)", true, Value::Text(email.clone()))]
+        }
         SortValues::Age { age, id: row_id } => vec![
-            column("coalesce(age, 0)", "?", Value::Int(age.unwrap_or(NO_AGE))),
+            column("coalesce(age, 0)", false, Value::Int(age.unwrap_or(NO_AGE))),
             id(*row_id),
         ],
         SortValues::City { city, id: row_id } => vec![
             column(
                 "coalesce(lower(city), '')",
-                "lower(?)",
+                true,
                 Value::Text(city.clone().unwrap_or_default()),
             ),
             id(*row_id),
@@ -112,7 +106,7 @@ fn columns(row: &SortValues) -> Vec<Column> {
             created_at,
             id: row_id,
         } => vec![
-            column("created_at", "?", Value::Time(*created_at)),
+            column("created_at", false, Value::Time(*created_at)),
             id(*row_id),
         ],
     }
@@ -127,54 +121,104 @@ pub fn page(
     skip: i64,
     limit: i64,
 ) -> QueryResult<Vec<Student>> {
-    let columns = columns(row);
-    let (beyond, direction) = match scan {
-        Direction::Asc => (">", "ASC"),
-        Direction::Desc => ("<", "DESC"),
+    let statement = Seek {
+        columns: columns(row),
+        scan,
+        skip,
+        limit,
+        enough: skip + limit,
     };
-    let mut parts = Vec::with_capacity(columns.len());
-    let mut binds: Vec<&Value> = Vec::new();
-    let enough = Value::Count(skip + limit);
-    // The rows sharing the most values with the position come first.
-    for depth in (0..columns.len()).rev() {
-        let mut terms = Vec::with_capacity(depth + 1);
-        for column in &columns[..depth] {
-            terms.push(format!("{} = {}", column.expression, column.placeholder));
-            binds.push(&column.value);
-        }
-        let ranged = &columns[depth];
-        terms.push(format!(
-            "{} {beyond} {}",
-            ranged.expression, ranged.placeholder
-        ));
-        binds.push(&ranged.value);
-        // Ordered by the columns not fixed by an equality, which SQLite
-        // sees the index already serves (naming the fixed ones too would
-        // make it sort the range).
-        let order: Vec<String> = columns[depth..]
-            .iter()
-            .map(|column| format!("{} {direction}", column.expression))
-            .collect();
-        parts.push(format!(
-            "SELECT * FROM (SELECT {COLUMNS} FROM students WHERE {} ORDER BY {} LIMIT ?)",
-            terms.join(" AND "),
-            order.join(", ")
-        ));
-        binds.push(&enough);
-    }
-    let sql = format!("{} LIMIT ? OFFSET ?", parts.join(" UNION ALL "));
-    let (limit, skip) = (Value::Count(limit), Value::Count(skip));
-    binds.push(&limit);
-    binds.push(&skip);
-    let mut query = diesel::sql_query(sql).into_boxed::<Sqlite>();
-    for value in binds {
-        query = match value {
-            Value::Text(text) => query.bind::<Text, _>(text.clone()),
-            Value::Int(number) => query.bind::<Integer, _>(*number),
-            Value::Time(time) => query.bind::<Timestamp, _>(*time),
-            Value::Count(count) => query.bind::<BigInt, _>(*count),
-        };
-    }
-    let rows: Vec<Row> = query.load(conn)?;
+    let rows: Vec<Row> = statement.load(conn)?;
     Ok(rows.into_iter().map(Student::from).collect())
+}
+
+/// The statement of [`page`]. Its text depends only on the sort key and
+/// direction, so SQLite's prepared statement is kept and reused (a
+/// `sql_query` would be prepared again on every page).
+struct Seek {
+    columns: Vec<Column>,
+    scan: Direction,
+    skip: i64,
+    limit: i64,
+    /// What each part reads at most.
+    enough: i64,
+}
+
+impl QueryId for Seek {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for Seek {
+    type SqlType = Untyped;
+}
+
+impl RunQueryDsl<SqliteConnection> for Seek {}
+
+impl QueryFragment<Sqlite> for Seek {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        let (beyond, direction) = match self.scan {
+            Direction::Asc => (" > ", " ASC"),
+            Direction::Desc => (" < ", " DESC"),
+        };
+        let columns = &self.columns;
+        // The rows sharing the most values with the position come first
+        // (SQLite runs the parts of a UNION ALL in order).
+        for depth in (0..columns.len()).rev() {
+            if depth + 1 < columns.len() {
+                out.push_sql(" UNION ALL ");
+            }
+            out.push_sql("SELECT * FROM (SELECT ");
+            out.push_sql(COLUMNS);
+            out.push_sql(" FROM students WHERE ");
+            for column in &columns[..depth] {
+                out.push_sql(column.expression);
+                out.push_sql(" = ");
+                column.push_value(out.reborrow())?;
+                out.push_sql(" AND ");
+            }
+            let ranged = &columns[depth];
+            out.push_sql(ranged.expression);
+            out.push_sql(beyond);
+            ranged.push_value(out.reborrow())?;
+            // Ordered by the columns no equality fixes, which SQLite sees
+            // the index already serves (naming the fixed ones too would
+            // make it sort the range).
+            out.push_sql(" ORDER BY ");
+            for (n, column) in columns[depth..].iter().enumerate() {
+                if n > 0 {
+                    out.push_sql(", ");
+                }
+                out.push_sql(column.expression);
+                out.push_sql(direction);
+            }
+            out.push_sql(" LIMIT ");
+            out.push_bind_param::<BigInt, _>(&self.enough)?;
+            out.push_sql(")");
+        }
+        out.push_sql(" LIMIT ");
+        out.push_bind_param::<BigInt, _>(&self.limit)?;
+        out.push_sql(" OFFSET ");
+        out.push_bind_param::<BigInt, _>(&self.skip)?;
+        Ok(())
+    }
+}
+
+impl Column {
+    /// The cursor's value, as the column's expression compares it.
+    fn push_value<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        let lowered = self.lowered;
+        if lowered {
+            out.push_sql("lower(");
+        }
+        match &self.value {
+            Value::Text(text) => out.push_bind_param::<Text, _>(text)?,
+            Value::Int(number) => out.push_bind_param::<Integer, _>(number)?,
+            Value::Time(time) => out.push_bind_param::<Timestamp, _>(time)?,
+        }
+        if lowered {
+            out.push_sql(")");
+        }
+        Ok(())
+    }
 }
