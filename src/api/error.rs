@@ -12,10 +12,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::conditional;
-use crate::database::DbError;
-use crate::http::{DbErrorKind, ServiceFailure, body_limit_text, debug_as_cause_chain};
 use crate::courses::Field as CourseField;
 use crate::courses::validation::CODE_TAKEN;
+use crate::database::DbError;
+use crate::http::{DbErrorKind, ServiceFailure, body_limit_text, debug_as_cause_chain};
 use crate::students::{FieldErrors, SaveError};
 
 /// The 413 answer's message.

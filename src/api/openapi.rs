@@ -9,13 +9,13 @@ use actix_web::http::header::{CACHE_CONTROL, ContentType};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::error::ErrorBody;
 use super::courses::json::{CourseInput, CoursePage, CoursePatch, CourseRecord, CourseSortParam};
 use super::enrolments::json::{
     ClassListPage, ClassMemberRecord, ClassSortParam, CourseSummaryRecord, EnrolInput,
     EnrolmentRecord, StatusInput, StatusName, StudentEnrolmentRecord, StudentEnrolments,
     StudentSummaryRecord,
 };
+use super::error::ErrorBody;
 use super::students::json::{
     DirParam, SortParam, StudentInput, StudentPage, StudentPatch, StudentRecord,
 };

@@ -106,7 +106,8 @@ mod tests {
 
     #[test]
     fn list_links_keep_everything_but_defaults() {
-        let params = ListParams::parse(Some(" bio "), Some("title"), Some("desc"), None, Some("10"));
+        let params =
+            ListParams::parse(Some(" bio "), Some("title"), Some("desc"), None, Some("10"));
         assert_eq!(
             list_url(&params, 3),
             "/api/courses?q=bio&sort=title&dir=desc&per_page=10&page=3"

@@ -133,7 +133,11 @@ pub async fn enrol(
                 .filter(|id| *id >= 1)
                 .ok_or_else(|| ApiError::invalid_field("student_id", NO_SUCH_STUDENT_ID))?;
             Ok::<_, ApiError>(queries::enrol(
-                conn, &actor, course_id, student_id, today(),
+                conn,
+                &actor,
+                course_id,
+                student_id,
+                today(),
             )?)
         })
         .await?;

@@ -26,7 +26,10 @@ use crate::database::Database;
         Unauthenticated,
     )
 )]
-pub async fn show(db: web::Data<Database>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn show(
+    db: web::Data<Database>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = enrolment_id(&id)?;
     let enrolment = db
         .run(move |conn| queries::find_enrolment(conn, id))

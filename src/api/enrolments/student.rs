@@ -29,7 +29,10 @@ use crate::students;
         Unauthenticated,
     )
 )]
-pub async fn list(db: web::Data<Database>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    db: web::Data<Database>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = student_id(&id)?;
     let rows = db
         .run(move |conn| {

@@ -7,11 +7,11 @@ use actix_web::{HttpResponse, web};
 use super::json::{ListQuery, StudentPage, StudentRecord};
 use super::{COLLECTION, PRIVATE};
 use crate::api::error::{ApiError, ErrorBody};
-use crate::api::responses::Unauthenticated;
 use crate::api::paging::{self, PagingQuery};
+use crate::api::responses::Unauthenticated;
 use crate::database::{Database, DbError};
-use crate::{courses, students};
 use crate::students::listing::{ListParams, SortKey};
+use crate::{courses, students};
 
 /// Lists students a page at a time.
 ///

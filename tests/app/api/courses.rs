@@ -28,7 +28,12 @@ pub(super) async fn create_course(app: &TestApp, body: &Value) -> i64 {
 }
 
 fn keys(body: &Value) -> Vec<&str> {
-    let mut keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort();
     keys
 }
@@ -115,7 +120,14 @@ async fn put_replaces_patch_merges_and_delete_removes() {
     assert_eq!(reply.body["capacity"], 12);
     assert_eq!(reply.body["credits"], 5);
     assert_eq!(reply.body["version"], 3);
-    let reply = call(&app, Method::PATCH, &path, Some(&json!({"credits": null})), &[]).await;
+    let reply = call(
+        &app,
+        Method::PATCH,
+        &path,
+        Some(&json!({"credits": null})),
+        &[],
+    )
+    .await;
     assert_eq!(reply.body["credits"], Value::Null, "{}", reply.body);
 
     let reply = call(&app, Method::DELETE, &path, None, &[]).await;
@@ -123,8 +135,16 @@ async fn put_replaces_patch_merges_and_delete_removes() {
     let reply = get(&app, &path).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert_eq!(reply.error(), "no course has this id");
-    for path in ["/api/courses/abc", "/api/courses/0", "/api/courses/99999999999"] {
-        assert_eq!(get(&app, path).await.status, StatusCode::NOT_FOUND, "{path}");
+    for path in [
+        "/api/courses/abc",
+        "/api/courses/0",
+        "/api/courses/99999999999",
+    ] {
+        assert_eq!(
+            get(&app, path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
 }
 
@@ -139,7 +159,12 @@ async fn values_that_break_the_rules_are_422_with_the_forms_messages() {
         &[],
     )
     .await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
     assert_eq!(reply.error(), "validation failed");
     assert_eq!(
         reply.field("code"),
@@ -193,7 +218,10 @@ async fn values_that_break_the_rules_are_422_with_the_forms_messages() {
     .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(reply.field("title"), Some("Title is required"));
-    assert_eq!(get(&app, &format!("/api/courses/{id}")).await.body["version"], 1);
+    assert_eq!(
+        get(&app, &format!("/api/courses/{id}")).await.body["version"],
+        1
+    );
 }
 
 #[tokio::test]
@@ -205,7 +233,10 @@ async fn a_code_another_course_has_ignoring_case_is_409() {
     let reply = call(&app, Method::POST, "/api/courses", Some(&other), &[]).await;
     assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
     assert_eq!(reply.error(), "another course already uses this code");
-    assert_eq!(reply.field("code"), Some("Another course already uses this code"));
+    assert_eq!(
+        reply.field("code"),
+        Some("Another course already uses this code")
+    );
 
     other["code"] = json!("CHE-1");
     let second = create_course(&app, &other).await;
@@ -218,7 +249,10 @@ async fn a_code_another_course_has_ignoring_case_is_409() {
     )
     .await;
     assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
-    assert_eq!(get(&app, &format!("/api/courses/{first}")).await.body["code"], "BIO-101");
+    assert_eq!(
+        get(&app, &format!("/api/courses/{first}")).await.body["code"],
+        "BIO-101"
+    );
 }
 
 #[tokio::test]
@@ -226,7 +260,14 @@ async fn an_edit_based_on_a_stale_version_is_412_and_changes_nothing() {
     let app = spawn_app().await;
     let id = create_course(&app, &bio_json()).await;
     let path = format!("/api/courses/{id}");
-    let reply = call(&app, Method::PATCH, &path, Some(&json!({"credits": 7})), &[("if-match", "\"1\"")]).await;
+    let reply = call(
+        &app,
+        Method::PATCH,
+        &path,
+        Some(&json!({"credits": 7})),
+        &[("if-match", "\"1\"")],
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.header("etag"), Some("\"2\""));
 
@@ -235,8 +276,20 @@ async fn an_edit_based_on_a_stale_version_is_412_and_changes_nothing() {
         (Method::PUT, Some(bio_json())),
         (Method::DELETE, None),
     ] {
-        let reply = call(&app, method.clone(), &path, body.as_ref(), &[("if-match", "\"1\"")]).await;
-        assert_eq!(reply.status, StatusCode::PRECONDITION_FAILED, "{method}: {}", reply.body);
+        let reply = call(
+            &app,
+            method.clone(),
+            &path,
+            body.as_ref(),
+            &[("if-match", "\"1\"")],
+        )
+        .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::PRECONDITION_FAILED,
+            "{method}: {}",
+            reply.body
+        );
         assert_eq!(reply.header("etag"), Some("\"2\""), "{method}");
         assert_eq!(
             reply.error(),
@@ -258,7 +311,14 @@ async fn a_course_with_enrolments_is_not_deleted_and_the_409_says_how_many() {
     let mut enrolments = Vec::new();
     for (first, email) in [("Ann", "ann@example.com"), ("Bob", "bob@example.com")] {
         let student = create(&app, &student(first, "Lee", email, 20)).await;
-        let reply = call(&app, Method::POST, &enrol, Some(&json!({"student_id": student})), &[]).await;
+        let reply = call(
+            &app,
+            Method::POST,
+            &enrol,
+            Some(&json!({"student_id": student})),
+            &[],
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         enrolments.push(reply.body["id"].as_i64().unwrap());
     }
@@ -292,7 +352,11 @@ async fn the_list_searches_sorts_pages_and_counts_the_seats_taken() {
         ("CHE-201", "Organic Chemistry", None),
         ("BIO-202", "Botany", Some(3)),
     ] {
-        create_course(&app, &json!({"code": code, "title": title, "credits": credits, "capacity": 10})).await;
+        create_course(
+            &app,
+            &json!({"code": code, "title": title, "credits": credits, "capacity": 10}),
+        )
+        .await;
     }
     let list = get(&app, "/api/courses").await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.body);
@@ -326,20 +390,32 @@ async fn the_list_searches_sorts_pages_and_counts_the_seats_taken() {
     assert_eq!(list.body["items"][0]["enrolled"], 1);
     assert_eq!(list.body["items"][0]["capacity"], 10);
     assert_eq!(list.body["items"][1]["enrolled"], 0);
-    assert_eq!(get(&app, &format!("/api/courses/{bio}")).await.body["enrolled"], 1);
+    assert_eq!(
+        get(&app, &format!("/api/courses/{bio}")).await.body["enrolled"],
+        1
+    );
 
     let list = get(&app, "/api/courses?q=chem").await;
     assert_eq!(codes(&list), ["CHE-201"], "the title is searched too");
     let list = get(&app, "/api/courses?sort=credits&dir=desc&per_page=2").await;
     assert_eq!(codes(&list), ["BIO-101", "BIO-202"]);
-    assert_eq!(list.body["next"], "/api/courses?sort=credits&dir=desc&per_page=2&page=2");
+    assert_eq!(
+        list.body["next"],
+        "/api/courses?sort=credits&dir=desc&per_page=2&page=2"
+    );
     let list = get(&app, "/api/courses?sort=credits&dir=desc&per_page=2&page=2").await;
     assert_eq!(codes(&list), ["CHE-201"]);
-    assert_eq!(list.body["prev"], "/api/courses?sort=credits&dir=desc&per_page=2&page=1");
+    assert_eq!(
+        list.body["prev"],
+        "/api/courses?sort=credits&dir=desc&per_page=2&page=1"
+    );
 
     let reply = get(&app, "/api/courses?sort=name&dir=up&per_page=0").await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert_eq!(reply.field("sort"), Some("must be one of code, title, credits"));
+    assert_eq!(
+        reply.field("sort"),
+        Some("must be one of code, title, credits")
+    );
     assert!(reply.field("dir").is_some() && reply.field("per_page").is_some());
 }
 
@@ -359,14 +435,27 @@ async fn a_read_token_and_a_viewers_token_may_read_courses_but_not_change_them()
             assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
         }
         for (method, path, body) in [
-            (Method::POST, "/api/courses", Some(json!({"code": "X-1", "title": "X"}))),
+            (
+                Method::POST,
+                "/api/courses",
+                Some(json!({"code": "X-1", "title": "X"})),
+            ),
             (Method::PUT, path.as_str(), Some(bio_json())),
             (Method::PATCH, path.as_str(), Some(json!({"credits": 1}))),
             (Method::DELETE, path.as_str(), None),
-            (Method::POST, class.as_str(), Some(json!({"student_id": ann}))),
+            (
+                Method::POST,
+                class.as_str(),
+                Some(json!({"student_id": ann})),
+            ),
         ] {
             let reply = call_with(client, &app, method.clone(), path, body.as_ref()).await;
-            assert_eq!(reply.status, StatusCode::FORBIDDEN, "{method} {path}: {}", reply.body);
+            assert_eq!(
+                reply.status,
+                StatusCode::FORBIDDEN,
+                "{method} {path}: {}",
+                reply.body
+            );
             assert!(!reply.error().is_empty());
         }
     }
@@ -381,7 +470,14 @@ async fn each_change_of_a_course_leaves_its_event_naming_the_token() {
     let app = spawn_app().await;
     let id = create_course(&app, &bio_json()).await;
     let path = format!("/api/courses/{id}");
-    let reply = call(&app, Method::PATCH, &path, Some(&json!({"capacity": 40})), &[]).await;
+    let reply = call(
+        &app,
+        Method::PATCH,
+        &path,
+        Some(&json!({"capacity": 40})),
+        &[],
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK);
     let reply = call(&app, Method::DELETE, &path, None, &[]).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
@@ -403,5 +499,8 @@ async fn each_change_of_a_course_leaves_its_event_naming_the_token() {
         assert_eq!(event.actor_label, format!("token write of {STAFF_EMAIL}"));
     }
     assert_eq!(events[0].details()["code"], "BIO-101");
-    assert_eq!(events[1].details()["capacity"], json!({"old": 30, "new": 40}));
+    assert_eq!(
+        events[1].details()["capacity"],
+        json!({"old": 30, "new": 40})
+    );
 }
