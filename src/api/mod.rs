@@ -11,7 +11,9 @@
 //! - [`responses`]: error responses many operations document alike;
 //! - [`openapi`]: the OpenAPI document, served at `/api/openapi.json`.
 //!
-//! One folder per resource: [`students`].
+//! - [`paging`]: what every listing's query shares.
+//!
+//! One folder per resource: [`students`], [`courses`], [`enrolments`].
 //!
 //! Cross-site safety: bodies must be JSON (`application/json` or a `+json`
 //! type), which a page on another site cannot send without a CORS preflight,
@@ -22,8 +24,11 @@
 pub mod auth;
 pub mod body;
 pub mod conditional;
+pub mod courses;
+pub mod enrolments;
 pub mod error;
 pub mod openapi;
+pub mod paging;
 pub mod responses;
 pub mod students;
 
@@ -48,6 +53,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .app_data(json_config())
         .app_data(query_config());
     let scope = students::configure(scope);
+    let scope = courses::configure(scope);
+    let scope = enrolments::configure(scope);
     cfg.service(
         scope
             .service(

@@ -14,7 +14,8 @@ use crate::api::conditional;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::responses::{BodyRefused, NotSaved, ReadOnly, Unauthenticated};
 use crate::api::whole_number;
-use crate::database::Database;
+use crate::courses;
+use crate::database::{Database, DbConnection, DbError};
 use crate::students::queries::IfUnchanged;
 use crate::students::{Student, StudentDraft, queries};
 
@@ -48,10 +49,13 @@ pub async fn show(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = student_id(&id)?;
-    let student = db
-        .run(move |conn| queries::find(conn, id))
-        .await?
-        .ok_or(ApiError::NO_SUCH_STUDENT)?;
+    let (student, enrolments) = db
+        .run(move |conn| {
+            let student = queries::find(conn, id)?.ok_or(ApiError::NO_SUCH_STUDENT)?;
+            let enrolments = enrolment_count(conn, id)?;
+            Ok::<_, ApiError>((student, enrolments))
+        })
+        .await?;
     if conditional::if_none_match_hits(&req, student.version)? {
         // A 304 carries the caching headers the 200 would (RFC 9110 §15.4.5).
         return Ok(HttpResponse::NotModified()
@@ -62,6 +66,7 @@ pub async fn show(
     Ok(record(
         HttpResponse::Ok().insert_header((CACHE_CONTROL, PRIVATE)),
         &student,
+        enrolments,
     ))
 }
 
@@ -92,6 +97,8 @@ pub async fn show(
                 ("updateStudent" = (operation_id = "updateStudent",
                     parameters(("id" = "$response.body#/id")))),
                 ("deleteStudent" = (operation_id = "deleteStudent",
+                    parameters(("id" = "$response.body#/id")))),
+                ("listStudentEnrolments" = (operation_id = "listStudentEnrolments",
                     parameters(("id" = "$response.body#/id"))))
             )),
         (status = 400, description = "The body is not JSON, or not a JSON object with the \
@@ -117,14 +124,16 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let details = StudentDraft::from(body.0)
         .validate()
-        .map_err(ApiError::Invalid)?;
+        .map_err(ApiError::from)?;
     let actor = caller.actor();
     let student = db
         .write(move |conn| queries::create(conn, &actor, &details))
         .await?;
+    // A new student has no enrolments yet.
     Ok(record(
         HttpResponse::Created().insert_header((LOCATION, format!("{COLLECTION}/{}", student.id))),
         &student,
+        0,
     ))
 }
 
@@ -175,17 +184,19 @@ pub async fn replace(
     let actor = caller.actor();
     let student = db
         .write(move |conn| {
-            queries::update(
+            let student = queries::update(
                 conn,
                 &actor,
                 id,
                 expected.as_deref(),
                 IfUnchanged::Keep,
                 |_| draft.validate(),
-            )
+            )?;
+            let enrolments = enrolment_count(conn, id)?;
+            Ok::<_, ApiError>((student, enrolments))
         })
         .await?;
-    Ok(record(&mut HttpResponse::Ok(), &student))
+    Ok(record(&mut HttpResponse::Ok(), &student.0, student.1))
 }
 
 /// Changes some fields of a student.
@@ -236,17 +247,19 @@ pub async fn update(
     let actor = caller.actor();
     let student = db
         .write(move |conn| {
-            queries::update(
+            let student = queries::update(
                 conn,
                 &actor,
                 id,
                 expected.as_deref(),
                 IfUnchanged::Keep,
                 |current| patch.apply(StudentDraft::from(current)).validate(),
-            )
+            )?;
+            let enrolments = enrolment_count(conn, id)?;
+            Ok::<_, ApiError>((student, enrolments))
         })
         .await?;
-    Ok(record(&mut HttpResponse::Ok(), &student))
+    Ok(record(&mut HttpResponse::Ok(), &student.0, student.1))
 }
 
 /// Deletes a student.
@@ -291,17 +304,27 @@ pub async fn delete(
 
 /// An id is digits only; anything else, or a number no student can have,
 /// names no student.
-fn student_id(segment: &str) -> Result<i32, ApiError> {
+pub fn student_id(segment: &str) -> Result<i32, ApiError> {
     whole_number(segment, 1, i32::MAX.into())
         .and_then(|id| i32::try_from(id).ok())
         .ok_or(ApiError::NO_SUCH_STUDENT)
 }
 
+/// How many courses the student is enrolled in now.
+fn enrolment_count(conn: &mut DbConnection, id: i32) -> Result<i64, DbError> {
+    let counts = courses::queries::enrolment_counts(conn, &[id])?;
+    Ok(counts.get(&id).copied().unwrap_or(0))
+}
+
 /// A student as the body, with its version as the `ETag`.
-fn record(response: &mut HttpResponseBuilder, student: &Student) -> HttpResponse {
+fn record(
+    response: &mut HttpResponseBuilder,
+    student: &Student,
+    enrolment_count: i64,
+) -> HttpResponse {
     response
         .insert_header((ETAG, conditional::etag(student.version)))
-        .json(StudentRecord::from(student))
+        .json(StudentRecord::new(student, enrolment_count))
 }
 
 #[cfg(test)]

@@ -36,7 +36,8 @@ fn record_example() -> serde_json::Value {
         "city": "Lisbon",
         "version": 1,
         "created_at": "2026-11-22T10:54:00Z",
-        "updated_at": "2026-11-22T10:54:00Z"
+        "updated_at": "2026-11-22T10:54:00Z",
+        "enrolment_count": 2
     })
 }
 
@@ -63,10 +64,17 @@ pub struct StudentRecord {
     /// When the student last changed, RFC 3339 in UTC.
     #[schema(format = DateTime)]
     pub updated_at: String,
+    /// How many courses the student is enrolled in now (enrolments with
+    /// status `enrolled`; see `/api/students/{id}/enrolments`). A live count,
+    /// not one of the student's fields: enrolling does not change the
+    /// student's version.
+    #[schema(minimum = 0)]
+    pub enrolment_count: i64,
 }
 
-impl From<&Student> for StudentRecord {
-    fn from(student: &Student) -> Self {
+impl StudentRecord {
+    /// `student`, enrolled in `enrolment_count` courses now.
+    pub fn new(student: &Student, enrolment_count: i64) -> Self {
         let Student {
             id,
             firstname,
@@ -90,6 +98,7 @@ impl From<&Student> for StudentRecord {
             version: *version,
             created_at: rfc3339(created_at),
             updated_at: rfc3339(updated_at),
+            enrolment_count,
         }
     }
 }
@@ -190,7 +199,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
 impl<T: ToString> Patch<T> {
     /// The value the field ends with, as the form would have it: `current`
     /// when left out, blank when `null`.
-    fn onto(self, current: String) -> String {
+    pub fn onto(self, current: String) -> String {
         match self {
             Patch::Absent => current,
             Patch::Null => String::new(),

@@ -33,6 +33,7 @@ async fn create_answers_201_with_location_etag_and_the_stored_record() {
             "city",
             "created_at",
             "email",
+            "enrolment_count",
             "firstname",
             "id",
             "lastname",
