@@ -37,7 +37,8 @@ async fn the_index_shows_every_student_with_their_details_and_actions() {
     let rows = select(&html, "table.students tbody tr");
     assert_eq!(rows.len(), 2);
     assert!(
-        rows[0].starts_with(&format!("{sammy_id} Sammy Shark")),
+        // An editor's rows start with the bulk actions' checkbox label.
+        rows[0].starts_with(&format!("Select Sammy Shark {sammy_id} Sammy Shark")),
         "{}",
         rows[0]
     );
@@ -76,7 +77,7 @@ async fn the_index_shows_every_student_with_their_details_and_actions() {
         Some("Delete Sammy Shark?")
     );
     // Unknown age and city read sensibly.
-    assert!(rows[1].starts_with(&format!("{carl_id} Carl White")));
+    assert!(rows[1].starts_with(&format!("Select Carl White {carl_id} Carl White")));
     assert!(
         rows[1].contains("Age not given") && rows[1].contains("Not given"),
         "{}",
