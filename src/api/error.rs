@@ -11,12 +11,12 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::conditional;
+use super::conditional::{self, Tag};
 use crate::courses::Field as CourseField;
 use crate::courses::validation::CODE_TAKEN;
 use crate::database::DbError;
 use crate::http::{DbErrorKind, ServiceFailure, body_limit_text, debug_as_cause_chain};
-use crate::students::{FieldErrors, SaveError};
+use crate::students::FieldErrors;
 
 /// The 413 answer's message.
 pub fn too_large_message() -> String {
@@ -76,9 +76,10 @@ pub enum ApiError {
     #[error("method not allowed")]
     MethodNotAllowed { allow: &'static str },
     /// `If-Match` named none of the stored versions of the `what` ("student",
-    /// "course"); `current` is the stored one.
+    /// "course"); `current` tags what is stored now, count included, as a
+    /// `GET` would.
     #[error("precondition failed")]
-    PreconditionFailed { what: &'static str, current: i32 },
+    PreconditionFailed { what: &'static str, current: Tag },
     #[error("bad request: {message}")]
     BadRequest {
         message: String,
@@ -157,8 +158,7 @@ impl ApiError {
             Self::PreconditionFailed { what, current } => (
                 format!(
                     "the {what} has changed since the version If-Match names; \
-                     it is now at ETag {}",
-                    conditional::etag(*current)
+                     it is now at ETag {current}"
                 ),
                 BTreeMap::new(),
             ),
@@ -272,7 +272,7 @@ impl ResponseError for ApiError {
                 ));
             }
             Self::PreconditionFailed { current, .. } => {
-                response.insert_header((ETAG, conditional::etag(*current)));
+                response.insert_header((ETAG, current.to_string()));
             }
             // The rest of the body may still be on its way: drop the connection.
             Self::RequestTimeout => {
@@ -297,21 +297,6 @@ impl ResponseError for ApiError {
 impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
         ServiceFailure::classify(err).map_or_else(|err| Self::Unexpected(err.into()), Self::Service)
-    }
-}
-
-impl From<SaveError> for ApiError {
-    fn from(err: SaveError) -> Self {
-        match err {
-            SaveError::EmailTaken => Self::EmailTaken,
-            SaveError::NotFound => Self::NO_SUCH_STUDENT,
-            SaveError::Stale { current } => Self::PreconditionFailed {
-                what: "student",
-                current: current.version,
-            },
-            SaveError::Invalid(errors) => errors.into(),
-            SaveError::Database(err) => err.into(),
-        }
     }
 }
 

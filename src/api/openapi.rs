@@ -37,11 +37,14 @@ const BEARER: &str = "bearer";
             application/json`). Every error has the same shape, `{\"error\": \"...\", \
             \"fields\": {...}}`, whatever its status, including 404 for an unknown URL \
             under `/api` and 405 (with `Allow`) for a method a URL does not answer.\n\n\
-            Responses that carry a student or a course also carry its version as `ETag`; \
-            send it back in `If-Match` with `PUT`, `PATCH` or `DELETE` to change it only if \
-            nobody else has since (412 otherwise). Without `If-Match`, or with `*`, \
-            changes are unconditional. The live counts (a student's `enrolment_count`, a \
-            course's `enrolled`) are not part of the version.\n\n\
+            Responses that carry a student or a course also carry an `ETag` naming that \
+            JSON: its version and its live count (a student's `enrolment_count`, a course's \
+            `enrolled`), like `\"3.2\"`; `If-None-Match` with it answers 304 while both are \
+            unchanged. Send it back in `If-Match` with `PUT`, `PATCH` or `DELETE` to change \
+            the record only if nobody else has since (412 otherwise). `If-Match` compares \
+            the version part only: a count that moved is no conflict, and a bare version, \
+            `\"3\"`, still matches version 3. Without `If-Match`, or with `*`, changes are \
+            unconditional.\n\n\
             Every operation needs an API token, sent as `Authorization: Bearer <token>` \
             (`student-registry tokens create`); cookies are ignored. Without a valid one: \
             401 with `WWW-Authenticate: Bearer`. A token's scope is `read` or `write`; \

@@ -13,16 +13,15 @@ use crate::api::body::JsonBody;
 use crate::api::conditional;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::responses::{BodyRefused, NotSaved, ReadOnly, Unauthenticated};
+use crate::courses::CourseDraft;
 use crate::courses::queries::{self, IfUnchanged};
-use crate::courses::{Course, CourseDraft};
 use crate::database::Database;
 
 /// Shows one course, with its seats taken.
 ///
-/// The `ETag` header holds the course's version. Send it back in
-/// `If-None-Match` to get a bodiless 304 while the course's fields are
-/// unchanged (`*` matches any version); `enrolled` is a live count that the
-/// version does not follow, so ask without `If-None-Match` when it matters.
+/// The `ETag` header holds the course's version and seats taken, `"3.12"`.
+/// Send it back in `If-None-Match` to get a bodiless 304 while neither has
+/// changed (`*` matches any course).
 #[utoipa::path(
     get,
     path = "/api/courses/{id}",
@@ -31,12 +30,15 @@ use crate::database::Database;
     params(("id" = i32, Path, description = "The course's id.", minimum = 1, example = 3)),
     responses(
         (status = 200, description = "The course.", body = CourseRecord,
-            headers(("ETag" = String, description = "The course's version, quoted: `\"1\"`."))),
-        (status = 304, description = "`If-None-Match` names the current version.",
-            headers(("ETag" = String, description = "The course's version, quoted."))),
+            headers(("ETag" = String, description = "The course's version and `enrolled`, \
+                quoted: `\"1.12\"`."))),
+        (status = 304, description = "`If-None-Match` names the current ETag: neither the \
+            course nor its seats taken have changed.",
+            headers(("ETag" = String, description = "The course's version and `enrolled`, \
+                quoted."))),
         (status = 400, description = "`If-None-Match` is not `*` or a list of quoted ETags.",
             body = ErrorBody,
-            example = json!({"error": "if-none-match must be * or a list of quoted ETags, like \"3\"",
+            example = json!({"error": "if-none-match must be * or a list of quoted ETags, like \"3.2\"",
                              "fields": {}})),
         NoSuchCourse,
         Unauthenticated,
@@ -52,16 +54,17 @@ pub async fn show(
         .run(move |conn| queries::find(conn, id))
         .await?
         .ok_or(ApiError::NO_SUCH_COURSE)?;
-    if conditional::if_none_match_hits(&req, course.version)? {
+    let course = CourseRecord::from(&course);
+    if conditional::if_none_match_hits(&req, course.etag())? {
         // A 304 carries the caching headers the 200 would (RFC 9110 §15.4.5).
         return Ok(HttpResponse::NotModified()
-            .insert_header((ETAG, conditional::etag(course.version)))
+            .insert_header((ETAG, course.etag().to_string()))
             .insert_header((CACHE_CONTROL, PRIVATE))
             .finish());
     }
     Ok(record(
         HttpResponse::Ok().insert_header((CACHE_CONTROL, PRIVATE)),
-        &course,
+        course,
     ))
 }
 
@@ -81,7 +84,8 @@ pub async fn show(
             body = CourseRecord,
             headers(
                 ("Location" = String, description = "The new course's URL: `/api/courses/{id}`."),
-                ("ETag" = String, description = "The course's version, quoted: `\"1\"`.")
+                ("ETag" = String, description = "The course's version and `enrolled`, \
+                    quoted: `\"1.0\"`.")
             ),
             links(
                 ("getCourse" = (operation_id = "getCourse",
@@ -125,7 +129,7 @@ pub async fn create(
         .await?;
     Ok(record(
         HttpResponse::Created().insert_header((LOCATION, format!("{COLLECTION}/{}", course.id))),
-        &course,
+        CourseRecord::from(&course),
     ))
 }
 
@@ -134,7 +138,8 @@ pub async fn create(
 /// Optional fields left out or `null` are cleared. With `If-Match` (the
 /// `ETag` of a version read earlier), the change is made only if the course
 /// is still at that version, else 412 and nothing changes; without it, or
-/// with `*`, it is unconditional. A replacement equal to what is stored
+/// with `*`, it is unconditional. Only the tag's version is compared: seats
+/// taken since do not make it stale, and a bare version (`"3"`) matches too. A replacement equal to what is stored
 /// changes nothing, not even the version.
 #[utoipa::path(
     put,
@@ -186,7 +191,7 @@ pub async fn replace(
             )
         })
         .await?;
-    Ok(record(&mut HttpResponse::Ok(), &course))
+    Ok(record(&mut HttpResponse::Ok(), CourseRecord::from(&course)))
 }
 
 /// Changes some fields of a course.
@@ -247,15 +252,15 @@ pub async fn update(
             )
         })
         .await?;
-    Ok(record(&mut HttpResponse::Ok(), &course))
+    Ok(record(&mut HttpResponse::Ok(), CourseRecord::from(&course)))
 }
 
 /// Deletes a course.
 ///
 /// Only a course without enrolments: one with any (enrolled, withdrawn or
 /// completed; they are its history) is a 409 that says how many. With
-/// `If-Match`, only if the course is still at that version (else 412 and
-/// nothing is deleted).
+/// `If-Match` (compared as for `PUT`), only if the course is still at that
+/// version (else 412 and nothing is deleted).
 #[utoipa::path(
     delete,
     path = "/api/courses/{id}",
@@ -265,7 +270,7 @@ pub async fn update(
     responses(
         (status = 204, description = "Deleted."),
         (status = 400, description = "`If-Match` is malformed.", body = ErrorBody,
-            example = json!({"error": "if-match must be * or a list of quoted ETags, like \"3\"",
+            example = json!({"error": "if-match must be * or a list of quoted ETags, like \"3.2\"",
                              "fields": {}})),
         NoSuchCourse,
         (status = 409, description = "The course has enrolments (of any status), which are \
@@ -276,9 +281,10 @@ pub async fn update(
                 "fields": {}})),
         (status = 412, description = "`If-Match` names a version that is no longer stored; \
             nothing was deleted.", body = ErrorBody,
-            headers(("ETag" = String, description = "The version that is stored now, quoted.")),
+            headers(("ETag" = String, description = "The course's current ETag: the version \
+                that is stored now and `enrolled`, quoted.")),
             example = json!({"error": "the course has changed since the version If-Match \
-                names; it is now at ETag \"3\"", "fields": {}})),
+                names; it is now at ETag \"3.12\"", "fields": {}})),
         NotSaved,
         Unauthenticated,
         ReadOnly,
@@ -298,9 +304,9 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// A course as the body, with its version as the `ETag`.
-fn record(response: &mut HttpResponseBuilder, course: &Course) -> HttpResponse {
+/// A course as the body, tagged with the version and the count it shows.
+fn record(response: &mut HttpResponseBuilder, course: CourseRecord) -> HttpResponse {
     response
-        .insert_header((ETAG, conditional::etag(course.version)))
-        .json(CourseRecord::from(course))
+        .insert_header((ETAG, course.etag().to_string()))
+        .json(course)
 }

@@ -14,6 +14,7 @@ use super::schemas::{
     capacity_schema, code_schema, credits_schema, description_schema, title_schema,
 };
 use crate::api::body::WholeNumber;
+use crate::api::conditional::Tag;
 use crate::api::students::json::Patch;
 use crate::courses::queries::CourseWithSeats;
 use crate::courses::{Course, CourseDraft};
@@ -52,12 +53,13 @@ pub struct CourseRecord {
     pub capacity: Option<i32>,
     /// Seats taken: the course's enrolments with status `enrolled`. A live
     /// count, not one of the course's fields: enrolling does not change the
-    /// course's version. It may exceed `capacity` when the capacity was
-    /// lowered later; nobody new gets in until seats free up.
+    /// course's version, but it does change the `ETag`. It may exceed
+    /// `capacity` when the capacity was lowered later; nobody new gets in
+    /// until seats free up.
     #[schema(minimum = 0)]
     pub enrolled: i64,
-    /// Goes up by one with every change of the fields above; the `ETag`
-    /// header is this number in quotes.
+    /// Goes up by one with every change of the fields above. The `ETag`
+    /// header is this number and `enrolled`, quoted: `"1.12"`.
     pub version: i32,
     /// When the course was added, RFC 3339 in UTC.
     #[schema(format = DateTime)]
@@ -93,6 +95,13 @@ impl From<&Course> for CourseRecord {
             created_at: rfc3339(created_at),
             updated_at: rfc3339(updated_at),
         }
+    }
+}
+
+impl CourseRecord {
+    /// The `ETag` of this JSON: its version and its count.
+    pub fn etag(&self) -> Tag {
+        Tag::new(self.version, self.enrolled)
     }
 }
 

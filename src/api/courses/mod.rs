@@ -17,6 +17,7 @@ pub mod schemas;
 
 use actix_web::{Scope, web};
 
+use self::json::CourseRecord;
 use super::{ApiError, path_config, resource, whole_number};
 use crate::courses::CourseSaveError;
 
@@ -62,7 +63,7 @@ impl From<CourseSaveError> for ApiError {
             CourseSaveError::NotFound => Self::NO_SUCH_COURSE,
             CourseSaveError::Stale { current } => Self::PreconditionFailed {
                 what: "course",
-                current: current.version,
+                current: CourseRecord::from(current.as_ref()).etag(),
             },
             CourseSaveError::Invalid(errors) => errors.into(),
             CourseSaveError::HasEnrolments { count } => Self::HasEnrolments { count },

@@ -9,7 +9,8 @@ use crate::api::error::ErrorBody;
 /// A `PUT` or `PATCH` that was stored.
 #[derive(IntoResponses)]
 #[response(status = 200, description = "Saved; the body is the stored course.",
-    headers(("ETag" = String, description = "The course's new version, quoted.")))]
+    headers(("ETag" = String, description = "The course's version and `enrolled`, as in the \
+        body, quoted.")))]
 pub struct Saved(pub CourseRecord);
 
 #[derive(IntoResponses)]
@@ -27,7 +28,8 @@ pub struct CodeTaken(pub ErrorBody);
 #[derive(IntoResponses)]
 #[response(status = 412, description = "`If-Match` names a version that is no longer stored; \
     nothing changed.",
-    headers(("ETag" = String, description = "The version that is stored now, quoted.")),
+    headers(("ETag" = String, description = "The course's current ETag: the version that is \
+        stored now and `enrolled`, quoted.")),
     example = json!({"error": "the course has changed since the version If-Match \
-        names; it is now at ETag \"3\"", "fields": {}}))]
+        names; it is now at ETag \"3.12\"", "fields": {}}))]
 pub struct Stale(pub ErrorBody);

@@ -17,13 +17,13 @@ use crate::api::whole_number;
 use crate::courses;
 use crate::database::{Database, DbConnection, DbError};
 use crate::students::queries::IfUnchanged;
-use crate::students::{Student, StudentDraft, queries};
+use crate::students::{SaveError, StudentDraft, queries};
 
 /// Shows one student.
 ///
-/// The `ETag` header holds the student's version. Send it back in
-/// `If-None-Match` to get a bodiless 304 while the student is unchanged
-/// (`*` matches any version).
+/// The `ETag` header holds the student's version and enrolment count,
+/// `"3.2"`. Send it back in `If-None-Match` to get a bodiless 304 while
+/// neither has changed (`*` matches any student).
 #[utoipa::path(
     get,
     path = "/api/students/{id}",
@@ -32,12 +32,15 @@ use crate::students::{Student, StudentDraft, queries};
     params(("id" = i32, Path, description = "The student's id.", minimum = 1, example = 2)),
     responses(
         (status = 200, description = "The student.", body = StudentRecord,
-            headers(("ETag" = String, description = "The student's version, quoted: `\"1\"`."))),
-        (status = 304, description = "`If-None-Match` names the current version.",
-            headers(("ETag" = String, description = "The student's version, quoted."))),
+            headers(("ETag" = String, description = "The student's version and \
+                `enrolment_count`, quoted: `\"1.2\"`."))),
+        (status = 304, description = "`If-None-Match` names the current ETag: neither the \
+            student nor its enrolment count have changed.",
+            headers(("ETag" = String, description = "The student's version and \
+                `enrolment_count`, quoted."))),
         (status = 400, description = "`If-None-Match` is not `*` or a list of quoted ETags.",
             body = ErrorBody,
-            example = json!({"error": "if-none-match must be * or a list of quoted ETags, like \"3\"",
+            example = json!({"error": "if-none-match must be * or a list of quoted ETags, like \"3.2\"",
                              "fields": {}})),
         NoSuchStudent,
         Unauthenticated,
@@ -56,17 +59,17 @@ pub async fn show(
             Ok::<_, ApiError>((student, enrolments))
         })
         .await?;
-    if conditional::if_none_match_hits(&req, student.version)? {
+    let student = StudentRecord::new(&student, enrolments);
+    if conditional::if_none_match_hits(&req, student.etag())? {
         // A 304 carries the caching headers the 200 would (RFC 9110 §15.4.5).
         return Ok(HttpResponse::NotModified()
-            .insert_header((ETAG, conditional::etag(student.version)))
+            .insert_header((ETAG, student.etag().to_string()))
             .insert_header((CACHE_CONTROL, PRIVATE))
             .finish());
     }
     Ok(record(
         HttpResponse::Ok().insert_header((CACHE_CONTROL, PRIVATE)),
-        &student,
-        enrolments,
+        student,
     ))
 }
 
@@ -87,7 +90,8 @@ pub async fn show(
             body = StudentRecord,
             headers(
                 ("Location" = String, description = "The new student's URL: `/api/students/{id}`."),
-                ("ETag" = String, description = "The student's version, quoted: `\"1\"`.")
+                ("ETag" = String, description = "The student's version and \
+                    `enrolment_count`, quoted: `\"1.0\"`.")
             ),
             links(
                 ("getStudent" = (operation_id = "getStudent",
@@ -127,13 +131,14 @@ pub async fn create(
         .map_err(ApiError::from)?;
     let actor = caller.actor();
     let student = db
-        .write(move |conn| queries::create(conn, &actor, &details))
+        .write(move |conn| {
+            queries::create(conn, &actor, &details).map_err(|err| refusal(conn, err))
+        })
         .await?;
     // A new student has no enrolments yet.
     Ok(record(
         HttpResponse::Created().insert_header((LOCATION, format!("{COLLECTION}/{}", student.id))),
-        &student,
-        0,
+        StudentRecord::new(&student, 0),
     ))
 }
 
@@ -142,8 +147,10 @@ pub async fn create(
 /// Optional fields left out or `null` are cleared. With `If-Match` (the
 /// `ETag` of a version read earlier), the change is made only if the student
 /// is still at that version, else 412 and nothing changes; without it, or
-/// with `*`, it is unconditional. A replacement equal to what is stored
-/// changes nothing, not even the version.
+/// with `*`, it is unconditional. Only the tag's version is compared:
+/// enrolments since do not make it stale, and a bare version (`"3"`)
+/// matches too. A replacement equal to what is stored changes nothing, not
+/// even the version.
 #[utoipa::path(
     put,
     path = "/api/students/{id}",
@@ -191,12 +198,13 @@ pub async fn replace(
                 expected.as_deref(),
                 IfUnchanged::Keep,
                 |_| draft.validate(),
-            )?;
+            )
+            .map_err(|err| refusal(conn, err))?;
             let enrolments = enrolment_count(conn, id)?;
-            Ok::<_, ApiError>((student, enrolments))
+            Ok::<_, ApiError>(StudentRecord::new(&student, enrolments))
         })
         .await?;
-    Ok(record(&mut HttpResponse::Ok(), &student.0, student.1))
+    Ok(record(&mut HttpResponse::Ok(), student))
 }
 
 /// Changes some fields of a student.
@@ -254,18 +262,19 @@ pub async fn update(
                 expected.as_deref(),
                 IfUnchanged::Keep,
                 |current| patch.apply(StudentDraft::from(current)).validate(),
-            )?;
+            )
+            .map_err(|err| refusal(conn, err))?;
             let enrolments = enrolment_count(conn, id)?;
-            Ok::<_, ApiError>((student, enrolments))
+            Ok::<_, ApiError>(StudentRecord::new(&student, enrolments))
         })
         .await?;
-    Ok(record(&mut HttpResponse::Ok(), &student.0, student.1))
+    Ok(record(&mut HttpResponse::Ok(), student))
 }
 
 /// Deletes a student.
 ///
-/// With `If-Match`, only if the student is still at that version (else 412
-/// and nothing is deleted).
+/// With `If-Match` (compared as for `PUT`), only if the student is still at
+/// that version (else 412 and nothing is deleted).
 #[utoipa::path(
     delete,
     path = "/api/students/{id}",
@@ -275,14 +284,15 @@ pub async fn update(
     responses(
         (status = 204, description = "Deleted."),
         (status = 400, description = "`If-Match` is malformed.", body = ErrorBody,
-            example = json!({"error": "if-match must be * or a list of quoted ETags, like \"3\"",
+            example = json!({"error": "if-match must be * or a list of quoted ETags, like \"3.2\"",
                              "fields": {}})),
         NoSuchStudent,
         (status = 412, description = "`If-Match` names a version that is no longer stored; \
             nothing was deleted.", body = ErrorBody,
-            headers(("ETag" = String, description = "The version that is stored now, quoted.")),
+            headers(("ETag" = String, description = "The student's current ETag: the version \
+                that is stored now and `enrolment_count`, quoted.")),
             example = json!({"error": "the student has changed since the version If-Match \
-                names; it is now at ETag \"3\"", "fields": {}})),
+                names; it is now at ETag \"3.2\"", "fields": {}})),
         NotSaved,
         Unauthenticated,
         ReadOnly,
@@ -297,8 +307,10 @@ pub async fn delete(
     let id = student_id(&id)?;
     let expected = conditional::if_match(&req)?;
     let actor = caller.actor();
-    db.write(move |conn| queries::delete(conn, &actor, id, expected.as_deref()))
-        .await?;
+    db.write(move |conn| {
+        queries::delete(conn, &actor, id, expected.as_deref()).map_err(|err| refusal(conn, err))
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -316,15 +328,30 @@ fn enrolment_count(conn: &mut DbConnection, id: i32) -> Result<i64, DbError> {
     Ok(counts.get(&id).copied().unwrap_or(0))
 }
 
-/// A student as the body, with its version as the `ETag`.
-fn record(
-    response: &mut HttpResponseBuilder,
-    student: &Student,
-    enrolment_count: i64,
-) -> HttpResponse {
+/// A student as the body, tagged with the version and the count it shows.
+fn record(response: &mut HttpResponseBuilder, student: StudentRecord) -> HttpResponse {
     response
-        .insert_header((ETAG, conditional::etag(student.version)))
-        .json(StudentRecord::new(student, enrolment_count))
+        .insert_header((ETAG, student.etag().to_string()))
+        .json(student)
+}
+
+/// Why a student was not saved, as the API answers it. A stale edit's 412
+/// carries the student's current ETag, count included, which the domain's
+/// error lacks: it is counted here, after the refused write rolled back.
+fn refusal(conn: &mut DbConnection, err: SaveError) -> ApiError {
+    match err {
+        SaveError::Stale { current } => match enrolment_count(conn, current.id) {
+            Ok(count) => ApiError::PreconditionFailed {
+                what: "student",
+                current: StudentRecord::new(&current, count).etag(),
+            },
+            Err(err) => err.into(),
+        },
+        SaveError::EmailTaken => ApiError::EmailTaken,
+        SaveError::NotFound => ApiError::NO_SUCH_STUDENT,
+        SaveError::Invalid(errors) => errors.into(),
+        SaveError::Database(err) => err.into(),
+    }
 }
 
 #[cfg(test)]

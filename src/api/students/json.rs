@@ -20,6 +20,7 @@ use super::schemas::{
     age_schema, bio_schema, city_schema, email_schema, firstname_schema, lastname_schema,
 };
 use crate::api::body::WholeNumber;
+use crate::api::conditional::Tag;
 use crate::format::rfc3339;
 use crate::students::listing::MAX_PER_PAGE;
 use crate::students::{Student, StudentDraft};
@@ -55,8 +56,8 @@ pub struct StudentRecord {
     pub bio: Option<String>,
     #[schema(required = true)]
     pub city: Option<String>,
-    /// Goes up by one with every change; the `ETag` header is this number in
-    /// quotes.
+    /// Goes up by one with every change. The `ETag` header is this number
+    /// and `enrolment_count`, quoted: `"1.2"`.
     pub version: i32,
     /// When the student was added, RFC 3339 in UTC.
     #[schema(format = DateTime)]
@@ -67,7 +68,7 @@ pub struct StudentRecord {
     /// How many courses the student is enrolled in now (enrolments with
     /// status `enrolled`; see `/api/students/{id}/enrolments`). A live count,
     /// not one of the student's fields: enrolling does not change the
-    /// student's version.
+    /// student's version, but it does change the `ETag`.
     #[schema(minimum = 0)]
     pub enrolment_count: i64,
 }
@@ -100,6 +101,11 @@ impl StudentRecord {
             updated_at: rfc3339(updated_at),
             enrolment_count,
         }
+    }
+
+    /// The `ETag` of this JSON: its version and its count.
+    pub fn etag(&self) -> Tag {
+        Tag::new(self.version, self.enrolment_count)
     }
 }
 

@@ -48,7 +48,7 @@ async fn create_answers_201_with_location_etag_and_the_stored_course() {
         reply.header("location"),
         Some(format!("/api/courses/{id}").as_str())
     );
-    assert_eq!(reply.header("etag"), Some("\"1\""));
+    assert_eq!(reply.header("etag"), Some("\"1.0\""));
     assert_eq!(
         keys(&reply.body),
         [
@@ -72,14 +72,14 @@ async fn create_answers_201_with_location_etag_and_the_stored_course() {
     let shown = get(&app, &format!("/api/courses/{id}")).await;
     assert_eq!(shown.status, StatusCode::OK);
     assert_eq!(shown.body, reply.body);
-    assert_eq!(shown.header("etag"), Some("\"1\""));
+    assert_eq!(shown.header("etag"), Some("\"1.0\""));
     assert_eq!(shown.header("cache-control"), Some("private, no-cache"));
     let cached = call(
         &app,
         Method::GET,
         &format!("/api/courses/{id}"),
         None,
-        &[("if-none-match", "\"1\"")],
+        &[("if-none-match", "\"1.0\"")],
     )
     .await;
     assert_eq!(cached.status, StatusCode::NOT_MODIFIED);
@@ -101,7 +101,7 @@ async fn put_replaces_patch_merges_and_delete_removes() {
     )
     .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    assert_eq!(reply.header("etag"), Some("\"2\""));
+    assert_eq!(reply.header("etag"), Some("\"2.0\""));
     assert_eq!(reply.body["code"], "BIO-102");
     assert_eq!(reply.body["capacity"], Value::Null);
     assert_eq!(reply.body["description"], Value::Null);
@@ -269,7 +269,7 @@ async fn an_edit_based_on_a_stale_version_is_412_and_changes_nothing() {
     )
     .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    assert_eq!(reply.header("etag"), Some("\"2\""));
+    assert_eq!(reply.header("etag"), Some("\"2.0\""));
 
     for (method, body) in [
         (Method::PATCH, Some(json!({"credits": 8}))),
@@ -290,10 +290,10 @@ async fn an_edit_based_on_a_stale_version_is_412_and_changes_nothing() {
             "{method}: {}",
             reply.body
         );
-        assert_eq!(reply.header("etag"), Some("\"2\""), "{method}");
+        assert_eq!(reply.header("etag"), Some("\"2.0\""), "{method}");
         assert_eq!(
             reply.error(),
-            "the course has changed since the version If-Match names; it is now at ETag \"2\""
+            "the course has changed since the version If-Match names; it is now at ETag \"2.0\""
         );
     }
     let shown = get(&app, &path).await;
