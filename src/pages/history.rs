@@ -5,6 +5,7 @@ use chrono::Timelike;
 use serde_json::Value;
 
 use crate::audit::{Action, AuditEvent};
+use crate::courses::Field as CourseField;
 use crate::format::{readable_date, rfc3339};
 use crate::students::Field;
 
@@ -75,6 +76,20 @@ fn subject_link(event: &AuditEvent) -> Option<(String, String)> {
     match event.subject_type.as_deref()? {
         "student" => Some((format!("/{id}/"), format!("Student #{id}"))),
         "user" => Some((format!("/users/{id}/"), format!("Account #{id}"))),
+        "course" => Some((format!("/courses/{id}/"), format!("Course #{id}"))),
+        // An enrolment has no page of its own: its course's class list shows it.
+        "enrolment" => {
+            let details = event.details();
+            let course = details.get("course_id").and_then(Value::as_i64);
+            let student = details.get("student_id").and_then(Value::as_i64);
+            match (course, student) {
+                (Some(course), Some(student)) => Some((
+                    format!("/courses/{course}/"),
+                    format!("Enrolment #{id}: student #{student} in course #{course}"),
+                )),
+                _ => None,
+            }
+        }
         _ => None,
     }
 }
@@ -89,7 +104,9 @@ fn changes(action: Option<Action>, details: &Value) -> Vec<ChangeView> {
         .iter()
         .map(|(name, value)| {
             let (before, after) = match (action, value) {
-                (Some(Action::StudentDelete), value) => (shown(value), String::new()),
+                (Some(Action::StudentDelete | Action::CourseDelete), value) => {
+                    (shown(value), String::new())
+                }
                 (_, Value::Object(change)) if change.contains_key("old") => (
                     change.get("old").map(shown).unwrap_or_default(),
                     change.get("new").map(shown).unwrap_or_default(),
@@ -112,16 +129,22 @@ fn changes(action: Option<Action>, details: &Value) -> Vec<ChangeView> {
     changes.into_iter().map(|(_, change)| change).collect()
 }
 
-/// A student field's label and its place in the form; any other name as
-/// written, after them.
+/// A student's or course's field label and its place in the form (their
+/// names differ); any other name as written, after them.
 fn label(name: &str) -> (usize, String) {
-    Field::ALL
+    let student = Field::ALL
         .iter()
         .position(|field| field.name() == name)
-        .map_or_else(
-            || (Field::ALL.len(), name.replace('_', " ")),
-            |position| (position, Field::ALL[position].label().to_owned()),
-        )
+        .map(|position| (position, Field::ALL[position].label().to_owned()));
+    let course = || {
+        CourseField::ALL
+            .iter()
+            .position(|field| field.name() == name)
+            .map(|position| (position, CourseField::ALL[position].label().to_owned()))
+    };
+    student
+        .or_else(course)
+        .unwrap_or_else(|| (Field::ALL.len(), name.replace('_', " ")))
 }
 
 fn shown(value: &Value) -> String {
