@@ -4,6 +4,7 @@
 //! do what.
 
 use chrono::Utc;
+use diesel::connection::SimpleConnection;
 use reqwest::StatusCode;
 use scraper::Html;
 use student_registry::accounts::Role;
@@ -694,4 +695,52 @@ async fn viewers_see_no_buttons_and_every_write_refuses_them() {
     assert_eq!(status_of(&app, anns.id), EnrolmentStatus::Enrolled);
     let stored = queries::find(&mut app.db(), bio.id).unwrap().unwrap();
     assert_eq!(stored.title, "Marine biology");
+}
+
+#[tokio::test]
+async fn a_database_failing_part_way_says_who_was_enrolled_and_who_was_not() {
+    let app = spawn_app().await;
+    let bio = course(&app, "BIO-101", "Marine biology", None, None);
+    let ann = student(&app, "Ann", "Lee");
+    let bob = student(&app, "Bob", "Ray");
+    let cleo = student(&app, "Cleo", "Zane");
+    // The database refuses Bob's row: Ann's enrolment is already committed,
+    // Cleo's never tried.
+    let refuse_bob = match crate::BACKEND {
+        crate::test_database::Backend::Sqlite => format!(
+            "CREATE TRIGGER refuse_bob BEFORE INSERT ON enrolments
+             WHEN NEW.student_id = {bob}
+             BEGIN SELECT RAISE(ABORT, 'the disk is unwell'); END;"
+        ),
+        crate::test_database::Backend::Postgres => format!(
+            "CREATE FUNCTION refuse_bob() RETURNS trigger AS $$
+             BEGIN RAISE EXCEPTION 'the disk is unwell'; END $$ LANGUAGE plpgsql;
+             CREATE TRIGGER refuse_bob BEFORE INSERT ON enrolments
+             FOR EACH ROW WHEN (NEW.student_id = {bob}) EXECUTE FUNCTION refuse_bob();"
+        ),
+    };
+    app.db().batch_execute(&refuse_bob).unwrap();
+
+    let response = app
+        .post_form(
+            "/enrolments/",
+            &enrol_form(bio.id, &[ann, bob, cleo], "course"),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let html = Html::parse_document(&response.text().await.unwrap());
+    assert_eq!(
+        text(&html, "h1").as_deref(),
+        Some("Not every student was enrolled")
+    );
+    assert_eq!(
+        select(&html, ".outcomes li"),
+        [
+            "Enrolled in BIO-101: Ann Lee.",
+            "Not enrolled, stopped before them: Bob Ray, Cleo Zane.",
+        ]
+    );
+    let class = queries::class_list(&mut app.db(), bio.id, &ClassListParams::default()).unwrap();
+    let enrolled: Vec<i32> = class.members.iter().map(|m| m.student.id).collect();
+    assert_eq!(enrolled, [ann], "what the page says is what is stored");
 }
