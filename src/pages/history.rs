@@ -196,4 +196,56 @@ mod tests {
             ("Email", "s@example.com", "")
         );
     }
+
+    #[test]
+    fn courses_and_enrolments_are_named_and_linked_to_the_course() {
+        let event = |action: Action, subject_type: &str, details: Value| AuditEvent {
+            id: 1,
+            occurred_at: chrono::NaiveDate::from_ymd_opt(2026, 5, 1)
+                .unwrap()
+                .and_hms_opt(9, 30, 0)
+                .unwrap(),
+            actor_user_id: None,
+            actor_label: "command line".into(),
+            address: None,
+            action: action.as_str().into(),
+            subject_type: Some(subject_type.into()),
+            subject_id: Some(7),
+            details: details.to_string(),
+        };
+        let course = EventView::new(&event(
+            Action::CourseUpdate,
+            "course",
+            json!({"capacity": {"old": 30, "new": 40}}),
+        ));
+        assert_eq!(
+            course.subject,
+            Some(("/courses/7/".into(), "Course #7".into()))
+        );
+        assert_eq!(course.changes[0].field, "Capacity");
+        let enrolment = EventView::new(&event(
+            Action::EnrolmentCreate,
+            "enrolment",
+            json!({"student_id": 3, "course_id": 5, "status": "enrolled"}),
+        ));
+        assert_eq!(
+            enrolment.subject,
+            Some((
+                "/courses/5/".into(),
+                "Enrolment #7: student #3 in course #5".into()
+            ))
+        );
+        let deleted = EventView::new(&event(
+            Action::CourseDelete,
+            "course",
+            json!({"code": "BIO-101"}),
+        ));
+        assert_eq!(
+            (
+                deleted.changes[0].before.as_str(),
+                deleted.changes[0].after.as_str()
+            ),
+            ("BIO-101", "")
+        );
+    }
 }
