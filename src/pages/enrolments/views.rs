@@ -11,6 +11,9 @@ use crate::courses::{Course, EnrolError, Enrolment};
 use crate::database::DbError;
 use crate::pages::Page;
 
+/// The most students a message names one by one.
+const NAMES_SHOWN: usize = 10;
+
 /// Why a batch stopped before its end.
 pub enum Stop {
     Database(DbError),
@@ -79,9 +82,12 @@ impl Batch {
         }
     }
 
-    /// "Ann Lee, Bob Ray".
+    /// "Ann Lee, Bob Ray"; past [`NAMES_SHOWN`], "… and 12 others": a
+    /// message naming two hundred students is read by no one.
     fn names(&self, ids: &[i32]) -> String {
-        ids.iter()
+        let mut names = ids
+            .iter()
+            .take(NAMES_SHOWN)
             .map(|id| {
                 self.names
                     .get(id)
@@ -89,7 +95,13 @@ impl Batch {
                     .unwrap_or_else(|| format!("student #{id}"))
             })
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", ");
+        match ids.len().saturating_sub(NAMES_SHOWN) {
+            0 => {}
+            1 => names.push_str(" and 1 other"),
+            more => names.push_str(&format!(" and {more} others")),
+        }
+        names
     }
 
     fn full_reason(&self) -> String {
@@ -152,4 +164,71 @@ pub struct StoppedPage {
     pub lines: Vec<(&'static str, String)>,
     /// The students the stop kept out.
     pub not_enrolled: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(students: i32) -> Batch {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 5, 1)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        let course = Course {
+            id: 1,
+            code: "BIO-101".into(),
+            title: "Marine biology".into(),
+            description: None,
+            credits: None,
+            capacity: Some(1),
+            enrolled_count: 0,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        };
+        let named = (1..=students)
+            .map(|id| StudentSummary {
+                id,
+                firstname: "Student".into(),
+                lastname: id.to_string(),
+                email: format!("s{id}@example.com"),
+            })
+            .collect();
+        Batch::new(course, named)
+    }
+
+    #[test]
+    fn each_kind_of_outcome_has_one_line_naming_its_students() {
+        let mut batch = batch(3);
+        batch.record(1, Err(EnrolError::AlreadyEnrolled));
+        batch.record(2, Err(EnrolError::CourseFull { capacity: 1 }));
+        batch.record(3, Err(EnrolError::CourseFull { capacity: 1 }));
+        batch.record(9, Err(EnrolError::NoSuchStudent));
+        assert_eq!(
+            batch.lines(),
+            [
+                ("info", "Already enrolled in BIO-101: Student 1.".to_owned()),
+                (
+                    "error",
+                    "Not enrolled, BIO-101 is full (1 seat): Student 2, Student 3.".to_owned()
+                ),
+                ("error", "Not enrolled, no such student: #9.".to_owned()),
+            ]
+        );
+        assert!(!batch.is_stopped());
+    }
+
+    #[test]
+    fn long_lists_name_the_first_students_and_count_the_rest() {
+        let batch = batch(12);
+        let ids: Vec<i32> = (1..=12).collect();
+        let names = batch.names(&ids);
+        assert!(names.starts_with("Student 1, Student 2, "), "{names}");
+        assert!(names.ends_with("Student 10 and 2 others"), "{names}");
+        assert_eq!(
+            batch.names(&ids[..11]).rsplit_once(" and ").unwrap().1,
+            "1 other"
+        );
+    }
 }
