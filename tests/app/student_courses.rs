@@ -56,6 +56,14 @@ fn rows(html: &Html) -> Vec<(String, String)> {
         .collect()
 }
 
+#[test]
+fn the_student_listing_names_current_enrolments_as_the_courses_do() {
+    assert_eq!(
+        student_registry::students::queries::CURRENT_ENROLMENT,
+        EnrolmentStatus::Enrolled.as_str()
+    );
+}
+
 #[tokio::test]
 async fn the_index_counts_each_students_current_courses() {
     let app = spawn_app().await;
@@ -464,7 +472,7 @@ async fn a_students_page_lists_their_courses_and_offers_the_open_ones() {
     assert_eq!(withdraw, [format!("/enrolments/{bio_row}/status/")]);
     // The enrol form offers courses with a seat that she is not in now: a
     // withdrawn course again, not BIO-101, not the full one.
-    let offered = select(&html, ".enrol-form option");
+    let offered = select(&html, ".student-enrol-form option");
     assert_eq!(
         offered,
         [
@@ -486,7 +494,7 @@ async fn a_students_page_lists_their_courses_and_offers_the_open_ones() {
     let html = Html::parse_document(&body);
     assert_eq!(select(&html, ".enrolments tbody tr").len(), 2);
     assert!(select(&html, ".enrolments form").is_empty());
-    assert!(select(&html, ".enrol-form").is_empty());
+    assert!(select(&html, ".student-enrol-form").is_empty());
 
     let (_, html) = app.page(&format!("/{bo}/")).await;
     assert_eq!(select(&html, ".enrolments td[data-label=Code]"), ["FULL-1"]);
