@@ -6,6 +6,7 @@
 //! - [`csrf`]: the token every form carries, and the `Origin` check;
 //! - [`context`]: the per-page context (flash messages, CSRF token);
 //! - [`form`]: reading a form body; [`field`]: one labelled input;
+//!   [`record_form`]: the create/edit form of a record (student, course);
 //!   [`respond`]: a page with its status, a redirect;
 //! - [`session`]: who is signed in, and the gate in front of every page;
 //! - [`auth`]: signing in and out, and the first admin's setup page;
@@ -31,6 +32,7 @@ mod health;
 pub mod history;
 pub mod listing;
 pub mod password;
+pub mod record_form;
 pub mod respond;
 pub mod session;
 mod students;

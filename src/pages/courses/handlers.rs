@@ -14,9 +14,9 @@ use crate::audit::{self, Subject};
 use crate::courses::queries::{self, IfUnchanged};
 use crate::courses::{CourseDraft, CourseSaveError, FieldErrors};
 use crate::database::{Database, DbError};
-use crate::http::{DbErrorKind, ServiceFailure};
 use crate::pages::csrf::ProtectedForm;
 use crate::pages::history::EventView;
+use crate::pages::record_form::{self, submitted_version};
 use crate::pages::respond::{render, see_other};
 use crate::pages::session::Editor;
 use crate::pages::{AppError, Page};
@@ -175,12 +175,7 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let CourseForm { version, draft, .. } = form.0;
-    let version: i32 = version.trim().parse().map_err(|_| {
-        AppError::BadRequest(
-            "The form did not say which version of the course it edits. Reload the page and try again."
-                .into(),
-        )
-    })?;
+    let version = submitted_version(&version, "course")?;
     let details = match draft.validate() {
         Ok(details) => details,
         Err(errors) => {
@@ -273,11 +268,8 @@ fn page_error(err: CourseSaveError) -> AppError {
     }
 }
 
-/// The form again, with what was typed and a 503 saying nothing was stored:
-/// a failed write should not also cost the user their typing.
+/// The form again with the "not saved" notice, and a 503.
 fn not_saved(mut form: CourseFormPage, err: DbError) -> Result<HttpResponse, AppError> {
-    tracing::error!("{:?}", AppError::from(ServiceFailure::NotSaved(err)));
-    form.not_saved = true;
-    render(StatusCode::SERVICE_UNAVAILABLE, &form)
-        .map(|response| DbErrorKind::NotSaved.mark(response))
+    form.form.not_saved = true;
+    record_form::not_saved(&form, err)
 }

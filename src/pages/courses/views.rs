@@ -14,8 +14,10 @@ use crate::courses::validation::{
 use crate::courses::{Course, CourseDraft, EnrolmentStatus, Field, FieldErrors};
 use crate::format::{readable_date, thousands};
 use crate::pages::Page;
+use crate::pages::field::InputField;
 use crate::pages::history::EventView;
 use crate::pages::listing::{PageLink, SortHeader, page_links, past_end_notice, rows_shown};
+use crate::pages::record_form::RecordForm;
 
 /// A course as the pages show it.
 pub struct CourseView {
@@ -255,38 +257,23 @@ impl From<&Candidate> for CandidateView {
     }
 }
 
-/// The create and the edit page: one template, one form partial.
+/// The create and the edit page: the shared record form, and the stored
+/// course when an edit met someone else's.
 #[derive(Template)]
 #[template(path = "courses/form.html")]
 pub struct CourseFormPage {
     pub page: Page,
-    pub heading: String,
-    pub action: String,
-    pub submit_label: &'static str,
-    pub cancel_url: String,
-    /// The version an edit is based on; `None` when creating.
-    pub version: Option<i32>,
-    pub fields: Vec<FormField>,
-    pub errors: Vec<(&'static str, String)>,
+    pub form: RecordForm,
     /// Shown when someone else saved the course while this form was open.
     pub conflict: Option<CourseView>,
-    /// Shown when the database could not store the submitted change.
-    pub not_saved: bool,
 }
 
 impl CourseFormPage {
     pub fn create(page: Page, draft: &CourseDraft, errors: &FieldErrors) -> Self {
         Self {
             page,
-            heading: "Add a new course".into(),
-            action: "/courses/create/".into(),
-            submit_label: "Add course",
-            cancel_url: "/courses/".into(),
-            version: None,
-            fields: FormField::all(draft, errors),
-            errors: summary(errors),
+            form: RecordForm::create("course", "/courses", fields(draft, errors)),
             conflict: None,
-            not_saved: false,
         }
     }
 
@@ -298,106 +285,79 @@ impl CourseFormPage {
         errors: &FieldErrors,
     ) -> Self {
         let code = draft.code.trim();
+        let heading = if code.is_empty() {
+            "Edit course".into()
+        } else {
+            format!("Edit {code}")
+        };
         Self {
             page,
-            heading: if code.is_empty() {
-                "Edit course".into()
-            } else {
-                format!("Edit {code}")
-            },
-            action: format!("/courses/{id}/edit/"),
-            submit_label: "Save changes",
-            cancel_url: format!("/courses/{id}/"),
-            version: Some(version),
-            fields: FormField::all(draft, errors),
-            errors: summary(errors),
+            form: RecordForm::edit(
+                "course",
+                "/courses",
+                id,
+                version,
+                heading,
+                fields(draft, errors),
+            ),
             conflict: None,
-            not_saved: false,
         }
     }
 
-    /// "2 problems prevent saving this course".
+    /// For the error summary partial.
     pub fn problem_count(&self) -> String {
-        match self.errors.len() {
-            1 => "1 problem prevents saving this course".into(),
-            n => format!("{n} problems prevent saving this course"),
-        }
+        self.form.problem_count()
     }
 }
 
-fn summary(errors: &FieldErrors) -> Vec<(&'static str, String)> {
-    errors
-        .iter()
-        .map(|(field, message)| (field.name(), message.to_owned()))
+/// The course form's inputs, with what the user typed and their messages.
+fn fields(draft: &CourseDraft, errors: &FieldErrors) -> Vec<InputField> {
+    Field::ALL
+        .into_iter()
+        .map(|field| {
+            let (value, hint, required) = match field {
+                Field::Code => (
+                    &draft.code,
+                    format!(
+                        "Required and unique, up to {CODE_MAX} letters, digits and hyphens, like BIO-101."
+                    ),
+                    true,
+                ),
+                Field::Title => (
+                    &draft.title,
+                    format!("Required, up to {TITLE_MAX} characters."),
+                    true,
+                ),
+                Field::Description => (
+                    &draft.description,
+                    format!("Optional, up to {} characters.", thousands(DESCRIPTION_MAX as i64)),
+                    false,
+                ),
+                Field::Credits => (
+                    &draft.credits,
+                    format!("Optional, a whole number from {CREDITS_MIN} to {CREDITS_MAX}."),
+                    false,
+                ),
+                Field::Capacity => (
+                    &draft.capacity,
+                    format!(
+                        "Optional: the most students enrolled at once, {CAPACITY_MIN} or more. Leave it empty for no limit."
+                    ),
+                    false,
+                ),
+            };
+            let input = InputField::new(field.name(), field.label(), "text")
+                .hint(hint)
+                .required(required)
+                .value(value)
+                .error(errors.get(field).map(str::to_owned));
+            match field {
+                Field::Credits | Field::Capacity => input.numeric(),
+                Field::Description => input.multiline(),
+                Field::Code | Field::Title => input,
+            }
+        })
         .collect()
-}
-
-/// One input of the course form, with what the user typed and its message.
-pub struct FormField {
-    pub name: &'static str,
-    pub label: &'static str,
-    pub value: String,
-    pub error: Option<String>,
-    pub hint: String,
-    pub required: bool,
-    pub input_mode: &'static str,
-    pub multiline: bool,
-}
-
-impl FormField {
-    fn all(draft: &CourseDraft, errors: &FieldErrors) -> Vec<Self> {
-        Field::ALL
-            .into_iter()
-            .map(|field| {
-                let (value, hint, required) = match field {
-                    Field::Code => (
-                        &draft.code,
-                        format!(
-                            "Required and unique, up to {CODE_MAX} letters, digits and hyphens, like BIO-101."
-                        ),
-                        true,
-                    ),
-                    Field::Title => (
-                        &draft.title,
-                        format!("Required, up to {TITLE_MAX} characters."),
-                        true,
-                    ),
-                    Field::Description => (
-                        &draft.description,
-                        format!("Optional, up to {} characters.", thousands(DESCRIPTION_MAX as i64)),
-                        false,
-                    ),
-                    Field::Credits => (
-                        &draft.credits,
-                        format!("Optional, a whole number from {CREDITS_MIN} to {CREDITS_MAX}."),
-                        false,
-                    ),
-                    Field::Capacity => (
-                        &draft.capacity,
-                        format!(
-                            "Optional: the most students enrolled at once, {CAPACITY_MIN} or more. Leave it empty for no limit."
-                        ),
-                        false,
-                    ),
-                };
-                Self {
-                    name: field.name(),
-                    label: field.label(),
-                    value: value.clone(),
-                    error: errors.get(field).map(str::to_owned),
-                    hint,
-                    required,
-                    // Text, not number: a number input silently drops what is
-                    // not a number, and the user would never see why.
-                    input_mode: match field {
-                        Field::Credits | Field::Capacity => "numeric",
-                        _ => "text",
-                    },
-                    multiline: field == Field::Description,
-                }
-            })
-            .collect()
-    }
 }
 
 /// The answer to deleting a course that has enrolments.

@@ -15,6 +15,7 @@ use crate::database::{Database, DbError};
 use crate::http::{DbErrorKind, ServiceFailure};
 use crate::pages::csrf::ProtectedForm;
 use crate::pages::history::EventView;
+use crate::pages::record_form::{self, submitted_version};
 use crate::pages::respond::{render, see_other};
 use crate::pages::session::Editor;
 use crate::pages::{AppError, Page};
@@ -208,9 +209,7 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let StudentForm { version, draft, .. } = form.0;
-    let version: i32 = version.trim().parse().map_err(|_| {
-        AppError::BadRequest("The form did not say which version of the student it edits. Reload the page and try again.".into())
-    })?;
+    let version = submitted_version(&version, "student")?;
     let details = match draft.validate() {
         Ok(details) => details,
         Err(errors) => {
@@ -273,11 +272,8 @@ pub async fn delete(
     Ok(see_other("/"))
 }
 
-/// The form again, with what was typed and a 503 saying nothing was stored:
-/// a failed write should not also cost the user their typing.
+/// The form again with the "not saved" notice, and a 503.
 fn not_saved(mut form: StudentFormPage, err: DbError) -> Result<HttpResponse, AppError> {
-    tracing::error!("{:?}", AppError::from(ServiceFailure::NotSaved(err)));
-    form.not_saved = true;
-    render(StatusCode::SERVICE_UNAVAILABLE, &form)
-        .map(|response| DbErrorKind::NotSaved.mark(response))
+    form.form.not_saved = true;
+    record_form::not_saved(&form, err)
 }
