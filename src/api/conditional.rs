@@ -21,8 +21,9 @@
 
 use std::fmt;
 
-use actix_web::HttpRequest;
-use actix_web::http::header::{HeaderName, IF_MATCH, IF_NONE_MATCH};
+use actix_web::http::header::{CACHE_CONTROL, ETAG, HeaderName, IF_MATCH, IF_NONE_MATCH};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use serde::Serialize;
 
 use super::whole_number;
 
@@ -89,6 +90,33 @@ pub fn if_none_match_hits(req: &HttpRequest, current: Tag) -> Result<bool, Malfo
             tags.iter().any(|tag| tag.opaque == current)
         }
     })
+}
+
+/// The answer to reading a record tagged `tag`: 200 with `body`, or a
+/// bodiless 304 when `If-None-Match` names the tag. A 304 carries the tag
+/// and `cache_control` as the 200 would (RFC 9110 §15.4.5).
+pub fn read(
+    req: &HttpRequest,
+    tag: Tag,
+    cache_control: &'static str,
+    body: &impl Serialize,
+) -> Result<HttpResponse, Malformed> {
+    if if_none_match_hits(req, tag)? {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((ETAG, tag.to_string()))
+            .insert_header((CACHE_CONTROL, cache_control))
+            .finish());
+    }
+    Ok(tagged(
+        HttpResponse::Ok().insert_header((CACHE_CONTROL, cache_control)),
+        tag,
+        body,
+    ))
+}
+
+/// `body`, a record, as the answer `response` builds, with its `ETag`.
+pub fn tagged(response: &mut HttpResponseBuilder, tag: Tag, body: &impl Serialize) -> HttpResponse {
+    response.insert_header((ETAG, tag.to_string())).json(body)
 }
 
 enum Tags<'a> {

@@ -119,6 +119,14 @@ pub fn path_config(missing: fn() -> ApiError) -> web::PathConfig {
     web::PathConfig::default().error_handler(move |_: PathError, _| missing().into())
 }
 
+/// A record's id in its URL: digits only, from 1 and within `i32`; anything
+/// else, or a number no record can have, names no record (`missing`).
+pub fn record_id(segment: &str, missing: ApiError) -> Result<i32, ApiError> {
+    whole_number(segment, 1, i32::MAX.into())
+        .and_then(|id| i32::try_from(id).ok())
+        .ok_or(missing)
+}
+
 /// A whole number in a URL (a path segment or a query value): digits only,
 /// no sign or spaces, within `min..=max`.
 pub fn whole_number(value: &str, min: i64, max: i64) -> Option<i64> {

@@ -2,7 +2,7 @@
 //! listing is in [`super::list`]). The `#[utoipa::path]` on each is its entry
 //! in the OpenAPI document.
 
-use actix_web::http::header::{CACHE_CONTROL, ETAG, LOCATION};
+use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 
 use super::json::{CourseInput, CoursePatch, CourseRecord};
@@ -55,17 +55,7 @@ pub async fn show(
         .await?
         .ok_or(ApiError::NO_SUCH_COURSE)?;
     let course = CourseRecord::from(&course);
-    if conditional::if_none_match_hits(&req, course.etag())? {
-        // A 304 carries the caching headers the 200 would (RFC 9110 §15.4.5).
-        return Ok(HttpResponse::NotModified()
-            .insert_header((ETAG, course.etag().to_string()))
-            .insert_header((CACHE_CONTROL, PRIVATE))
-            .finish());
-    }
-    Ok(record(
-        HttpResponse::Ok().insert_header((CACHE_CONTROL, PRIVATE)),
-        course,
-    ))
+    Ok(conditional::read(&req, course.etag(), PRIVATE, &course)?)
 }
 
 /// Adds a course.
@@ -306,7 +296,5 @@ pub async fn delete(
 
 /// A course as the body, tagged with the version and the count it shows.
 fn record(response: &mut HttpResponseBuilder, course: CourseRecord) -> HttpResponse {
-    response
-        .insert_header((ETAG, course.etag().to_string()))
-        .json(course)
+    conditional::tagged(response, course.etag(), &course)
 }

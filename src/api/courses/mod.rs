@@ -18,7 +18,7 @@ pub mod schemas;
 use actix_web::{Scope, web};
 
 use self::json::CourseRecord;
-use super::{ApiError, path_config, resource, whole_number};
+use super::{ApiError, path_config, record_id, resource};
 use crate::courses::CourseSaveError;
 
 /// Where the course endpoints live.
@@ -51,9 +51,7 @@ pub fn configure(scope: Scope) -> Scope {
 /// An id is digits only; anything else, or a number no course can have,
 /// names no course.
 pub fn course_id(segment: &str) -> Result<i32, ApiError> {
-    whole_number(segment, 1, i32::MAX.into())
-        .and_then(|id| i32::try_from(id).ok())
-        .ok_or(ApiError::NO_SUCH_COURSE)
+    record_id(segment, ApiError::NO_SUCH_COURSE)
 }
 
 impl From<CourseSaveError> for ApiError {

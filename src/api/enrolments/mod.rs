@@ -16,7 +16,7 @@ pub mod student;
 
 use actix_web::{Scope, web};
 
-use super::{ApiError, path_config, resource, whole_number};
+use super::{ApiError, path_config, record_id, resource};
 use crate::courses::EnrolError;
 
 /// Where one enrolment lives: `/api/enrolments/{id}`.
@@ -56,9 +56,7 @@ pub fn configure(scope: Scope) -> Scope {
 /// An id is digits only; anything else, or a number no enrolment can have,
 /// names no enrolment.
 pub fn enrolment_id(segment: &str) -> Result<i32, ApiError> {
-    whole_number(segment, 1, i32::MAX.into())
-        .and_then(|id| i32::try_from(id).ok())
-        .ok_or(ApiError::NO_SUCH_ENROLMENT)
+    record_id(segment, ApiError::NO_SUCH_ENROLMENT)
 }
 
 /// The message beside `student_id` when it names no student.

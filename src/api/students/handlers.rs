@@ -2,7 +2,7 @@
 //! listing is in [`super::list`]). The `#[utoipa::path]` on each is its entry
 //! in the OpenAPI document.
 
-use actix_web::http::header::{CACHE_CONTROL, ETAG, LOCATION};
+use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 
 use super::json::{StudentInput, StudentPatch, StudentRecord};
@@ -12,8 +12,8 @@ use crate::api::auth::ApiCaller;
 use crate::api::body::JsonBody;
 use crate::api::conditional;
 use crate::api::error::{ApiError, ErrorBody};
+use crate::api::record_id;
 use crate::api::responses::{BodyRefused, NotSaved, ReadOnly, Unauthenticated};
-use crate::api::whole_number;
 use crate::courses;
 use crate::database::{Database, DbConnection, DbError};
 use crate::students::queries::IfUnchanged;
@@ -60,17 +60,7 @@ pub async fn show(
         })
         .await?;
     let student = StudentRecord::new(&student, enrolments);
-    if conditional::if_none_match_hits(&req, student.etag())? {
-        // A 304 carries the caching headers the 200 would (RFC 9110 §15.4.5).
-        return Ok(HttpResponse::NotModified()
-            .insert_header((ETAG, student.etag().to_string()))
-            .insert_header((CACHE_CONTROL, PRIVATE))
-            .finish());
-    }
-    Ok(record(
-        HttpResponse::Ok().insert_header((CACHE_CONTROL, PRIVATE)),
-        student,
-    ))
+    Ok(conditional::read(&req, student.etag(), PRIVATE, &student)?)
 }
 
 /// Adds a student.
@@ -317,9 +307,7 @@ pub async fn delete(
 /// An id is digits only; anything else, or a number no student can have,
 /// names no student.
 pub fn student_id(segment: &str) -> Result<i32, ApiError> {
-    whole_number(segment, 1, i32::MAX.into())
-        .and_then(|id| i32::try_from(id).ok())
-        .ok_or(ApiError::NO_SUCH_STUDENT)
+    record_id(segment, ApiError::NO_SUCH_STUDENT)
 }
 
 /// How many courses the student is enrolled in now.
@@ -330,9 +318,7 @@ fn enrolment_count(conn: &mut DbConnection, id: i32) -> Result<i64, DbError> {
 
 /// A student as the body, tagged with the version and the count it shows.
 fn record(response: &mut HttpResponseBuilder, student: StudentRecord) -> HttpResponse {
-    response
-        .insert_header((ETAG, student.etag().to_string()))
-        .json(student)
+    conditional::tagged(response, student.etag(), &student)
 }
 
 /// Why a student was not saved, as the API answers it. A stale edit's 412
