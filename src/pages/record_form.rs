@@ -1,5 +1,5 @@
 //! The create/edit form of a record (a student, a course), whatever the
-//! record: its inputs, the version an edit is based on, the summary of its
+//! record: what it submits, its inputs, the version an edit is based on, the summary of its
 //! problems and the notice that the database did not store it.
 //! `templates/partials/record_form.html` renders it; the resource's own page
 //! adds what differs (its description, the stored values after a conflict).
@@ -7,8 +7,10 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use askama::Template;
+use serde::Deserialize;
 
 use super::AppError;
+use super::csrf::CarriesCsrfToken;
 use super::field::InputField;
 use super::respond::render;
 use crate::database::DbError;
@@ -99,14 +101,35 @@ impl RecordForm {
     }
 }
 
-/// The version an edit form says it is based on. Only a tampered or
-/// truncated submission lacks one: a 400, not a message beside a field.
-pub fn submitted_version(typed: &str, noun: &str) -> Result<i32, AppError> {
-    typed.trim().parse().map_err(|_| {
-        AppError::BadRequest(format!(
-            "The form did not say which version of the {noun} it edits. Reload the page and try again."
-        ))
-    })
+/// The form as submitted: the record's fields (`D`, its draft) and, on
+/// edit, the version the form was filled from.
+#[derive(Debug, Deserialize)]
+pub struct Submitted<D> {
+    #[serde(default)]
+    csrf_token: String,
+    /// Absent on create.
+    #[serde(default)]
+    version: String,
+    #[serde(flatten)]
+    pub draft: D,
+}
+
+impl<D> CarriesCsrfToken for Submitted<D> {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+impl<D> Submitted<D> {
+    /// The version an edit of a `noun` is based on. Only a tampered or
+    /// truncated submission lacks one: a 400, not a message beside a field.
+    pub fn version(&self, noun: &str) -> Result<i32, AppError> {
+        self.version.trim().parse().map_err(|_| {
+            AppError::BadRequest(format!(
+                "The form did not say which version of the {noun} it edits. Reload the page and try again."
+            ))
+        })
+    }
 }
 
 /// The form again, with what was typed and a 503 saying nothing was stored:

@@ -1,49 +1,20 @@
-//! What the course pages read from a request: the create/edit form, the
-//! delete button's form, and the query strings of the list and a course's
-//! page.
+//! What the course pages read from a request: the create/edit form and the
+//! query strings of the list and a course's page. (The delete button sends a
+//! `csrf::ButtonForm`.)
 
 use std::convert::Infallible;
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
-use serde::Deserialize;
 
 use crate::courses::CourseDraft;
 use crate::courses::listing::{ClassListParams, ListParams};
-use crate::pages::csrf::CarriesCsrfToken;
+use crate::pages::record_form::Submitted;
 use crate::pagination::search_term;
 
 /// The create and edit forms as submitted.
-#[derive(Debug, Deserialize)]
-pub struct CourseForm {
-    #[serde(default)]
-    csrf_token: String,
-    /// The version the edit form was filled from; absent on create.
-    #[serde(default)]
-    pub version: String,
-    #[serde(flatten)]
-    pub draft: CourseDraft,
-}
-
-impl CarriesCsrfToken for CourseForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-/// The delete button's form.
-#[derive(Debug, Deserialize)]
-pub struct DeleteForm {
-    #[serde(default)]
-    csrf_token: String,
-}
-
-impl CarriesCsrfToken for DeleteForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
+pub type CourseForm = Submitted<CourseDraft>;
 
 /// A query string read leniently, as the student index reads its own:
 /// nothing in it is an error, a parameter given twice counts as its first

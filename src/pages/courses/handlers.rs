@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 
-use super::forms::{CourseForm, DeleteForm, Query};
+use super::forms::{CourseForm, Query};
 use super::index::{IndexPage, ListingView};
 use super::views::{
     CandidateSearch, CandidateView, ClassListView, CourseFormPage, CoursePage, CourseView,
@@ -14,9 +14,9 @@ use crate::audit::{self, Subject};
 use crate::courses::queries::{self, IfUnchanged};
 use crate::courses::{CourseDraft, CourseSaveError, FieldErrors};
 use crate::database::{Database, DbError};
-use crate::pages::csrf::ProtectedForm;
+use crate::pages::csrf::{ButtonForm, ProtectedForm};
 use crate::pages::history::EventView;
-use crate::pages::record_form::{self, submitted_version};
+use crate::pages::record_form;
 use crate::pages::respond::{render, see_other};
 use crate::pages::session::Editor;
 use crate::pages::{AppError, Page};
@@ -174,8 +174,8 @@ pub async fn update(
     form: ProtectedForm<CourseForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let CourseForm { version, draft, .. } = form.0;
-    let version = submitted_version(&version, "course")?;
+    let version = form.0.version("course")?;
+    let draft = form.0.draft;
     let details = match draft.validate() {
         Ok(details) => details,
         Err(errors) => {
@@ -232,7 +232,7 @@ pub async fn delete(
     db: web::Data<Database>,
     page: Page,
     id: web::Path<i32>,
-    _form: ProtectedForm<DeleteForm>,
+    _form: ProtectedForm<ButtonForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let actor = editor.0.actor();

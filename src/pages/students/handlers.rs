@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 
-use super::forms::{DeleteForm, IndexQuery, StudentForm};
+use super::forms::{IndexQuery, StudentForm};
 use super::index::{IndexPage, IndexRow, ListingView};
 use super::selection::CourseOption;
 use super::views::{EnrolmentView, StudentFormPage, StudentPage, StudentView};
@@ -13,9 +13,9 @@ use crate::courses::EnrolmentStatus;
 use crate::courses::queries as course_queries;
 use crate::database::{Database, DbError};
 use crate::http::{DbErrorKind, ServiceFailure};
-use crate::pages::csrf::ProtectedForm;
+use crate::pages::csrf::{ButtonForm, ProtectedForm};
 use crate::pages::history::EventView;
-use crate::pages::record_form::{self, submitted_version};
+use crate::pages::record_form;
 use crate::pages::respond::{render, see_other};
 use crate::pages::session::Editor;
 use crate::pages::{AppError, Page};
@@ -208,8 +208,8 @@ pub async fn update(
     form: ProtectedForm<StudentForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let StudentForm { version, draft, .. } = form.0;
-    let version = submitted_version(&version, "student")?;
+    let version = form.0.version("student")?;
+    let draft = form.0.draft;
     let details = match draft.validate() {
         Ok(details) => details,
         Err(errors) => {
@@ -261,7 +261,7 @@ pub async fn delete(
     editor: Editor,
     db: web::Data<Database>,
     id: web::Path<i32>,
-    _form: ProtectedForm<DeleteForm>,
+    _form: ProtectedForm<ButtonForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let actor = editor.0.actor();
