@@ -160,6 +160,33 @@ impl ClassListParams {
             per_page: page_size(per_page),
         }
     }
+
+    /// The parameters that differ from the defaults, page aside: what a
+    /// link to another page, or a form on the same page, keeps.
+    pub fn kept_params(&self) -> Vec<(&'static str, String)> {
+        let mut kept = Vec::new();
+        if self.sort != ClassSortKey::default() || self.direction != Direction::default() {
+            kept.push(("sort", self.sort.param().to_owned()));
+            kept.push(("dir", self.direction.param().to_owned()));
+        }
+        if self.per_page != DEFAULT_PER_PAGE {
+            kept.push(("per_page", self.per_page.to_string()));
+        }
+        kept
+    }
+
+    /// The query string that asks for `page` of this class list (none when
+    /// `None`); default values are left out so links stay short.
+    pub fn query_string(&self, page: Option<i64>) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in self.kept_params() {
+            query.append_pair(name, &value);
+        }
+        if let Some(page) = page {
+            query.append_pair("page", &page.to_string());
+        }
+        query.finish()
+    }
 }
 
 #[cfg(test)]
@@ -194,5 +221,11 @@ mod tests {
             "q=bio&sort=title&dir=desc&per_page=50&page=2"
         );
         assert_eq!(ListParams::default().query_string(None), "");
+        let class = ClassListParams::parse(Some("enrolled"), Some("desc"), None, Some("10"));
+        assert_eq!(
+            class.query_string(Some(3)),
+            "sort=enrolled&dir=desc&per_page=10&page=3"
+        );
+        assert_eq!(ClassListParams::default().query_string(None), "");
     }
 }

@@ -14,7 +14,7 @@ use crate::api::courses::responses::NoSuchCourse;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::paging::{self, PagingQuery};
 use crate::api::responses::{BodyRefused, NotSaved, ReadOnly, Unauthenticated};
-use crate::courses::listing::{ClassListParams, ClassSortKey, DEFAULT_PER_PAGE, Direction};
+use crate::courses::listing::{ClassListParams, ClassSortKey};
 use crate::courses::queries;
 use crate::database::Database;
 
@@ -170,19 +170,10 @@ fn list_params(query: &ClassListQuery) -> Result<ClassListParams, ApiError> {
 /// A class-list URL for `page`, keeping the order and page size; default
 /// values are left out.
 fn list_url(course_id: i32, params: &ClassListParams, page: i64) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    if params.sort != ClassSortKey::default() || params.direction != Direction::default() {
-        query.append_pair("sort", params.sort.param());
-        query.append_pair("dir", params.direction.param());
-    }
-    if params.per_page != DEFAULT_PER_PAGE {
-        query.append_pair("per_page", &params.per_page.to_string());
-    }
-    query.append_pair("page", &page.to_string());
     format!(
         "{}/{course_id}/enrolments?{}",
         crate::api::courses::COLLECTION,
-        query.finish()
+        params.query_string(Some(page))
     )
 }
 

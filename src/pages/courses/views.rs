@@ -6,7 +6,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use chrono::{NaiveDate, NaiveTime};
 
-use crate::courses::listing::{ClassListParams, ClassSortKey, DEFAULT_PER_PAGE, Direction};
+use crate::courses::listing::{ClassListParams, ClassSortKey};
 use crate::courses::queries::{Candidate, ClassList, ClassMember, CourseWithSeats};
 use crate::courses::validation::{
     CAPACITY_MIN, CODE_MAX, CREDITS_MAX, CREDITS_MIN, DESCRIPTION_MAX, TITLE_MAX,
@@ -189,33 +189,14 @@ impl ClassListView {
             name_header: header("Name", ClassSortKey::Name),
             enrolled_header: header("Enrolled on", ClassSortKey::Enrolled),
             pages: page_links(pagination, |page| class_url(course_id, params, page)),
-            kept_params: kept_params(params),
+            kept_params: params.kept_params(),
         }
     }
 }
 
-fn kept_params(params: &ClassListParams) -> Vec<(&'static str, String)> {
-    let mut kept = Vec::new();
-    if params.sort != ClassSortKey::default() || params.direction != Direction::default() {
-        kept.push(("sort", params.sort.param().to_owned()));
-        kept.push(("dir", params.direction.param().to_owned()));
-    }
-    if params.per_page != DEFAULT_PER_PAGE {
-        kept.push(("per_page", params.per_page.to_string()));
-    }
-    kept
-}
-
 /// A course page's URL for a page of its class list; defaults left out.
 fn class_url(course_id: i32, params: &ClassListParams, page: i64) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    for (name, value) in kept_params(params) {
-        query.append_pair(name, &value);
-    }
-    if page != 1 {
-        query.append_pair("page", &page.to_string());
-    }
-    match query.finish() {
+    match params.query_string((page != 1).then_some(page)) {
         query if query.is_empty() => format!("/courses/{course_id}/#class-list"),
         query => format!("/courses/{course_id}/?{query}#class-list"),
     }
