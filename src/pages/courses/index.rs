@@ -5,7 +5,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::views::CourseView;
-use crate::courses::listing::{DEFAULT_PER_PAGE, Direction, ListParams, SortKey};
+use crate::courses::listing::{ListParams, SortKey};
 use crate::format::thousands;
 use crate::pages::Page;
 use crate::pages::listing::{PageLink, SortHeader, page_links, past_end_notice, rows_shown};
@@ -41,7 +41,7 @@ impl ListingView {
         };
         Self {
             search: params.search.clone(),
-            kept_params: kept_params(params),
+            kept_params: params.kept_params(),
             summary: summary(params, pagination),
             notice: past_end_notice(pagination),
             headers: sort_headers(params),
@@ -91,18 +91,6 @@ fn sort_headers(params: &ListParams) -> Vec<SortHeader> {
             })
         })
         .collect()
-}
-
-fn kept_params(params: &ListParams) -> Vec<(&'static str, String)> {
-    let mut kept = Vec::new();
-    if params.sort != SortKey::default() || params.direction != Direction::default() {
-        kept.push(("sort", params.sort.param().to_owned()));
-        kept.push(("dir", params.direction.param().to_owned()));
-    }
-    if params.per_page != DEFAULT_PER_PAGE {
-        kept.push(("per_page", params.per_page.to_string()));
-    }
-    kept
 }
 
 /// The list's URL for a page of this listing; the first page has no `page`.
