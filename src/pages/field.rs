@@ -1,5 +1,6 @@
 //! One labelled input of a form, as `templates/partials/input_field.html`
-//! renders it: with its hint, and its error next to it.
+//! renders it: with its hint, and its error next to it; and what a form's
+//! error summary (`templates/partials/error_summary.html`) says.
 
 #[derive(Debug, Clone)]
 pub struct InputField {
@@ -89,5 +90,21 @@ impl InputField {
             ids.push(format!("{}-error", self.name));
         }
         ids.join(" ")
+    }
+}
+
+/// The message for `field` among a form's `errors`, if any.
+pub fn error_for(errors: &[(&'static str, String)], field: &str) -> Option<String> {
+    errors
+        .iter()
+        .find(|(name, _)| *name == field)
+        .map(|(_, message)| message.clone())
+}
+
+/// The heading of a form's error summary: "2 problems prevent `prevents`".
+pub fn problem_count(count: usize, prevents: &str) -> String {
+    match count {
+        1 => format!("1 problem prevents {prevents}"),
+        n => format!("{n} problems prevent {prevents}"),
     }
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::AppError;
 use super::csrf::CarriesCsrfToken;
-use super::field::InputField;
+use super::field::{InputField, problem_count};
 use super::respond::render;
 use crate::database::DbError;
 use crate::http::{DbErrorKind, ServiceFailure};
@@ -94,10 +94,7 @@ impl RecordForm {
 
     /// "2 problems prevent saving this course".
     pub fn problem_count(&self) -> String {
-        match self.errors.len() {
-            1 => format!("1 problem prevents saving this {}", self.noun),
-            n => format!("{n} problems prevent saving this {}", self.noun),
-        }
+        problem_count(self.errors.len(), &format!("saving this {}", self.noun))
     }
 }
 
