@@ -1,8 +1,9 @@
 //! The create/edit form of a record (a student, a course), whatever the
-//! record: what it submits, its inputs, the version an edit is based on, the summary of its
-//! problems and the notice that the database did not store it.
-//! `templates/partials/record_form.html` renders it; the resource's own page
-//! adds what differs (its description, the stored values after a conflict).
+//! record: what it submits, its inputs, the version an edit is based on, the
+//! summary of its problems and the notice that the database did not store
+//! it. `templates/record_form.html` lays out its page; a resource's own
+//! template extends it with what differs (its description, the stored
+//! record's facts after a conflicting edit).
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -29,7 +30,7 @@ pub struct RecordForm {
     /// Shown when the database could not store the submitted change.
     pub not_saved: bool,
     /// "course", as in "Add course", "1 problem prevents saving this course".
-    noun: &'static str,
+    pub noun: &'static str,
 }
 
 impl RecordForm {
