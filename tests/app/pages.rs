@@ -139,6 +139,68 @@ async fn the_create_form_labels_every_field() {
     );
 }
 
+/// The student and course forms render their inputs with one shared
+/// partial; each field keeps its own kind of input.
+#[tokio::test]
+async fn the_record_forms_star_required_fields_and_ask_for_numbers_as_numbers() {
+    let app = spawn_app().await;
+    let forms: [(&str, &[&str], &[&str], &[&str], &str); 2] = [
+        (
+            "/create/",
+            &["firstname", "lastname", "email"],
+            &["age", "city"],
+            &["age"],
+            "bio",
+        ),
+        (
+            "/courses/create/",
+            &["code", "title"],
+            &["credits", "capacity"],
+            &["credits", "capacity"],
+            "description",
+        ),
+    ];
+    for (path, required, optional, numeric, multiline) in forms {
+        let (status, html) = app.page(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        for name in required {
+            let input = format!("input[name={name}]");
+            assert_eq!(attr(&html, &input, "required").as_deref(), Some(""), "{path} {name}");
+            assert_eq!(
+                text(&html, &format!("label[for={name}] .required")).as_deref(),
+                Some("*"),
+                "{path} {name}"
+            );
+        }
+        for name in optional {
+            let input = format!("input[name={name}]");
+            assert_eq!(attr(&html, &input, "required"), None, "{path} {name}");
+            assert_eq!(text(&html, &format!("label[for={name}] .required")), None);
+            assert_eq!(
+                attr(&html, &input, "aria-describedby"),
+                Some(format!("{name}-hint")),
+                "{path} {name}"
+            );
+        }
+        for name in numeric {
+            let input = format!("input[name={name}]");
+            // Text, so nothing typed is silently dropped; digits on phones.
+            assert_eq!(attr(&html, &input, "type").as_deref(), Some("text"));
+            assert_eq!(attr(&html, &input, "inputmode").as_deref(), Some("numeric"));
+        }
+        assert!(
+            text(&html, &format!("textarea[name={multiline}]")).is_some(),
+            "{path} {multiline} is a textarea"
+        );
+    }
+    let (_, html) = app.page("/create/").await;
+    assert_eq!(attr(&html, "input[name=email]", "type").as_deref(), Some("email"));
+    assert_eq!(
+        attr(&html, "input[name=firstname]", "autocomplete").as_deref(),
+        Some("given-name")
+    );
+}
+
 #[tokio::test]
 async fn creating_a_student_redirects_to_their_page_with_a_flash_message_shown_once() {
     let app = spawn_app().await;
