@@ -222,12 +222,12 @@ async fn enrol_selected_names_the_students_and_offers_courses_with_seats() {
     );
     assert_eq!(
         select(&html, "select[name=course_id] option"),
-        ["OPEN-1 Title of OPEN-1 (3 seats left)"],
+        ["Choose a course", "OPEN-1 Title of OPEN-1 (3 seats left)"],
         "a full course is not offered"
     );
     assert_eq!(
-        attr(&html, "select[name=course_id] option", "value"),
-        Some(open.id.to_string())
+        select_attrs(&html, "select[name=course_id] option", "value"),
+        [String::new(), open.id.to_string()]
     );
     assert_eq!(
         attr(
@@ -476,10 +476,33 @@ async fn a_students_page_lists_their_courses_and_offers_the_open_ones() {
     assert_eq!(
         offered,
         [
+            "Choose a course",
             "ART-1 Title of ART-1 (5 seats left)",
             "OPEN-2 Title of OPEN-2 (no seat limit)"
         ]
     );
+    // Sent without choosing: a message, back on her page, nothing stored.
+    let response = app
+        .post_form(
+            "/enrolments/",
+            &[
+                ("course_id", String::new()),
+                ("student_id", ann.to_string()),
+                ("return_to", "student".to_owned()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], format!("/{ann}/").as_str());
+    let (_, html) = app.page(&format!("/{ann}/")).await;
+    assert!(
+        select(&html, ".flash")
+            .concat()
+            .contains("No course was chosen"),
+        "{:?}",
+        select(&html, ".flash")
+    );
+    assert_eq!(select(&html, ".enrolments tbody tr").len(), 2);
 
     // A viewer sees the courses, without buttons or the form.
     let viewer = app.client_as(Role::Viewer).await;
