@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use reqwest::StatusCode;
 use scraper::Html;
 use student_registry::accounts::Role;
-use student_registry::audit::Actor;
+use student_registry::audit::{self, Actor, Subject};
 use student_registry::courses::queries as course_queries;
 use student_registry::courses::{Course, CourseDraft, EnrolmentStatus};
 
@@ -345,11 +345,15 @@ async fn delete_selected_confirms_then_deletes_every_one_in_one_go() {
     );
     let left: Vec<i32> = app.students().iter().map(|s| s.id).collect();
     assert_eq!(left, [cy]);
-    // Her enrolment went with her, and the course's seat count with it.
+    // Her enrolment went with her, and the course's seat count with it; the
+    // history of her deletion keeps it.
     let course = course_queries::find(&mut app.db(), bio.id)
         .unwrap()
         .unwrap();
     assert_eq!(course.enrolled_count, 0);
+    let events = audit::for_subject(&mut app.db(), Subject::Student(ann), 1).unwrap();
+    assert_eq!(events[0].action, "student.delete");
+    assert_eq!(events[0].details()["courses"], "BIO-101 (enrolled)");
 }
 
 #[tokio::test]
@@ -449,6 +453,12 @@ async fn a_students_page_lists_their_courses_and_offers_the_open_ones() {
     )
     .unwrap();
     enrol(&app, &full, bo);
+    // A status change's history names the student and the course, though
+    // neither changed: the activity log links the enrolment by them.
+    let events = audit::for_subject(&mut app.db(), Subject::Enrolment(art_row), 1).unwrap();
+    assert_eq!(events[0].action, "enrolment.update");
+    assert_eq!(events[0].details()["student_id"], ann);
+    assert_eq!(events[0].details()["course_id"], art.id);
 
     let (status, html) = app.page(&format!("/{ann}/")).await;
     assert_eq!(status, StatusCode::OK);
