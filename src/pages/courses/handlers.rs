@@ -28,8 +28,16 @@ pub async fn index(
 ) -> Result<HttpResponse, AppError> {
     let params = query.list_params();
     let list = {
+        let searching = params.search.is_some();
         let params = params.clone();
-        db.run(move |conn| queries::list(conn, &params)).await?
+        let work = move |conn: &mut _| queries::list(conn, &params);
+        // A search's cost is the client's choice: it waits for a search
+        // lane, as the student list's does.
+        if searching {
+            db.run_search(work).await?
+        } else {
+            db.run(work).await?
+        }
     };
     render(
         StatusCode::OK,

@@ -31,7 +31,9 @@ impl ReturnTo {
 pub struct EnrolForm {
     #[serde(default)]
     csrf_token: String,
-    pub course_id: i32,
+    /// `None` when the form's course list was left on its placeholder.
+    #[serde(default)]
+    pub course_id: Option<i32>,
     /// Repeated, one per student chosen.
     #[serde(default)]
     student_id: Vec<i32>,
@@ -98,5 +100,13 @@ mod tests {
         let form: EnrolForm = parse(b"course_id=4&return_to=student").unwrap();
         assert!(form.student_ids().is_empty());
         assert_eq!(form.return_to(), ReturnTo::Student);
+    }
+
+    #[test]
+    fn a_course_list_left_on_its_placeholder_names_no_course() {
+        let form: EnrolForm = parse(b"course_id=&student_id=3").unwrap();
+        assert_eq!(form.course_id, None);
+        let form: EnrolForm = parse(b"course_id=7&student_id=3").unwrap();
+        assert_eq!(form.course_id, Some(7));
     }
 }

@@ -25,8 +25,16 @@ pub async fn enrol(
     form: ProtectedForm<EnrolForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.0;
-    let course_id = form.course_id;
     let students = form.student_ids();
+    let Some(course_id) = form.course_id else {
+        // The course list's placeholder: back to where a course is chosen.
+        FlashMessage::error("No course was chosen: choose the course to enrol in.").send();
+        let back = match (form.return_to(), students.as_slice()) {
+            (ReturnTo::Student, [student]) => format!("/{student}/"),
+            _ => "/".to_owned(),
+        };
+        return Ok(see_other(&back));
+    };
     let course_page = format!("/courses/{course_id}/");
     if students.is_empty() {
         FlashMessage::error("No student was chosen: choose at least one student to enrol.").send();

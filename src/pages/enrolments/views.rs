@@ -11,9 +11,6 @@ use crate::courses::{Course, EnrolError, Enrolment};
 use crate::database::DbError;
 use crate::pages::Page;
 
-/// The most students a message names one by one.
-const NAMES_SHOWN: usize = 10;
-
 /// Why a batch stopped before its end.
 pub enum Stop {
     Database(DbError),
@@ -82,12 +79,10 @@ impl Batch {
         }
     }
 
-    /// "Ann Lee, Bob Ray"; past [`NAMES_SHOWN`], "… and 12 others": a
-    /// message naming two hundred students is read by no one.
+    /// "Ann Lee, Bob Ray": every student, however many, so each one's
+    /// answer can be found (the form takes at most 200).
     fn names(&self, ids: &[i32]) -> String {
-        let mut names = ids
-            .iter()
-            .take(NAMES_SHOWN)
+        ids.iter()
             .map(|id| {
                 self.names
                     .get(id)
@@ -95,13 +90,7 @@ impl Batch {
                     .unwrap_or_else(|| format!("student #{id}"))
             })
             .collect::<Vec<_>>()
-            .join(", ");
-        match ids.len().saturating_sub(NAMES_SHOWN) {
-            0 => {}
-            1 => names.push_str(" and 1 other"),
-            more => names.push_str(&format!(" and {more} others")),
-        }
-        names
+            .join(", ")
     }
 
     fn full_reason(&self) -> String {
@@ -220,15 +209,12 @@ mod tests {
     }
 
     #[test]
-    fn long_lists_name_the_first_students_and_count_the_rest() {
-        let batch = batch(12);
-        let ids: Vec<i32> = (1..=12).collect();
+    fn long_lists_name_every_student() {
+        let batch = batch(60);
+        let ids: Vec<i32> = (1..=60).collect();
         let names = batch.names(&ids);
         assert!(names.starts_with("Student 1, Student 2, "), "{names}");
-        assert!(names.ends_with("Student 10 and 2 others"), "{names}");
-        assert_eq!(
-            batch.names(&ids[..11]).rsplit_once(" and ").unwrap().1,
-            "1 other"
-        );
+        assert!(names.ends_with(", Student 59, Student 60"), "{names}");
+        assert_eq!(names.matches("Student ").count(), 60);
     }
 }
