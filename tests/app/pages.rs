@@ -165,7 +165,11 @@ async fn the_record_forms_star_required_fields_and_ask_for_numbers_as_numbers() 
         assert_eq!(status, StatusCode::OK, "{path}");
         for name in required {
             let input = format!("input[name={name}]");
-            assert_eq!(attr(&html, &input, "required").as_deref(), Some(""), "{path} {name}");
+            assert_eq!(
+                attr(&html, &input, "required").as_deref(),
+                Some(""),
+                "{path} {name}"
+            );
             assert_eq!(
                 text(&html, &format!("label[for={name}] .required")).as_deref(),
                 Some("*"),
@@ -194,7 +198,10 @@ async fn the_record_forms_star_required_fields_and_ask_for_numbers_as_numbers() 
         );
     }
     let (_, html) = app.page("/create/").await;
-    assert_eq!(attr(&html, "input[name=email]", "type").as_deref(), Some("email"));
+    assert_eq!(
+        attr(&html, "input[name=email]", "type").as_deref(),
+        Some("email")
+    );
     assert_eq!(
         attr(&html, "input[name=firstname]", "autocomplete").as_deref(),
         Some("given-name")
