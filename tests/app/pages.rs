@@ -144,23 +144,37 @@ async fn the_create_form_labels_every_field() {
 #[tokio::test]
 async fn the_record_forms_star_required_fields_and_ask_for_numbers_as_numbers() {
     let app = spawn_app().await;
-    let forms: [(&str, &[&str], &[&str], &[&str], &str); 2] = [
-        (
-            "/create/",
-            &["firstname", "lastname", "email"],
-            &["age", "city"],
-            &["age"],
-            "bio",
-        ),
-        (
-            "/courses/create/",
-            &["code", "title"],
-            &["credits", "capacity"],
-            &["credits", "capacity"],
-            "description",
-        ),
+    struct RecordForm {
+        path: &'static str,
+        required: &'static [&'static str],
+        optional: &'static [&'static str],
+        numeric: &'static [&'static str],
+        multiline: &'static str,
+    }
+    let forms = [
+        RecordForm {
+            path: "/create/",
+            required: &["firstname", "lastname", "email"],
+            optional: &["age", "city"],
+            numeric: &["age"],
+            multiline: "bio",
+        },
+        RecordForm {
+            path: "/courses/create/",
+            required: &["code", "title"],
+            optional: &["credits", "capacity"],
+            numeric: &["credits", "capacity"],
+            multiline: "description",
+        },
     ];
-    for (path, required, optional, numeric, multiline) in forms {
+    for RecordForm {
+        path,
+        required,
+        optional,
+        numeric,
+        multiline,
+    } in forms
+    {
         let (status, html) = app.page(path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         for name in required {
