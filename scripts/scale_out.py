@@ -155,10 +155,12 @@ class Client:
 
 
 def etag_version(headers):
+    # "3.2": the version, then the live enrolment count (docs/api.md).
     tag = headers.get("etag", "")
-    if len(tag) >= 3 and tag[0] == '"' and tag[-1] == '"' and tag[1:-1].isdigit():
-        return int(tag[1:-1])
-    return None
+    if len(tag) < 3 or tag[0] != '"' or tag[-1] != '"':
+        return None
+    version = tag[1:-1].split(".", 1)[0]
+    return int(version) if version.isdigit() else None
 
 
 def other(inst):

@@ -13,7 +13,8 @@
 # runs every phase
 # (examples, coverage, fuzzing, stateful) with every check, and stops the
 # server. The seed is fixed so a CI run is reproducible; pass --seed to
-# explore other cases. Also fails if the server panicked.
+# explore other cases. Also fails if the server panicked. The few expected
+# departures from schemathesis' defaults are in scripts/schemathesis.toml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -107,7 +108,9 @@ token=$(DATABASE_URL="$database_url" RUST_LOG=warn "$bin" tokens create \
 # Run from the temporary folder: schemathesis keeps a crash cache in the
 # working directory, which must not land in the source tree.
 status=0
-(cd "$work" && "$venv/bin/schemathesis" --no-color run "$base/api/openapi.json" \
+config="$PWD/scripts/schemathesis.toml"
+(cd "$work" && "$venv/bin/schemathesis" --no-color --config-file "$config" \
+  run "$base/api/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks all \
   --max-examples "$max_examples" \

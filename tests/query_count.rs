@@ -37,6 +37,7 @@ async fn pages_issue_a_fixed_number_of_queries_whatever_their_size() {
     set_default_instrumentation(|| Some(Box::new(CountQueries))).unwrap();
     let app = helpers::spawn_app().await;
     index_pages(&app).await;
+    course_pages(&app).await;
     student_pages(&app).await;
     activity_pages(&app).await;
     sessionless(&app).await;
@@ -172,6 +173,62 @@ async fn index_pages(app: &helpers::TestApp) {
     .await;
     narrowed.push(measure(next).await);
     check_constant(&narrowed, 6);
+}
+
+/// The course list and a course's page (its class list, and the "Add
+/// students" search), small and large: the same queries. Runs on
+/// [`index_pages`]' data: 8 courses with hundreds of students each.
+async fn course_pages(app: &helpers::TestApp) {
+    let measure = |path: String, rows: &'static str| async move {
+        QUERIES.store(0, Ordering::SeqCst);
+        let response = app.get(&path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let page = scraper::Html::parse_document(&response.text().await.unwrap());
+        let found = helpers::select(&page, rows).len();
+        assert!(found > 0, "{path} shows {rows}");
+        (path, found, QUERIES.load(Ordering::SeqCst))
+    };
+    let mut lists = Vec::new();
+    for query in [
+        "per_page=2",
+        "per_page=100",
+        "q=a&per_page=100",
+        "sort=credits&dir=desc",
+    ] {
+        lists.push(measure(format!("/courses/?{query}"), "tbody tr").await);
+    }
+    // The session, the account, the count, the page.
+    check_constant(&lists, 4);
+
+    let mut course_page = Vec::new();
+    for query in [
+        "per_page=1",
+        "per_page=100",
+        "per_page=100&page=3&sort=enrolled&dir=desc",
+    ] {
+        course_page.push(
+            measure(
+                format!("/courses/1/?{query}"),
+                "table[aria-describedby=class-summary] tbody tr",
+            )
+            .await,
+        );
+    }
+    // The session, the account, the course, its history, the class list's
+    // count and page.
+    check_constant(&course_page, 6);
+    let mut searching = Vec::new();
+    for query in ["find=ro&per_page=1", "find=ro&per_page=100"] {
+        searching.push(
+            measure(
+                format!("/courses/1/?{query}"),
+                "table[aria-describedby=class-summary] tbody tr",
+            )
+            .await,
+        );
+    }
+    // …and the students found.
+    check_constant(&searching, 7);
 }
 
 /// Every measurement `(what, rows, queries)` ran the same number of

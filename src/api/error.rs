@@ -11,10 +11,12 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::conditional;
+use super::conditional::{self, Tag};
+use crate::courses::Field as CourseField;
+use crate::courses::validation::CODE_TAKEN;
 use crate::database::DbError;
 use crate::http::{DbErrorKind, ServiceFailure, body_limit_text, debug_as_cause_chain};
-use crate::students::{FieldErrors, SaveError};
+use crate::students::FieldErrors;
 
 /// The 413 answer's message.
 pub fn too_large_message() -> String {
@@ -40,11 +42,21 @@ pub struct ErrorBody {
 
 #[derive(thiserror::Error)]
 pub enum ApiError {
-    /// Some fields break the rules the pages' forms apply.
+    /// Some fields break the rules the pages' forms apply: a message per
+    /// field, keyed by its JSON name.
     #[error("validation failed")]
-    Invalid(FieldErrors),
+    Invalid(BTreeMap<String, String>),
     #[error("another student already uses this email address")]
     EmailTaken,
+    #[error("another course already uses this code")]
+    CodeTaken,
+    /// A course with enrolment rows (any status) keeps them: not deleted.
+    #[error("the course has {count} enrolments")]
+    HasEnrolments { count: i64 },
+    #[error("the student is already enrolled in this course")]
+    AlreadyEnrolled,
+    #[error("the course is full")]
+    CourseFull { capacity: i32 },
     /// No valid token: missing, malformed, unknown, expired, revoked, or
     /// of a deactivated account. `presented`: a bearer token was sent (RFC
     /// 6750 then says `error="invalid_token"`).
@@ -63,9 +75,11 @@ pub enum ApiError {
     /// `allow` lists the methods the resource answers, for the `Allow` header.
     #[error("method not allowed")]
     MethodNotAllowed { allow: &'static str },
-    /// `If-Match` named none of the stored versions; `current` is the stored one.
+    /// `If-Match` named none of the stored versions of the `what` ("student",
+    /// "course"); `current` tags what is stored now, count included, as a
+    /// `GET` would.
     #[error("precondition failed")]
-    PreconditionFailed { current: i32 },
+    PreconditionFailed { what: &'static str, current: Tag },
     #[error("bad request: {message}")]
     BadRequest {
         message: String,
@@ -96,13 +110,43 @@ impl ApiError {
     }
 
     pub const NO_SUCH_STUDENT: Self = Self::NotFound("no student has this id");
+    pub const NO_SUCH_COURSE: Self = Self::NotFound("no course has this id");
+    pub const NO_SUCH_ENROLMENT: Self = Self::NotFound("no enrolment has this id");
+
+    /// A 422 with one message for `field`.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(BTreeMap::from([(field.to_owned(), message.into())]))
+    }
 
     fn body(&self) -> ErrorBody {
         let (error, fields): (String, BTreeMap<String, String>) = match self {
-            Self::Invalid(errors) => ("validation failed".into(), field_map(errors)),
+            Self::Invalid(fields) => ("validation failed".into(), fields.clone()),
             Self::EmailTaken => (
                 "another student already uses this email address".into(),
                 field_map(&FieldErrors::email_taken()),
+            ),
+            Self::CodeTaken => (
+                "another course already uses this code".into(),
+                BTreeMap::from([(CourseField::Code.name().to_owned(), CODE_TAKEN.to_owned())]),
+            ),
+            Self::HasEnrolments { count } => (
+                format!(
+                    "the course cannot be deleted: it has {count} enrolment{} (enrolled, \
+                     withdrawn or completed), which are kept as its history",
+                    if *count == 1 { "" } else { "s" }
+                ),
+                BTreeMap::new(),
+            ),
+            Self::AlreadyEnrolled => (
+                "the student is already enrolled in this course".into(),
+                BTreeMap::from([(
+                    "student_id".to_owned(),
+                    "This student is already enrolled in this course".to_owned(),
+                )]),
+            ),
+            Self::CourseFull { capacity } => (
+                format!("the course is full: all {capacity} seats are taken"),
+                BTreeMap::new(),
             ),
             Self::Unauthenticated { message, .. } => ((*message).into(), BTreeMap::new()),
             Self::Forbidden { message, .. } => (message.clone(), BTreeMap::new()),
@@ -111,11 +155,10 @@ impl ApiError {
                 format!("this URL does not answer this method; it answers {allow}"),
                 BTreeMap::new(),
             ),
-            Self::PreconditionFailed { current } => (
+            Self::PreconditionFailed { what, current } => (
                 format!(
-                    "the student has changed since the version If-Match names; \
-                     it is now at ETag {}",
-                    conditional::etag(*current)
+                    "the {what} has changed since the version If-Match names; \
+                     it is now at ETag {current}"
                 ),
                 BTreeMap::new(),
             ),
@@ -173,7 +216,7 @@ pub fn bearer_challenge(presented: bool) -> String {
     }
 }
 
-fn field_map(errors: &FieldErrors) -> BTreeMap<String, String> {
+pub fn field_map(errors: &FieldErrors) -> BTreeMap<String, String> {
     errors
         .iter()
         .map(|(field, message)| (field.name().to_owned(), message.to_owned()))
@@ -186,7 +229,11 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::EmailTaken => StatusCode::CONFLICT,
+            Self::EmailTaken
+            | Self::CodeTaken
+            | Self::HasEnrolments { .. }
+            | Self::AlreadyEnrolled
+            | Self::CourseFull { .. } => StatusCode::CONFLICT,
             Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
@@ -224,8 +271,8 @@ impl ResponseError for ApiError {
                     format!(r#"Bearer realm="{REALM}", error="insufficient_scope", scope="write""#),
                 ));
             }
-            Self::PreconditionFailed { current } => {
-                response.insert_header((ETAG, conditional::etag(*current)));
+            Self::PreconditionFailed { current, .. } => {
+                response.insert_header((ETAG, current.to_string()));
             }
             // The rest of the body may still be on its way: drop the connection.
             Self::RequestTimeout => {
@@ -253,17 +300,9 @@ impl From<DbError> for ApiError {
     }
 }
 
-impl From<SaveError> for ApiError {
-    fn from(err: SaveError) -> Self {
-        match err {
-            SaveError::EmailTaken => Self::EmailTaken,
-            SaveError::NotFound => Self::NO_SUCH_STUDENT,
-            SaveError::Stale { current } => Self::PreconditionFailed {
-                current: current.version,
-            },
-            SaveError::Invalid(errors) => Self::Invalid(errors),
-            SaveError::Database(err) => err.into(),
-        }
+impl From<FieldErrors> for ApiError {
+    fn from(errors: FieldErrors) -> Self {
+        Self::Invalid(field_map(&errors))
     }
 }
 

@@ -11,7 +11,9 @@
 //! - [`responses`]: error responses many operations document alike;
 //! - [`openapi`]: the OpenAPI document, served at `/api/openapi.json`.
 //!
-//! One folder per resource: [`students`].
+//! - [`paging`]: what every listing's query shares.
+//!
+//! One folder per resource: [`students`], [`courses`], [`enrolments`].
 //!
 //! Cross-site safety: bodies must be JSON (`application/json` or a `+json`
 //! type), which a page on another site cannot send without a CORS preflight,
@@ -22,8 +24,11 @@
 pub mod auth;
 pub mod body;
 pub mod conditional;
+pub mod courses;
+pub mod enrolments;
 pub mod error;
 pub mod openapi;
+pub mod paging;
 pub mod responses;
 pub mod students;
 
@@ -48,6 +53,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .app_data(json_config())
         .app_data(query_config());
     let scope = students::configure(scope);
+    let scope = courses::configure(scope);
+    let scope = enrolments::configure(scope);
     cfg.service(
         scope
             .service(
@@ -110,6 +117,14 @@ fn query_config() -> web::QueryConfig {
 /// there, and `missing` is the resource's 404.
 pub fn path_config(missing: fn() -> ApiError) -> web::PathConfig {
     web::PathConfig::default().error_handler(move |_: PathError, _| missing().into())
+}
+
+/// A record's id in its URL: digits only, from 1 and within `i32`; anything
+/// else, or a number no record can have, names no record (`missing`).
+pub fn record_id(segment: &str, missing: ApiError) -> Result<i32, ApiError> {
+    whole_number(segment, 1, i32::MAX.into())
+        .and_then(|id| i32::try_from(id).ok())
+        .ok_or(missing)
 }
 
 /// A whole number in a URL (a path segment or a query value): digits only,

@@ -9,11 +9,18 @@ use actix_web::http::header::{CACHE_CONTROL, ContentType};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use super::courses::json::{CourseInput, CoursePage, CoursePatch, CourseRecord, CourseSortParam};
+use super::enrolments::json::{
+    ClassListPage, ClassMemberRecord, ClassSortParam, CourseSummaryRecord, EnrolInput,
+    EnrolmentRecord, StatusInput, StatusName, StudentEnrolmentRecord, StudentEnrolments,
+    StudentSummaryRecord,
+};
 use super::error::ErrorBody;
 use super::students::json::{
     DirParam, SortParam, StudentInput, StudentPage, StudentPatch, StudentRecord,
 };
 use super::students::{handlers, list};
+use super::{courses, enrolments};
 
 pub use super::OPENAPI_PATH as PATH;
 
@@ -30,10 +37,14 @@ const BEARER: &str = "bearer";
             application/json`). Every error has the same shape, `{\"error\": \"...\", \
             \"fields\": {...}}`, whatever its status, including 404 for an unknown URL \
             under `/api` and 405 (with `Allow`) for a method a URL does not answer.\n\n\
-            Responses that carry a student also carry its version as `ETag`; send it back \
-            in `If-Match` with `PUT`, `PATCH` or `DELETE` to change the student only if \
-            nobody else has since (412 otherwise). Without `If-Match`, or with `*`, \
-            changes are unconditional.\n\n\
+            Responses that carry a student or a course also carry an `ETag` naming that \
+            JSON: its version and its live count (a student's `enrolment_count`, a course's \
+            `enrolled`), like `\"3.2\"`; `If-None-Match` with it answers 304 while both are \
+            unchanged. Send it back in `If-Match` with `PUT`, `PATCH` or `DELETE` to change \
+            the record only if nobody else has since (412 otherwise). `If-Match` compares \
+            the version part only: a count that moved is no conflict, and a bare version, \
+            `\"3\"`, still matches version 3. Without `If-Match`, or with `*`, changes are \
+            unconditional.\n\n\
             Every operation needs an API token, sent as `Authorization: Bearer <token>` \
             (`student-registry tokens create`); cookies are ignored. Without a valid one: \
             401 with `WWW-Authenticate: Bearer`. A token's scope is `read` or `write`; \
@@ -48,10 +59,32 @@ const BEARER: &str = "bearer";
         handlers::show,
         handlers::replace,
         handlers::update,
-        handlers::delete
+        handlers::delete,
+        courses::list::list,
+        courses::handlers::create,
+        courses::handlers::show,
+        courses::handlers::replace,
+        courses::handlers::update,
+        courses::handlers::delete,
+        enrolments::class::list,
+        enrolments::class::enrol,
+        enrolments::student::list,
+        enrolments::handlers::show,
+        enrolments::handlers::update
     ),
-    components(schemas(StudentRecord, StudentInput, StudentPatch, StudentPage, ErrorBody, SortParam, DirParam)),
-    tags((name = "students", description = "Student records"))
+    components(schemas(
+        StudentRecord, StudentInput, StudentPatch, StudentPage, ErrorBody, SortParam, DirParam,
+        CourseRecord, CourseInput, CoursePatch, CoursePage, CourseSortParam,
+        EnrolmentRecord, StatusName, ClassMemberRecord, StudentSummaryRecord, ClassListPage,
+        ClassSortParam, StudentEnrolmentRecord, CourseSummaryRecord, StudentEnrolments,
+        EnrolInput, StatusInput
+    )),
+    tags(
+        (name = "students", description = "Student records"),
+        (name = "courses", description = "Courses, with their seats"),
+        (name = "enrolments", description = "Students' places in courses: class lists, \
+            enrolling, withdrawing")
+    )
 )]
 pub struct ApiDoc;
 

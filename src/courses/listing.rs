@@ -108,21 +108,14 @@ impl ListParams {
     /// The query string that asks for `page` of this listing (none when
     /// `None`); default values are left out so links stay short.
     pub fn query_string(&self, page: Option<i64>) -> String {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        if let Some(term) = &self.search {
-            query.append_pair("q", term);
-        }
-        if self.sort != SortKey::default() || self.direction != Direction::default() {
-            query.append_pair("sort", self.sort.param());
-            query.append_pair("dir", self.direction.param());
-        }
-        if self.per_page != DEFAULT_PER_PAGE {
-            query.append_pair("per_page", &self.per_page.to_string());
-        }
-        if let Some(page) = page {
-            query.append_pair("page", &page.to_string());
-        }
-        query.finish()
+        let search = self.search.iter().map(|term| ("q", term.clone()));
+        query_string(search.chain(self.kept_params()), page)
+    }
+
+    /// The order and page size where they differ from the defaults: what
+    /// the search form keeps (as hidden inputs) when the term changes.
+    pub fn kept_params(&self) -> Vec<(&'static str, String)> {
+        order_and_size(self.sort, self.sort.param(), self.direction, self.per_page)
     }
 }
 
@@ -160,6 +153,52 @@ impl ClassListParams {
             per_page: page_size(per_page),
         }
     }
+
+    /// The parameters that differ from the defaults, page aside: what a
+    /// link to another page, or a form on the same page, keeps.
+    pub fn kept_params(&self) -> Vec<(&'static str, String)> {
+        order_and_size(self.sort, self.sort.param(), self.direction, self.per_page)
+    }
+
+    /// The query string that asks for `page` of this class list (none when
+    /// `None`); default values are left out so links stay short.
+    pub fn query_string(&self, page: Option<i64>) -> String {
+        query_string(self.kept_params(), page)
+    }
+}
+
+/// `sort` and `dir` (together, so a link never half-keeps an order) and
+/// `per_page`, each only where it differs from the default.
+fn order_and_size<K: Default + PartialEq>(
+    sort: K,
+    sort_param: &'static str,
+    direction: Direction,
+    per_page: i64,
+) -> Vec<(&'static str, String)> {
+    let mut kept = Vec::new();
+    if sort != K::default() || direction != Direction::default() {
+        kept.push(("sort", sort_param.to_owned()));
+        kept.push(("dir", direction.param().to_owned()));
+    }
+    if per_page != DEFAULT_PER_PAGE {
+        kept.push(("per_page", per_page.to_string()));
+    }
+    kept
+}
+
+/// `params`, then `page` when given, as a query string.
+fn query_string(
+    params: impl IntoIterator<Item = (&'static str, String)>,
+    page: Option<i64>,
+) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in params {
+        query.append_pair(name, &value);
+    }
+    if let Some(page) = page {
+        query.append_pair("page", &page.to_string());
+    }
+    query.finish()
 }
 
 #[cfg(test)]
@@ -194,5 +233,11 @@ mod tests {
             "q=bio&sort=title&dir=desc&per_page=50&page=2"
         );
         assert_eq!(ListParams::default().query_string(None), "");
+        let class = ClassListParams::parse(Some("enrolled"), Some("desc"), None, Some("10"));
+        assert_eq!(
+            class.query_string(Some(3)),
+            "sort=enrolled&dir=desc&per_page=10&page=3"
+        );
+        assert_eq!(ClassListParams::default().query_string(None), "");
     }
 }

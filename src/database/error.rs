@@ -53,6 +53,17 @@ impl From<DieselError> for DbError {
             DieselError::DatabaseError(DatabaseErrorKind::ReadOnlyTransaction, _) => {
                 Self::NotSaved(err)
             }
+            // PostgreSQL aborted the transaction to break a deadlock (40P01)
+            // or a serialization conflict (40001): nothing of it remains,
+            // and trying again will most likely pass.
+            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                Self::NotSaved(err)
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, ref info)
+                if info.message().starts_with("deadlock detected") =>
+            {
+                Self::NotSaved(err)
+            }
             // SQLite reports these with no kind of their own; its messages
             // for them are fixed strings (sqlite3ErrStr). Writes meet them
             // (a read only if a sort spills onto a full temporary disk).

@@ -141,6 +141,20 @@ pub trait CarriesCsrfToken {
     fn csrf_token(&self) -> &str;
 }
 
+/// A form with nothing but its token: a button that does one thing
+/// (delete a record, deactivate an account).
+#[derive(Debug, serde::Deserialize)]
+pub struct ButtonForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+impl CarriesCsrfToken for ButtonForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
 /// Extracts a urlencoded form only after both CSRF checks pass; a handler that
 /// takes one cannot forget them. The body limit is the app's `PayloadConfig`.
 pub struct ProtectedForm<T>(pub T);

@@ -5,6 +5,7 @@ use chrono::Timelike;
 use serde_json::Value;
 
 use crate::audit::{Action, AuditEvent};
+use crate::courses::Field as CourseField;
 use crate::format::{readable_date, rfc3339};
 use crate::students::Field;
 
@@ -75,6 +76,20 @@ fn subject_link(event: &AuditEvent) -> Option<(String, String)> {
     match event.subject_type.as_deref()? {
         "student" => Some((format!("/{id}/"), format!("Student #{id}"))),
         "user" => Some((format!("/users/{id}/"), format!("Account #{id}"))),
+        "course" => Some((format!("/courses/{id}/"), format!("Course #{id}"))),
+        // An enrolment has no page of its own: its course's class list shows it.
+        "enrolment" => {
+            let details = event.details();
+            let course = details.get("course_id").and_then(Value::as_i64);
+            let student = details.get("student_id").and_then(Value::as_i64);
+            match (course, student) {
+                (Some(course), Some(student)) => Some((
+                    format!("/courses/{course}/"),
+                    format!("Enrolment #{id}: student #{student} in course #{course}"),
+                )),
+                _ => None,
+            }
+        }
         _ => None,
     }
 }
@@ -89,7 +104,9 @@ fn changes(action: Option<Action>, details: &Value) -> Vec<ChangeView> {
         .iter()
         .map(|(name, value)| {
             let (before, after) = match (action, value) {
-                (Some(Action::StudentDelete), value) => (shown(value), String::new()),
+                (Some(Action::StudentDelete | Action::CourseDelete), value) => {
+                    (shown(value), String::new())
+                }
                 (_, Value::Object(change)) if change.contains_key("old") => (
                     change.get("old").map(shown).unwrap_or_default(),
                     change.get("new").map(shown).unwrap_or_default(),
@@ -112,16 +129,22 @@ fn changes(action: Option<Action>, details: &Value) -> Vec<ChangeView> {
     changes.into_iter().map(|(_, change)| change).collect()
 }
 
-/// A student field's label and its place in the form; any other name as
-/// written, after them.
+/// A student's or course's field label and its place in the form (their
+/// names differ); any other name as written, after them.
 fn label(name: &str) -> (usize, String) {
-    Field::ALL
+    let student = Field::ALL
         .iter()
         .position(|field| field.name() == name)
-        .map_or_else(
-            || (Field::ALL.len(), name.replace('_', " ")),
-            |position| (position, Field::ALL[position].label().to_owned()),
-        )
+        .map(|position| (position, Field::ALL[position].label().to_owned()));
+    let course = || {
+        CourseField::ALL
+            .iter()
+            .position(|field| field.name() == name)
+            .map(|position| (position, CourseField::ALL[position].label().to_owned()))
+    };
+    student
+        .or_else(course)
+        .unwrap_or_else(|| (Field::ALL.len(), name.replace('_', " ")))
 }
 
 fn shown(value: &Value) -> String {
@@ -171,6 +194,58 @@ mod tests {
                 deleted[1].after.as_str()
             ),
             ("Email", "s@example.com", "")
+        );
+    }
+
+    #[test]
+    fn courses_and_enrolments_are_named_and_linked_to_the_course() {
+        let event = |action: Action, subject_type: &str, details: Value| AuditEvent {
+            id: 1,
+            occurred_at: chrono::NaiveDate::from_ymd_opt(2026, 5, 1)
+                .unwrap()
+                .and_hms_opt(9, 30, 0)
+                .unwrap(),
+            actor_user_id: None,
+            actor_label: "command line".into(),
+            address: None,
+            action: action.as_str().into(),
+            subject_type: Some(subject_type.into()),
+            subject_id: Some(7),
+            details: details.to_string(),
+        };
+        let course = EventView::new(&event(
+            Action::CourseUpdate,
+            "course",
+            json!({"capacity": {"old": 30, "new": 40}}),
+        ));
+        assert_eq!(
+            course.subject,
+            Some(("/courses/7/".into(), "Course #7".into()))
+        );
+        assert_eq!(course.changes[0].field, "Capacity");
+        let enrolment = EventView::new(&event(
+            Action::EnrolmentCreate,
+            "enrolment",
+            json!({"student_id": 3, "course_id": 5, "status": "enrolled"}),
+        ));
+        assert_eq!(
+            enrolment.subject,
+            Some((
+                "/courses/5/".into(),
+                "Enrolment #7: student #3 in course #5".into()
+            ))
+        );
+        let deleted = EventView::new(&event(
+            Action::CourseDelete,
+            "course",
+            json!({"code": "BIO-101"}),
+        ));
+        assert_eq!(
+            (
+                deleted.changes[0].before.as_str(),
+                deleted.changes[0].after.as_str()
+            ),
+            ("BIO-101", "")
         );
     }
 }

@@ -6,9 +6,11 @@
 //! - [`csrf`]: the token every form carries, and the `Origin` check;
 //! - [`context`]: the per-page context (flash messages, CSRF token);
 //! - [`form`]: reading a form body; [`field`]: one labelled input;
+//!   [`record_form`]: the create/edit form of a record (student, course);
 //!   [`respond`]: a page with its status, a redirect;
 //! - [`session`]: who is signed in, and the gate in front of every page;
 //! - [`auth`]: signing in and out, and the first admin's setup page;
+//! - [`courses`]: the course pages; [`enrolments`]: the enrolment forms;
 //! - [`users`]: the admins' pages for staff accounts;
 //! - [`account`]: one's own account (password, sessions, API tokens);
 //! - the site's own routes: [`assets`] (the static files, compiled in),
@@ -19,7 +21,9 @@ mod activity;
 mod assets;
 mod auth;
 pub mod context;
+mod courses;
 pub mod csrf;
+mod enrolments;
 pub mod error;
 mod fallback;
 pub mod field;
@@ -28,6 +32,7 @@ mod health;
 pub mod history;
 pub mod listing;
 pub mod password;
+pub mod record_form;
 pub mod respond;
 pub mod session;
 mod students;
@@ -45,6 +50,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     account::configure(cfg);
     activity::configure(cfg);
     auth::configure(cfg);
+    courses::configure(cfg);
+    enrolments::configure(cfg);
     students::configure(cfg);
     users::configure(cfg);
 }

@@ -560,12 +560,14 @@ fn every_write_records_its_audit_event() {
             ),
             (
                 Action::EnrolmentUpdate.as_str().to_owned(),
-                serde_json::json!({"status": {"old": "enrolled", "new": "withdrawn"},
+                serde_json::json!({"student_id": ada, "course_id": course.id,
+                    "status": {"old": "enrolled", "new": "withdrawn"},
                     "withdrawn_on": {"old": null, "new": "2026-09-02"}})
             ),
             (
                 Action::EnrolmentUpdate.as_str().to_owned(),
-                serde_json::json!({"status": {"old": "withdrawn", "new": "enrolled"},
+                serde_json::json!({"student_id": ada, "course_id": course.id,
+                    "status": {"old": "withdrawn", "new": "enrolled"},
                     "enrolled_on": {"old": "2026-09-01", "new": "2026-09-04"},
                     "withdrawn_on": {"old": "2026-09-02", "new": null}})
             ),

@@ -12,6 +12,7 @@ mod audit;
 mod cli;
 mod compression;
 mod concurrency;
+mod course_pages;
 mod courses;
 mod csrf;
 mod documents;

@@ -37,7 +37,8 @@ async fn the_index_shows_every_student_with_their_details_and_actions() {
     let rows = select(&html, "table.students tbody tr");
     assert_eq!(rows.len(), 2);
     assert!(
-        rows[0].starts_with(&format!("{sammy_id} Sammy Shark")),
+        // An editor's rows start with the bulk actions' checkbox label.
+        rows[0].starts_with(&format!("Select Sammy Shark {sammy_id} Sammy Shark")),
         "{}",
         rows[0]
     );
@@ -76,7 +77,7 @@ async fn the_index_shows_every_student_with_their_details_and_actions() {
         Some("Delete Sammy Shark?")
     );
     // Unknown age and city read sensibly.
-    assert!(rows[1].starts_with(&format!("{carl_id} Carl White")));
+    assert!(rows[1].starts_with(&format!("Select Carl White {carl_id} Carl White")));
     assert!(
         rows[1].contains("Age not given") && rows[1].contains("Not given"),
         "{}",
@@ -135,6 +136,89 @@ async fn the_create_form_labels_every_field() {
     assert_eq!(
         attr(&html, "form.student-form", "action").as_deref(),
         Some("/create/")
+    );
+}
+
+/// The student and course forms render their inputs with one shared
+/// partial; each field keeps its own kind of input.
+#[tokio::test]
+async fn the_record_forms_star_required_fields_and_ask_for_numbers_as_numbers() {
+    let app = spawn_app().await;
+    struct RecordForm {
+        path: &'static str,
+        required: &'static [&'static str],
+        optional: &'static [&'static str],
+        numeric: &'static [&'static str],
+        multiline: &'static str,
+    }
+    let forms = [
+        RecordForm {
+            path: "/create/",
+            required: &["firstname", "lastname", "email"],
+            optional: &["age", "city"],
+            numeric: &["age"],
+            multiline: "bio",
+        },
+        RecordForm {
+            path: "/courses/create/",
+            required: &["code", "title"],
+            optional: &["credits", "capacity"],
+            numeric: &["credits", "capacity"],
+            multiline: "description",
+        },
+    ];
+    for RecordForm {
+        path,
+        required,
+        optional,
+        numeric,
+        multiline,
+    } in forms
+    {
+        let (status, html) = app.page(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        for name in required {
+            let input = format!("input[name={name}]");
+            assert_eq!(
+                attr(&html, &input, "required").as_deref(),
+                Some(""),
+                "{path} {name}"
+            );
+            assert_eq!(
+                text(&html, &format!("label[for={name}] .required")).as_deref(),
+                Some("*"),
+                "{path} {name}"
+            );
+        }
+        for name in optional {
+            let input = format!("input[name={name}]");
+            assert_eq!(attr(&html, &input, "required"), None, "{path} {name}");
+            assert_eq!(text(&html, &format!("label[for={name}] .required")), None);
+            assert_eq!(
+                attr(&html, &input, "aria-describedby"),
+                Some(format!("{name}-hint")),
+                "{path} {name}"
+            );
+        }
+        for name in numeric {
+            let input = format!("input[name={name}]");
+            // Text, so nothing typed is silently dropped; digits on phones.
+            assert_eq!(attr(&html, &input, "type").as_deref(), Some("text"));
+            assert_eq!(attr(&html, &input, "inputmode").as_deref(), Some("numeric"));
+        }
+        assert!(
+            text(&html, &format!("textarea[name={multiline}]")).is_some(),
+            "{path} {multiline} is a textarea"
+        );
+    }
+    let (_, html) = app.page("/create/").await;
+    assert_eq!(
+        attr(&html, "input[name=email]", "type").as_deref(),
+        Some("email")
+    );
+    assert_eq!(
+        attr(&html, "input[name=firstname]", "autocomplete").as_deref(),
+        Some("given-name")
     );
 }
 

@@ -5,6 +5,8 @@
 use reqwest::StatusCode;
 use scraper::Html;
 use student_registry::accounts::Role;
+use student_registry::audit::Actor;
+use student_registry::courses::{self, CourseDraft};
 
 use crate::helpers::*;
 
@@ -64,6 +66,7 @@ async fn each_role_reaches_exactly_its_pages() {
     let app = spawn_app().await;
     let id = app.create(&sammy()).await;
     let admin = app.staff.id;
+    let course = a_course(&app);
     let visitors = visitors(&app).await;
     // Signed out, viewer, editor, admin.
     let table: Vec<(String, [Answer; 4])> = vec![
@@ -79,6 +82,13 @@ async fn each_role_reaches_exactly_its_pages() {
         (
             format!("/users/{admin}/"),
             [SignIn, Refused, Refused, Shown],
+        ),
+        ("/courses/".into(), [SignIn, Shown, Shown, Shown]),
+        (format!("/courses/{course}/"), [SignIn, Shown, Shown, Shown]),
+        ("/courses/create/".into(), [SignIn, Refused, Shown, Shown]),
+        (
+            format!("/courses/{course}/edit/"),
+            [SignIn, Refused, Shown, Shown],
         ),
     ];
     for (path, expected) in &table {
@@ -111,6 +121,7 @@ async fn each_role_may_send_exactly_its_forms() {
     let app = spawn_app().await;
     let id = app.create(&sammy()).await;
     let before = app.students();
+    let course = a_course(&app);
     let visitors = visitors(&app).await;
     // Forms that would change nothing even where allowed (nothing valid to
     // store, or no such record), so that only the role decides the answer.
@@ -171,6 +182,31 @@ async fn each_role_may_send_exactly_its_forms() {
             vec![],
             [SignIn, Shown, Shown, Shown],
         ),
+        (
+            "/courses/create/".into(),
+            vec![("code", "")],
+            [SignIn, Refused, Shown, Shown],
+        ),
+        (
+            format!("/courses/{course}/edit/"),
+            vec![("code", ""), ("version", "1")],
+            [SignIn, Refused, Shown, Shown],
+        ),
+        (
+            format!("/courses/{missing}/delete/"),
+            vec![],
+            [SignIn, Refused, Shown, Shown],
+        ),
+        (
+            "/enrolments/".into(),
+            vec![("course_id", "999999"), ("student_id", "1")],
+            [SignIn, Refused, Shown, Shown],
+        ),
+        (
+            format!("/enrolments/{missing}/status/"),
+            vec![("status", "withdrawn")],
+            [SignIn, Refused, Shown, Shown],
+        ),
     ];
     for (path, fields, expected) in &table {
         for (visitor, expected) in visitors.iter().zip(expected) {
@@ -202,4 +238,21 @@ async fn each_role_may_send_exactly_its_forms() {
         }
     }
     assert_eq!(app.students(), before, "no form changed a student");
+    let stored = courses::queries::find(&mut app.db(), course)
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.version, 1, "no form changed the course");
+}
+
+/// A course to visit, stored directly; its id.
+fn a_course(app: &TestApp) -> i32 {
+    let draft = CourseDraft {
+        code: "BIO-101".into(),
+        title: "Marine biology".into(),
+        ..CourseDraft::default()
+    };
+    let details = draft.validate().unwrap();
+    courses::queries::create(&mut app.db(), &Actor::command_line(), &details)
+        .unwrap()
+        .id
 }

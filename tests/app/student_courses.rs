@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use reqwest::StatusCode;
 use scraper::Html;
 use student_registry::accounts::Role;
-use student_registry::audit::Actor;
+use student_registry::audit::{self, Actor, Subject};
 use student_registry::courses::queries as course_queries;
 use student_registry::courses::{Course, CourseDraft, EnrolmentStatus};
 
@@ -54,6 +54,14 @@ fn rows(html: &Html) -> Vec<(String, String)> {
         .into_iter()
         .zip(select(html, "tbody tr td[data-label=Courses]"))
         .collect()
+}
+
+#[test]
+fn the_student_listing_names_current_enrolments_as_the_courses_do() {
+    assert_eq!(
+        student_registry::students::queries::CURRENT_ENROLMENT,
+        EnrolmentStatus::Enrolled.as_str()
+    );
 }
 
 #[tokio::test]
@@ -214,12 +222,12 @@ async fn enrol_selected_names_the_students_and_offers_courses_with_seats() {
     );
     assert_eq!(
         select(&html, "select[name=course_id] option"),
-        ["OPEN-1 Title of OPEN-1 (3 seats left)"],
+        ["Choose a course", "OPEN-1 Title of OPEN-1 (3 seats left)"],
         "a full course is not offered"
     );
     assert_eq!(
-        attr(&html, "select[name=course_id] option", "value"),
-        Some(open.id.to_string())
+        select_attrs(&html, "select[name=course_id] option", "value"),
+        [String::new(), open.id.to_string()]
     );
     assert_eq!(
         attr(
@@ -337,11 +345,15 @@ async fn delete_selected_confirms_then_deletes_every_one_in_one_go() {
     );
     let left: Vec<i32> = app.students().iter().map(|s| s.id).collect();
     assert_eq!(left, [cy]);
-    // Her enrolment went with her, and the course's seat count with it.
+    // Her enrolment went with her, and the course's seat count with it; the
+    // history of her deletion keeps it.
     let course = course_queries::find(&mut app.db(), bio.id)
         .unwrap()
         .unwrap();
     assert_eq!(course.enrolled_count, 0);
+    let events = audit::for_subject(&mut app.db(), Subject::Student(ann), 1).unwrap();
+    assert_eq!(events[0].action, "student.delete");
+    assert_eq!(events[0].details()["courses"], "BIO-101 (enrolled)");
 }
 
 #[tokio::test]
@@ -441,6 +453,12 @@ async fn a_students_page_lists_their_courses_and_offers_the_open_ones() {
     )
     .unwrap();
     enrol(&app, &full, bo);
+    // A status change's history names the student and the course, though
+    // neither changed: the activity log links the enrolment by them.
+    let events = audit::for_subject(&mut app.db(), Subject::Enrolment(art_row), 1).unwrap();
+    assert_eq!(events[0].action, "enrolment.update");
+    assert_eq!(events[0].details()["student_id"], ann);
+    assert_eq!(events[0].details()["course_id"], art.id);
 
     let (status, html) = app.page(&format!("/{ann}/")).await;
     assert_eq!(status, StatusCode::OK);
@@ -464,14 +482,37 @@ async fn a_students_page_lists_their_courses_and_offers_the_open_ones() {
     assert_eq!(withdraw, [format!("/enrolments/{bio_row}/status/")]);
     // The enrol form offers courses with a seat that she is not in now: a
     // withdrawn course again, not BIO-101, not the full one.
-    let offered = select(&html, ".enrol-form option");
+    let offered = select(&html, ".student-enrol-form option");
     assert_eq!(
         offered,
         [
+            "Choose a course",
             "ART-1 Title of ART-1 (5 seats left)",
             "OPEN-2 Title of OPEN-2 (no seat limit)"
         ]
     );
+    // Sent without choosing: a message, back on her page, nothing stored.
+    let response = app
+        .post_form(
+            "/enrolments/",
+            &[
+                ("course_id", String::new()),
+                ("student_id", ann.to_string()),
+                ("return_to", "student".to_owned()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], format!("/{ann}/").as_str());
+    let (_, html) = app.page(&format!("/{ann}/")).await;
+    assert!(
+        select(&html, ".flash")
+            .concat()
+            .contains("No course was chosen"),
+        "{:?}",
+        select(&html, ".flash")
+    );
+    assert_eq!(select(&html, ".enrolments tbody tr").len(), 2);
 
     // A viewer sees the courses, without buttons or the form.
     let viewer = app.client_as(Role::Viewer).await;
@@ -486,7 +527,7 @@ async fn a_students_page_lists_their_courses_and_offers_the_open_ones() {
     let html = Html::parse_document(&body);
     assert_eq!(select(&html, ".enrolments tbody tr").len(), 2);
     assert!(select(&html, ".enrolments form").is_empty());
-    assert!(select(&html, ".enrol-form").is_empty());
+    assert!(select(&html, ".student-enrol-form").is_empty());
 
     let (_, html) = app.page(&format!("/{bo}/")).await;
     assert_eq!(select(&html, ".enrolments td[data-label=Code]"), ["FULL-1"]);

@@ -12,6 +12,7 @@ mod account;
 mod app;
 mod browser;
 mod checks;
+mod courses;
 mod flows;
 mod pages;
 mod people;

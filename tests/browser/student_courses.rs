@@ -18,7 +18,9 @@ async fn enrol_withdraw_and_bulk_actions_with_javascript() {
 
 #[tokio::test]
 async fn enrol_withdraw_and_bulk_actions_without_javascript() {
-    enrol_withdraw_and_bulk_actions(Viewport::Phone, false).await;
+    // Desktop width: chromedriver stalls on label clicks at phone width
+    // without JavaScript (tests/browser/courses.rs says the same).
+    enrol_withdraw_and_bulk_actions(Viewport::Desktop, false).await;
 }
 
 async fn enrol_withdraw_and_bulk_actions(viewport: Viewport, javascript: bool) {
@@ -40,7 +42,7 @@ async fn enrol_withdraw_and_bulk_actions(viewport: Viewport, javascript: bool) {
             .await
             .contains("Not enrolled in any course.")
     );
-    check(&browser, "student-no-courses", &mut sources).await;
+    checked(javascript, &browser, "student-no-courses", &mut sources).await;
     browser
         .control("Enrol in a course")
         .await
@@ -59,17 +61,11 @@ async fn enrol_withdraw_and_bulk_actions(viewport: Viewport, javascript: bool) {
         courses.contains("BIO-101") && courses.contains("Enrolled"),
         "{courses}"
     );
-    check(&browser, "student-courses", &mut sources).await;
+    checked(javascript, &browser, "student-courses", &mut sources).await;
 
-    // Withdraw her: with the script, after a confirmation.
+    // Withdraw her: no confirmation, as on the course page (enrolling
+    // again undoes it).
     browser.click_button("Withdraw").await;
-    if javascript {
-        assert_eq!(
-            browser.dialog_text().await,
-            "Withdraw Ann Lee from BIO-101?"
-        );
-        browser.client().accept_alert().await.expect("accept");
-    }
     let answer = wait_for_flash(&browser, "withdrawn").await;
     assert_eq!(answer, "Ann Lee withdrawn from BIO-101");
     let courses = browser.text_of(".enrolments tbody").await;
@@ -78,12 +74,12 @@ async fn enrol_withdraw_and_bulk_actions(viewport: Viewport, javascript: bool) {
     // From the list: Ann and Bob into ART-1.
     browser.open("/").await;
     browser.wait_for_heading("Students").await;
-    check(&browser, "index-with-courses", &mut sources).await;
+    checked(javascript, &browser, "index-with-courses", &mut sources).await;
     tick(&browser, ann).await;
     tick(&browser, bob).await;
     browser.click_button("Enrol selected in…").await;
     browser.wait_for_heading("Enrol 2 students").await;
-    check(&browser, "selection-enrol", &mut sources).await;
+    checked(javascript, &browser, "selection-enrol", &mut sources).await;
     browser
         .control("Course")
         .await
@@ -112,7 +108,7 @@ async fn enrol_withdraw_and_bulk_actions(viewport: Viewport, javascript: bool) {
         named.contains("Bob Ray") && named.contains("Cy Dee"),
         "{named}"
     );
-    check(&browser, "selection-delete", &mut sources).await;
+    checked(javascript, &browser, "selection-delete", &mut sources).await;
     browser.click_button("Delete 2 students").await;
     let answer = wait_for_flash(&browser, "deleted").await;
     assert_eq!(answer, "2 students deleted: Bob Ray and Cy Dee");
@@ -123,7 +119,22 @@ async fn enrol_withdraw_and_bulk_actions(viewport: Viewport, javascript: bool) {
     );
 
     browser.quit().await;
-    assert_valid_html(sources).await;
+    if javascript {
+        assert_valid_html(sources).await;
+    }
+}
+
+/// axe runs inside the page: only with JavaScript on (the HTML sent is the
+/// same either way).
+async fn checked(
+    javascript: bool,
+    browser: &Browser,
+    page: &str,
+    sources: &mut Vec<(String, String)>,
+) {
+    if javascript {
+        check(browser, page, sources).await;
+    }
 }
 
 /// Ticks the list's checkbox for student `id`.

@@ -23,6 +23,8 @@ mod cli;
 mod compression;
 #[path = "../app/concurrency.rs"]
 mod concurrency;
+#[path = "../app/course_pages.rs"]
+mod course_pages;
 #[path = "../app/courses.rs"]
 mod courses;
 #[path = "../app/csrf.rs"]

@@ -430,6 +430,76 @@ fn an_admin_promoted_while_a_demotion_waits_lets_it_through() {
     assert_eq!(admins, ["carl@example.com"]);
 }
 
+/// A bulk delete and an enrolment that touch the same student and course
+/// do not deadlock: the bulk delete locks its students before any course,
+/// the order enrolling takes. (Locking course X through the first
+/// student's cascade, then waiting for a student the enrolment holds, gave
+/// PostgreSQL a cycle to break, and the editor a 500.)
+#[test]
+fn a_bulk_delete_waits_for_an_enrolment_instead_of_deadlocking_with_it() {
+    use chrono::NaiveDate;
+    use student_registry::courses::CourseDraft;
+    use student_registry::courses::queries as course_queries;
+    use student_registry::students::queries as student_queries;
+
+    let db = TestDatabase::new();
+    let mut conn = db.connect();
+    conn.run_pending_migrations(db.migrations()).unwrap();
+    seed::seed(&mut conn, 2).unwrap();
+    let ids: Vec<i32> = students::table
+        .select(students::id)
+        .order_by(students::id)
+        .limit(2)
+        .load(match &mut conn {
+            AnyConnection::Postgresql(c) => c,
+            AnyConnection::Sqlite(_) => unreachable!(),
+        })
+        .unwrap();
+    let draft = CourseDraft {
+        code: "BIO-101".into(),
+        title: "Marine biology".into(),
+        ..CourseDraft::default()
+    };
+    let actor = Actor::command_line();
+    let course = course_queries::create(&mut conn, &actor, &draft.validate().unwrap()).unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+    for &id in &ids {
+        course_queries::enrol(&mut conn, &actor, course.id, id, today).unwrap();
+    }
+
+    // An enrolment under way: it holds the second student, as `enrol` does
+    // first, and has not yet reached the course.
+    let mut enrolling = db.connect();
+    let AnyConnection::Postgresql(enrolment) = &mut enrolling else {
+        panic!("a PostgreSQL connection")
+    };
+    enrolment
+        .batch_execute(&format!(
+            "BEGIN; SET LOCAL lock_timeout = '10s';              SELECT id FROM students WHERE id = {} FOR KEY SHARE",
+            ids[1]
+        ))
+        .unwrap();
+    let mut deleter = db.connect();
+    let bulk = std::thread::spawn(move || {
+        student_queries::delete_many(&mut deleter, &Actor::command_line(), &ids)
+    });
+    wait_for_lock_waiters(&db, 1);
+    // Now the enrolment takes the course; the bulk delete must not hold it.
+    enrolment
+        .batch_execute(&format!(
+            "SELECT id FROM courses WHERE id = {} FOR UPDATE; COMMIT",
+            course.id
+        ))
+        .expect("the enrolment gets the course: the bulk delete does not hold it");
+    let deleted = bulk
+        .join()
+        .unwrap()
+        .expect("the bulk delete then goes through");
+    assert_eq!(deleted.deleted.len(), 2);
+    let course = course_queries::find(&mut conn, course.id).unwrap().unwrap();
+    assert_eq!(course.enrolled_count, 0);
+}
+
 /// Two instances on one database: a session started on one ends on the
 /// other the moment the account is deactivated or signs out everywhere
 /// there, with nothing cached in either.

@@ -2,7 +2,7 @@
 //! listing is in [`super::list`]). The `#[utoipa::path]` on each is its entry
 //! in the OpenAPI document.
 
-use actix_web::http::header::{CACHE_CONTROL, ETAG, LOCATION};
+use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 
 use super::json::{StudentInput, StudentPatch, StudentRecord};
@@ -12,17 +12,18 @@ use crate::api::auth::ApiCaller;
 use crate::api::body::JsonBody;
 use crate::api::conditional;
 use crate::api::error::{ApiError, ErrorBody};
+use crate::api::record_id;
 use crate::api::responses::{BodyRefused, NotSaved, ReadOnly, Unauthenticated};
-use crate::api::whole_number;
-use crate::database::Database;
+use crate::courses;
+use crate::database::{Database, DbConnection, DbError};
 use crate::students::queries::IfUnchanged;
-use crate::students::{Student, StudentDraft, queries};
+use crate::students::{SaveError, StudentDraft, queries};
 
 /// Shows one student.
 ///
-/// The `ETag` header holds the student's version. Send it back in
-/// `If-None-Match` to get a bodiless 304 while the student is unchanged
-/// (`*` matches any version).
+/// The `ETag` header holds the student's version and enrolment count,
+/// `"3.2"`. Send it back in `If-None-Match` to get a bodiless 304 while
+/// neither has changed (`*` matches any student).
 #[utoipa::path(
     get,
     path = "/api/students/{id}",
@@ -31,12 +32,15 @@ use crate::students::{Student, StudentDraft, queries};
     params(("id" = i32, Path, description = "The student's id.", minimum = 1, example = 2)),
     responses(
         (status = 200, description = "The student.", body = StudentRecord,
-            headers(("ETag" = String, description = "The student's version, quoted: `\"1\"`."))),
-        (status = 304, description = "`If-None-Match` names the current version.",
-            headers(("ETag" = String, description = "The student's version, quoted."))),
+            headers(("ETag" = String, description = "The student's version and \
+                `enrolment_count`, quoted: `\"1.2\"`."))),
+        (status = 304, description = "`If-None-Match` names the current ETag: neither the \
+            student nor its enrolment count have changed.",
+            headers(("ETag" = String, description = "The student's version and \
+                `enrolment_count`, quoted."))),
         (status = 400, description = "`If-None-Match` is not `*` or a list of quoted ETags.",
             body = ErrorBody,
-            example = json!({"error": "if-none-match must be * or a list of quoted ETags, like \"3\"",
+            example = json!({"error": "if-none-match must be * or a list of quoted ETags, like \"3.2\"",
                              "fields": {}})),
         NoSuchStudent,
         Unauthenticated,
@@ -48,21 +52,15 @@ pub async fn show(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = student_id(&id)?;
-    let student = db
-        .run(move |conn| queries::find(conn, id))
-        .await?
-        .ok_or(ApiError::NO_SUCH_STUDENT)?;
-    if conditional::if_none_match_hits(&req, student.version)? {
-        // A 304 carries the caching headers the 200 would (RFC 9110 §15.4.5).
-        return Ok(HttpResponse::NotModified()
-            .insert_header((ETAG, conditional::etag(student.version)))
-            .insert_header((CACHE_CONTROL, PRIVATE))
-            .finish());
-    }
-    Ok(record(
-        HttpResponse::Ok().insert_header((CACHE_CONTROL, PRIVATE)),
-        &student,
-    ))
+    let (student, enrolments) = db
+        .run(move |conn| {
+            let student = queries::find(conn, id)?.ok_or(ApiError::NO_SUCH_STUDENT)?;
+            let enrolments = enrolment_count(conn, id)?;
+            Ok::<_, ApiError>((student, enrolments))
+        })
+        .await?;
+    let student = StudentRecord::new(&student, enrolments);
+    Ok(conditional::read(&req, student.etag(), PRIVATE, &student)?)
 }
 
 /// Adds a student.
@@ -82,7 +80,8 @@ pub async fn show(
             body = StudentRecord,
             headers(
                 ("Location" = String, description = "The new student's URL: `/api/students/{id}`."),
-                ("ETag" = String, description = "The student's version, quoted: `\"1\"`.")
+                ("ETag" = String, description = "The student's version and \
+                    `enrolment_count`, quoted: `\"1.0\"`.")
             ),
             links(
                 ("getStudent" = (operation_id = "getStudent",
@@ -92,6 +91,8 @@ pub async fn show(
                 ("updateStudent" = (operation_id = "updateStudent",
                     parameters(("id" = "$response.body#/id")))),
                 ("deleteStudent" = (operation_id = "deleteStudent",
+                    parameters(("id" = "$response.body#/id")))),
+                ("listStudentEnrolments" = (operation_id = "listStudentEnrolments",
                     parameters(("id" = "$response.body#/id"))))
             )),
         (status = 400, description = "The body is not JSON, or not a JSON object with the \
@@ -117,14 +118,17 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let details = StudentDraft::from(body.0)
         .validate()
-        .map_err(ApiError::Invalid)?;
+        .map_err(ApiError::from)?;
     let actor = caller.actor();
     let student = db
-        .write(move |conn| queries::create(conn, &actor, &details))
+        .write(move |conn| {
+            queries::create(conn, &actor, &details).map_err(|err| refusal(conn, err))
+        })
         .await?;
+    // A new student has no enrolments yet.
     Ok(record(
         HttpResponse::Created().insert_header((LOCATION, format!("{COLLECTION}/{}", student.id))),
-        &student,
+        StudentRecord::new(&student, 0),
     ))
 }
 
@@ -133,8 +137,10 @@ pub async fn create(
 /// Optional fields left out or `null` are cleared. With `If-Match` (the
 /// `ETag` of a version read earlier), the change is made only if the student
 /// is still at that version, else 412 and nothing changes; without it, or
-/// with `*`, it is unconditional. A replacement equal to what is stored
-/// changes nothing, not even the version.
+/// with `*`, it is unconditional. Only the tag's version is compared:
+/// enrolments since do not make it stale, and a bare version (`"3"`)
+/// matches too. A replacement equal to what is stored changes nothing, not
+/// even the version.
 #[utoipa::path(
     put,
     path = "/api/students/{id}",
@@ -175,7 +181,7 @@ pub async fn replace(
     let actor = caller.actor();
     let student = db
         .write(move |conn| {
-            queries::update(
+            let student = queries::update(
                 conn,
                 &actor,
                 id,
@@ -183,9 +189,12 @@ pub async fn replace(
                 IfUnchanged::Keep,
                 |_| draft.validate(),
             )
+            .map_err(|err| refusal(conn, err))?;
+            let enrolments = enrolment_count(conn, id)?;
+            Ok::<_, ApiError>(StudentRecord::new(&student, enrolments))
         })
         .await?;
-    Ok(record(&mut HttpResponse::Ok(), &student))
+    Ok(record(&mut HttpResponse::Ok(), student))
 }
 
 /// Changes some fields of a student.
@@ -236,7 +245,7 @@ pub async fn update(
     let actor = caller.actor();
     let student = db
         .write(move |conn| {
-            queries::update(
+            let student = queries::update(
                 conn,
                 &actor,
                 id,
@@ -244,15 +253,18 @@ pub async fn update(
                 IfUnchanged::Keep,
                 |current| patch.apply(StudentDraft::from(current)).validate(),
             )
+            .map_err(|err| refusal(conn, err))?;
+            let enrolments = enrolment_count(conn, id)?;
+            Ok::<_, ApiError>(StudentRecord::new(&student, enrolments))
         })
         .await?;
-    Ok(record(&mut HttpResponse::Ok(), &student))
+    Ok(record(&mut HttpResponse::Ok(), student))
 }
 
 /// Deletes a student.
 ///
-/// With `If-Match`, only if the student is still at that version (else 412
-/// and nothing is deleted).
+/// With `If-Match` (compared as for `PUT`), only if the student is still at
+/// that version (else 412 and nothing is deleted).
 #[utoipa::path(
     delete,
     path = "/api/students/{id}",
@@ -262,14 +274,15 @@ pub async fn update(
     responses(
         (status = 204, description = "Deleted."),
         (status = 400, description = "`If-Match` is malformed.", body = ErrorBody,
-            example = json!({"error": "if-match must be * or a list of quoted ETags, like \"3\"",
+            example = json!({"error": "if-match must be * or a list of quoted ETags, like \"3.2\"",
                              "fields": {}})),
         NoSuchStudent,
         (status = 412, description = "`If-Match` names a version that is no longer stored; \
             nothing was deleted.", body = ErrorBody,
-            headers(("ETag" = String, description = "The version that is stored now, quoted.")),
+            headers(("ETag" = String, description = "The student's current ETag: the version \
+                that is stored now and `enrolment_count`, quoted.")),
             example = json!({"error": "the student has changed since the version If-Match \
-                names; it is now at ETag \"3\"", "fields": {}})),
+                names; it is now at ETag \"3.2\"", "fields": {}})),
         NotSaved,
         Unauthenticated,
         ReadOnly,
@@ -284,24 +297,47 @@ pub async fn delete(
     let id = student_id(&id)?;
     let expected = conditional::if_match(&req)?;
     let actor = caller.actor();
-    db.write(move |conn| queries::delete(conn, &actor, id, expected.as_deref()))
-        .await?;
+    db.write(move |conn| {
+        queries::delete(conn, &actor, id, expected.as_deref()).map_err(|err| refusal(conn, err))
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// An id is digits only; anything else, or a number no student can have,
 /// names no student.
-fn student_id(segment: &str) -> Result<i32, ApiError> {
-    whole_number(segment, 1, i32::MAX.into())
-        .and_then(|id| i32::try_from(id).ok())
-        .ok_or(ApiError::NO_SUCH_STUDENT)
+pub fn student_id(segment: &str) -> Result<i32, ApiError> {
+    record_id(segment, ApiError::NO_SUCH_STUDENT)
 }
 
-/// A student as the body, with its version as the `ETag`.
-fn record(response: &mut HttpResponseBuilder, student: &Student) -> HttpResponse {
-    response
-        .insert_header((ETAG, conditional::etag(student.version)))
-        .json(StudentRecord::from(student))
+/// How many courses the student is enrolled in now.
+fn enrolment_count(conn: &mut DbConnection, id: i32) -> Result<i64, DbError> {
+    let counts = courses::queries::enrolment_counts(conn, &[id])?;
+    Ok(counts.get(&id).copied().unwrap_or(0))
+}
+
+/// A student as the body, tagged with the version and the count it shows.
+fn record(response: &mut HttpResponseBuilder, student: StudentRecord) -> HttpResponse {
+    conditional::tagged(response, student.etag(), &student)
+}
+
+/// Why a student was not saved, as the API answers it. A stale edit's 412
+/// carries the student's current ETag, count included, which the domain's
+/// error lacks: it is counted here, after the refused write rolled back.
+fn refusal(conn: &mut DbConnection, err: SaveError) -> ApiError {
+    match err {
+        SaveError::Stale { current } => match enrolment_count(conn, current.id) {
+            Ok(count) => ApiError::PreconditionFailed {
+                what: "student",
+                current: StudentRecord::new(&current, count).etag(),
+            },
+            Err(err) => err.into(),
+        },
+        SaveError::EmailTaken => ApiError::EmailTaken,
+        SaveError::NotFound => ApiError::NO_SUCH_STUDENT,
+        SaveError::Invalid(errors) => errors.into(),
+        SaveError::Database(err) => err.into(),
+    }
 }
 
 #[cfg(test)]

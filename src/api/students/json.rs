@@ -20,6 +20,7 @@ use super::schemas::{
     age_schema, bio_schema, city_schema, email_schema, firstname_schema, lastname_schema,
 };
 use crate::api::body::WholeNumber;
+use crate::api::conditional::Tag;
 use crate::format::rfc3339;
 use crate::students::listing::MAX_PER_PAGE;
 use crate::students::{Student, StudentDraft};
@@ -36,7 +37,8 @@ fn record_example() -> serde_json::Value {
         "city": "Lisbon",
         "version": 1,
         "created_at": "2026-11-22T10:54:00Z",
-        "updated_at": "2026-11-22T10:54:00Z"
+        "updated_at": "2026-11-22T10:54:00Z",
+        "enrolment_count": 2
     })
 }
 
@@ -54,8 +56,8 @@ pub struct StudentRecord {
     pub bio: Option<String>,
     #[schema(required = true)]
     pub city: Option<String>,
-    /// Goes up by one with every change; the `ETag` header is this number in
-    /// quotes.
+    /// Goes up by one with every change. The `ETag` header is this number
+    /// and `enrolment_count`, quoted: `"1.2"`.
     pub version: i32,
     /// When the student was added, RFC 3339 in UTC.
     #[schema(format = DateTime)]
@@ -63,10 +65,17 @@ pub struct StudentRecord {
     /// When the student last changed, RFC 3339 in UTC.
     #[schema(format = DateTime)]
     pub updated_at: String,
+    /// How many courses the student is enrolled in now (enrolments with
+    /// status `enrolled`; see `/api/students/{id}/enrolments`). A live count,
+    /// not one of the student's fields: enrolling does not change the
+    /// student's version, but it does change the `ETag`.
+    #[schema(minimum = 0)]
+    pub enrolment_count: i64,
 }
 
-impl From<&Student> for StudentRecord {
-    fn from(student: &Student) -> Self {
+impl StudentRecord {
+    /// `student`, enrolled in `enrolment_count` courses now.
+    pub fn new(student: &Student, enrolment_count: i64) -> Self {
         let Student {
             id,
             firstname,
@@ -90,7 +99,13 @@ impl From<&Student> for StudentRecord {
             version: *version,
             created_at: rfc3339(created_at),
             updated_at: rfc3339(updated_at),
+            enrolment_count,
         }
+    }
+
+    /// The `ETag` of this JSON: its version and its count.
+    pub fn etag(&self) -> Tag {
+        Tag::new(self.version, self.enrolment_count)
     }
 }
 
@@ -190,7 +205,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
 impl<T: ToString> Patch<T> {
     /// The value the field ends with, as the form would have it: `current`
     /// when left out, blank when `null`.
-    fn onto(self, current: String) -> String {
+    pub fn onto(self, current: String) -> String {
         match self {
             Patch::Absent => current,
             Patch::Null => String::new(),

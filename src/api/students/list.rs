@@ -1,19 +1,17 @@
 //! The listing, `GET /api/students`: the index page's search, order and
 //! paging, its query read strictly.
 
-use std::collections::BTreeMap;
-
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{HttpResponse, web};
 
 use super::json::{ListQuery, StudentPage, StudentRecord};
 use super::{COLLECTION, PRIVATE};
 use crate::api::error::{ApiError, ErrorBody};
+use crate::api::paging::{self, PagingQuery};
 use crate::api::responses::Unauthenticated;
-use crate::api::whole_number;
 use crate::database::{Database, DbError};
-use crate::students;
-use crate::students::listing::{Direction, ListParams, MAX_PER_PAGE, SortKey};
+use crate::students::listing::{ListParams, SortKey};
+use crate::{courses, students};
 
 /// Lists students a page at a time.
 ///
@@ -52,15 +50,26 @@ pub async fn list(
         }
         Err(err) => return Err(err.into()),
     };
+    // Every count of the page in one statement, whatever its size.
+    let ids: Vec<i32> = list.students.iter().map(|student| student.id).collect();
+    let counts = db
+        .run(move |conn| courses::queries::enrolment_counts(conn, &ids))
+        .await?;
     let pagination = list.pagination;
+    let links = paging::links(&pagination, |page| list_url(&params, page));
     let page = StudentPage {
-        items: list.students.iter().map(StudentRecord::from).collect(),
+        items: list
+            .students
+            .iter()
+            .map(|student| {
+                StudentRecord::new(student, counts.get(&student.id).copied().unwrap_or(0))
+            })
+            .collect(),
         total: pagination.total,
         page: pagination.page,
         per_page: pagination.per_page,
-        next: (pagination.page < pagination.last_page())
-            .then(|| list_url(&params, pagination.page + 1)),
-        prev: (pagination.page > 1).then(|| list_url(&params, pagination.page - 1)),
+        next: links.next,
+        prev: links.prev,
     };
     Ok(HttpResponse::Ok()
         .insert_header((CACHE_CONTROL, PRIVATE))
@@ -70,41 +79,16 @@ pub async fn list(
 /// Checks each parameter strictly, then normalises them as the index page
 /// does (the search trimmed and cut), so both list the same students.
 fn list_params(query: &ListQuery) -> Result<ListParams, ApiError> {
-    let mut fields = BTreeMap::new();
-    if let Some(sort) = &query.sort
-        && !SortKey::ALL.iter().any(|key| key.param() == sort)
-    {
-        let names: Vec<&str> = SortKey::ALL.iter().map(|key| key.param()).collect();
-        fields.insert(
-            "sort".into(),
-            format!("must be one of {}", names.join(", ")),
-        );
-    }
-    if let Some(dir) = &query.dir
-        && ![Direction::Asc, Direction::Desc]
-            .iter()
-            .any(|direction| direction.param() == dir)
-    {
-        fields.insert("dir".into(), "must be asc or desc".into());
-    }
-    if let Some(page) = &query.page
-        && whole_number(page, 1, i32::MAX.into()).is_none()
-    {
-        let message = format!("must be a whole number from 1 to {}", i32::MAX);
-        fields.insert("page".into(), message);
-    }
-    if let Some(per_page) = &query.per_page
-        && whole_number(per_page, 1, MAX_PER_PAGE).is_none()
-    {
-        let message = format!("must be a whole number from 1 to {MAX_PER_PAGE}");
-        fields.insert("per_page".into(), message);
-    }
-    if !fields.is_empty() {
-        return Err(ApiError::BadRequest {
-            message: "invalid query parameters".into(),
-            fields,
-        });
-    }
+    let sorts: Vec<&str> = SortKey::ALL.iter().map(|key| key.param()).collect();
+    paging::check(
+        &PagingQuery {
+            sort: query.sort.as_deref(),
+            dir: query.dir.as_deref(),
+            page: query.page.as_deref(),
+            per_page: query.per_page.as_deref(),
+        },
+        &sorts,
+    )?;
     Ok(ListParams::parse(
         query.q.as_deref(),
         query.sort.as_deref(),

@@ -22,7 +22,7 @@ pub const COLLECTION: &str = "/api/students";
 
 /// Students are personal data: kept by the client only (not shared caches),
 /// and revalidated (`ETag`) before each use.
-const PRIVATE: &str = "private, no-cache";
+pub const PRIVATE: &str = "private, no-cache";
 
 /// Adds the student routes to the `/api` scope.
 pub fn configure(scope: Scope) -> Scope {

@@ -9,7 +9,8 @@ use crate::api::error::ErrorBody;
 /// A `PUT` or `PATCH` that was stored.
 #[derive(IntoResponses)]
 #[response(status = 200, description = "Saved; the body is the stored student.",
-    headers(("ETag" = String, description = "The student's new version, quoted.")))]
+    headers(("ETag" = String, description = "The student's version and `enrolment_count`, as in the \
+        body, quoted.")))]
 pub struct Saved(pub StudentRecord);
 
 #[derive(IntoResponses)]
@@ -27,7 +28,8 @@ pub struct EmailTaken(pub ErrorBody);
 #[derive(IntoResponses)]
 #[response(status = 412, description = "`If-Match` names a version that is no longer stored; \
     nothing changed.",
-    headers(("ETag" = String, description = "The version that is stored now, quoted.")),
+    headers(("ETag" = String, description = "The student's current ETag: the version that is \
+        stored now and `enrolment_count`, quoted.")),
     example = json!({"error": "the student has changed since the version If-Match \
-        names; it is now at ETag \"3\"", "fields": {}}))]
+        names; it is now at ETag \"3.2\"", "fields": {}}))]
 pub struct Stale(pub ErrorBody);

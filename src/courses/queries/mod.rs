@@ -335,3 +335,86 @@ pub fn enrolment_counts(
         .load(c))?;
     Ok(rows.into_iter().collect())
 }
+
+/// A student a course page offers to enrol, and where they stand in the
+/// course (`None`: never enrolled).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub student: StudentSummary,
+    pub status: Option<EnrolmentStatus>,
+}
+
+/// Up to `limit` students whose name ("first last", either part) or email
+/// contains `term`, ignoring case, by last and first name, each with their
+/// status in `course_id`: what the course page's "Add students" search
+/// lists. One statement.
+pub fn students_matching(
+    conn: &mut DbConnection,
+    term: &str,
+    course_id: i32,
+    limit: i64,
+) -> Result<Vec<Candidate>, DbError> {
+    let pattern = like_pattern(term);
+    let rows: Vec<(StudentSummary, Option<EnrolmentStatus>)> = on_backend!(conn, |c| {
+        students::table
+            .left_join(
+                enrolments::table.on(enrolments::student_id
+                    .eq(students::id)
+                    .and(enrolments::course_id.eq(course_id))),
+            )
+            .filter(
+                lower(students::firstname.concat(" ").concat(students::lastname))
+                    .like(lower(pattern.clone()))
+                    .escape('\\')
+                    .or(lower(students::email)
+                        .like(lower(pattern.clone()))
+                        .escape('\\')),
+            )
+            .order_by((
+                lower(students::lastname),
+                lower(students::firstname),
+                students::id,
+            ))
+            .limit(limit)
+            .select((StudentSummary::as_select(), enrolments::status.nullable()))
+            .load(c)
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(student, status)| Candidate { student, status })
+        .collect())
+}
+
+/// The students among `ids` that exist, in one statement: names for the
+/// answer to an enrolment form.
+pub fn students_named(
+    conn: &mut DbConnection,
+    ids: &[i32],
+) -> Result<Vec<StudentSummary>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(on_backend!(conn, |c| students::table
+        .filter(students::id.eq_any(ids))
+        .select(StudentSummary::as_select())
+        .load(c))?)
+}
+
+/// An enrolment with its student and course, in one statement: what the
+/// answer to a status change names.
+pub fn enrolment_parties(
+    conn: &mut DbConnection,
+    enrolment_id: i32,
+) -> Result<Option<(Enrolment, StudentSummary, CourseSummary)>, DbError> {
+    Ok(on_backend!(conn, |c| enrolments::table
+        .inner_join(students::table)
+        .inner_join(courses::table)
+        .filter(enrolments::id.eq(enrolment_id))
+        .select((
+            Enrolment::as_select(),
+            StudentSummary::as_select(),
+            CourseSummary::as_select(),
+        ))
+        .first(c)
+        .optional())?)
+}

@@ -318,7 +318,11 @@ fn record_update(
     before: &Enrolment,
     after: &Enrolment,
 ) -> Result<(), DbError> {
-    let changes = audit::changed_fields(&enrolment_fields(before), &enrolment_fields(after));
+    let mut changes = audit::changed_fields(&enrolment_fields(before), &enrolment_fields(after));
+    // Who and which course, though they never change: the history names
+    // and links an enrolment by them.
+    changes.insert("student_id".into(), json!(after.student_id));
+    changes.insert("course_id".into(), json!(after.course_id));
     let subject = Some(Subject::Enrolment(after.id));
     audit::record(
         conn,

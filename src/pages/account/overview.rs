@@ -8,12 +8,13 @@ use actix_web_flash_messages::FlashMessage;
 use askama::Template;
 use serde::Deserialize;
 
-use super::views::{Moment, error_for, problem_count};
+use super::views::Moment;
 use crate::accounts::own_account::{self, OwnAccount, PasswordChange};
 use crate::accounts::{Role, password};
 use crate::database::{Database, DbError};
 use crate::pages::csrf::{CarriesCsrfToken, ProtectedForm};
 use crate::pages::field::InputField;
+use crate::pages::field::{error_for, problem_count};
 use crate::pages::password::checked as new_password_checked;
 use crate::pages::respond::{render, see_other};
 use crate::pages::session::{self, SignedIn};

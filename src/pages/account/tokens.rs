@@ -9,12 +9,13 @@ use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::views::{Moment, error_for, problem_count};
+use super::views::Moment;
 use crate::accounts::tokens::{self, EXPIRES_IN_DAYS_MAX};
 use crate::accounts::{ApiToken, Scope, TokenError};
 use crate::database::{Database, DbError};
 use crate::pages::csrf::{CarriesCsrfToken, ProtectedForm};
 use crate::pages::field::InputField;
+use crate::pages::field::{error_for, problem_count};
 use crate::pages::respond::{render, see_other};
 use crate::pages::session::SignedIn;
 use crate::pages::{AppError, Page};

@@ -26,19 +26,3 @@ impl From<&NaiveDateTime> for Moment {
         }
     }
 }
-
-/// The message for `field` among a form's `errors`, if any.
-pub fn error_for(errors: &[(&'static str, String)], field: &str) -> Option<String> {
-    errors
-        .iter()
-        .find(|(name, _)| *name == field)
-        .map(|(_, message)| message.clone())
-}
-
-/// The heading of a form's error summary.
-pub fn problem_count(count: usize, prevents: &str) -> String {
-    match count {
-        1 => format!("1 problem prevents {prevents}"),
-        n => format!("{n} problems prevent {prevents}"),
-    }
-}

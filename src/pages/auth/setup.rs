@@ -23,7 +23,7 @@ use crate::accounts::{AccountError, NewPassword, UserDraft, queries, sign_in};
 use crate::database::{Database, DbError};
 use crate::http::client;
 use crate::pages::csrf::{CarriesCsrfToken, ProtectedForm};
-use crate::pages::field::InputField;
+use crate::pages::field::{InputField, error_for, problem_count};
 use crate::pages::respond::{render, see_other};
 use crate::pages::session;
 use crate::pages::{AppError, Page};
@@ -80,12 +80,7 @@ struct SetupPage {
 
 impl SetupPage {
     fn new(page: Page, token: String, typed: &Typed, errors: Vec<(&'static str, String)>) -> Self {
-        let error = |name: &str| {
-            errors
-                .iter()
-                .find(|(field, _)| *field == name)
-                .map(|(_, message)| message.clone())
-        };
+        let error = |name: &str| error_for(&errors, name);
         let fields = vec![
             InputField::new("email", "Email", "email")
                 .autocomplete("username")
@@ -110,10 +105,7 @@ impl SetupPage {
     }
 
     pub fn problem_count(&self) -> String {
-        match self.errors.len() {
-            1 => "1 problem prevents creating the account".into(),
-            n => format!("{n} problems prevent creating the account"),
-        }
+        problem_count(self.errors.len(), "creating the account")
     }
 }
 

@@ -1,47 +1,18 @@
-//! What the student pages read from a request: the create/edit form, the
-//! delete button's form, and the index's query string.
+//! What the student pages read from a request: the create/edit form and the
+//! index's query string. (The delete button sends a `csrf::ButtonForm`.)
 
 use std::convert::Infallible;
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
-use serde::Deserialize;
 
-use crate::pages::csrf::CarriesCsrfToken;
+use crate::pages::record_form::Submitted;
 use crate::students::StudentDraft;
 use crate::students::listing::ListParams;
 
 /// The create and edit forms as submitted.
-#[derive(Debug, Deserialize)]
-pub struct StudentForm {
-    #[serde(default)]
-    csrf_token: String,
-    /// The version the edit form was filled from; absent on create.
-    #[serde(default)]
-    pub version: String,
-    #[serde(flatten)]
-    pub draft: StudentDraft,
-}
-
-impl CarriesCsrfToken for StudentForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-/// The delete button's form.
-#[derive(Debug, Deserialize)]
-pub struct DeleteForm {
-    #[serde(default)]
-    csrf_token: String,
-}
-
-impl CarriesCsrfToken for DeleteForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
+pub type StudentForm = Submitted<StudentDraft>;
 
 /// The index's query string, read leniently: nothing in it is an error. A
 /// parameter given twice (`?q=a&q=b`) counts once, as its first value;

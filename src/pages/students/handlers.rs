@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 
-use super::forms::{DeleteForm, IndexQuery, StudentForm};
+use super::forms::{IndexQuery, StudentForm};
 use super::index::{IndexPage, IndexRow, ListingView, PageStart};
 use super::selection::CourseOption;
 use super::views::{EnrolmentView, StudentFormPage, StudentPage, StudentView};
@@ -13,8 +13,9 @@ use crate::courses::EnrolmentStatus;
 use crate::courses::queries as course_queries;
 use crate::database::{Database, DbError};
 use crate::http::{DbErrorKind, ServiceFailure};
-use crate::pages::csrf::ProtectedForm;
+use crate::pages::csrf::{ButtonForm, ProtectedForm};
 use crate::pages::history::EventView;
+use crate::pages::record_form;
 use crate::pages::respond::{render, see_other};
 use crate::pages::session::Editor;
 use crate::pages::{AppError, Page};
@@ -209,10 +210,8 @@ pub async fn update(
     form: ProtectedForm<StudentForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let StudentForm { version, draft, .. } = form.0;
-    let version: i32 = version.trim().parse().map_err(|_| {
-        AppError::BadRequest("The form did not say which version of the student it edits. Reload the page and try again.".into())
-    })?;
+    let version = form.0.version("student")?;
+    let draft = form.0.draft;
     let details = match draft.validate() {
         Ok(details) => details,
         Err(errors) => {
@@ -264,7 +263,7 @@ pub async fn delete(
     editor: Editor,
     db: web::Data<Database>,
     id: web::Path<i32>,
-    _form: ProtectedForm<DeleteForm>,
+    _form: ProtectedForm<ButtonForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let actor = editor.0.actor();
@@ -275,11 +274,8 @@ pub async fn delete(
     Ok(see_other("/"))
 }
 
-/// The form again, with what was typed and a 503 saying nothing was stored:
-/// a failed write should not also cost the user their typing.
+/// The form again with the "not saved" notice, and a 503.
 fn not_saved(mut form: StudentFormPage, err: DbError) -> Result<HttpResponse, AppError> {
-    tracing::error!("{:?}", AppError::from(ServiceFailure::NotSaved(err)));
-    form.not_saved = true;
-    render(StatusCode::SERVICE_UNAVAILABLE, &form)
-        .map(|response| DbErrorKind::NotSaved.mark(response))
+    form.form.not_saved = true;
+    record_form::not_saved(&form, err)
 }

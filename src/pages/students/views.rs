@@ -10,7 +10,9 @@ use crate::courses::EnrolmentStatus;
 use crate::courses::queries::StudentCourse;
 use crate::format::{readable_date, rfc3339};
 use crate::pages::Page;
+use crate::pages::field::InputField;
 use crate::pages::history::EventView;
+use crate::pages::record_form::RecordForm;
 use crate::students::validation::{AGE_MAX, AGE_MIN, BIO_MAX, CITY_MAX, EMAIL_MAX, NAME_MAX};
 use crate::students::{Field, FieldErrors, Student, StudentDraft};
 
@@ -66,38 +68,23 @@ impl From<&StudentCourse> for EnrolmentView {
     }
 }
 
-/// The create and the edit page: one template, one form partial.
+/// The create and the edit page: the shared record form, and the stored
+/// student when an edit met someone else's.
 #[derive(Template)]
 #[template(path = "students/form.html")]
 pub struct StudentFormPage {
     pub page: Page,
-    pub heading: String,
-    pub action: String,
-    pub submit_label: &'static str,
-    pub cancel_url: String,
-    /// The version an edit is based on; `None` when creating.
-    pub version: Option<i32>,
-    pub fields: Vec<FormField>,
-    pub errors: Vec<(&'static str, String)>,
+    pub form: RecordForm,
     /// Shown when someone else saved the student while this form was open.
     pub conflict: Option<StudentView>,
-    /// Shown when the database could not store the submitted change.
-    pub not_saved: bool,
 }
 
 impl StudentFormPage {
     pub fn create(page: Page, draft: &StudentDraft, errors: &FieldErrors) -> Self {
         Self {
             page,
-            heading: "Add a new student".into(),
-            action: "/create/".into(),
-            submit_label: "Add student",
-            cancel_url: "/".into(),
-            version: None,
-            fields: FormField::all(draft, errors),
-            errors: summary(errors),
+            form: RecordForm::create("student", "", fields(draft, errors)),
             conflict: None,
-            not_saved: false,
         }
     }
 
@@ -109,118 +96,81 @@ impl StudentFormPage {
         errors: &FieldErrors,
     ) -> Self {
         let name = format!("{} {}", draft.firstname.trim(), draft.lastname.trim());
+        let heading = format!("Edit {}", name.trim());
         Self {
             page,
-            heading: format!("Edit {}", name.trim()),
-            action: format!("/{id}/edit/"),
-            submit_label: "Save changes",
-            cancel_url: format!("/{id}/"),
-            version: Some(version),
-            fields: FormField::all(draft, errors),
-            errors: summary(errors),
+            form: RecordForm::edit("student", "", id, version, heading, fields(draft, errors)),
             conflict: None,
-            not_saved: false,
         }
     }
 
-    /// "2 problems prevent saving this student".
+    /// For the error summary partial.
     pub fn problem_count(&self) -> String {
-        match self.errors.len() {
-            1 => "1 problem prevents saving this student".into(),
-            n => format!("{n} problems prevent saving this student"),
-        }
+        self.form.problem_count()
     }
 }
 
-fn summary(errors: &FieldErrors) -> Vec<(&'static str, String)> {
-    errors
-        .iter()
-        .map(|(field, message)| (field.name(), message.to_owned()))
+/// The student form's inputs, with what the user typed and their messages.
+fn fields(draft: &StudentDraft, errors: &FieldErrors) -> Vec<InputField> {
+    Field::ALL
+        .into_iter()
+        .map(|field| {
+            let (value, hint, required) = match field {
+                Field::Firstname => (
+                    &draft.firstname,
+                    format!("Required, up to {NAME_MAX} characters."),
+                    true,
+                ),
+                Field::Lastname => (
+                    &draft.lastname,
+                    format!("Required, up to {NAME_MAX} characters."),
+                    true,
+                ),
+                Field::Email => (
+                    &draft.email,
+                    format!("Required and unique, up to {EMAIL_MAX} characters."),
+                    true,
+                ),
+                Field::Age => (
+                    &draft.age,
+                    format!("Optional, a whole number from {AGE_MIN} to {AGE_MAX}."),
+                    false,
+                ),
+                Field::Bio => (
+                    &draft.bio,
+                    format!("Optional, up to {BIO_MAX} characters."),
+                    false,
+                ),
+                Field::City => (
+                    &draft.city,
+                    format!("Optional, up to {CITY_MAX} characters."),
+                    false,
+                ),
+            };
+            let input_type = if field == Field::Email {
+                "email"
+            } else {
+                "text"
+            };
+            let input = InputField::new(field.name(), field.label(), input_type)
+                .autocomplete(match field {
+                    Field::Firstname => "given-name",
+                    Field::Lastname => "family-name",
+                    Field::Email => "email",
+                    Field::City => "address-level2",
+                    Field::Age | Field::Bio => "off",
+                })
+                .hint(hint)
+                .required(required)
+                .value(value)
+                .error(errors.get(field).map(str::to_owned));
+            match field {
+                Field::Age => input.numeric(),
+                Field::Bio => input.multiline(),
+                _ => input,
+            }
+        })
         .collect()
-}
-
-/// One input of the student form, with what the user typed and its message.
-pub struct FormField {
-    pub name: &'static str,
-    pub label: &'static str,
-    pub value: String,
-    pub error: Option<String>,
-    pub hint: String,
-    pub required: bool,
-    pub input_type: &'static str,
-    pub input_mode: &'static str,
-    pub autocomplete: &'static str,
-    pub multiline: bool,
-}
-
-impl FormField {
-    fn all(draft: &StudentDraft, errors: &FieldErrors) -> Vec<Self> {
-        Field::ALL
-            .into_iter()
-            .map(|field| {
-                let (value, hint, required) = match field {
-                    Field::Firstname => (
-                        &draft.firstname,
-                        format!("Required, up to {NAME_MAX} characters."),
-                        true,
-                    ),
-                    Field::Lastname => (
-                        &draft.lastname,
-                        format!("Required, up to {NAME_MAX} characters."),
-                        true,
-                    ),
-                    Field::Email => (
-                        &draft.email,
-                        format!("Required and unique, up to {EMAIL_MAX} characters."),
-                        true,
-                    ),
-                    Field::Age => (
-                        &draft.age,
-                        format!("Optional, a whole number from {AGE_MIN} to {AGE_MAX}."),
-                        false,
-                    ),
-                    Field::Bio => (
-                        &draft.bio,
-                        format!("Optional, up to {BIO_MAX} characters."),
-                        false,
-                    ),
-                    Field::City => (
-                        &draft.city,
-                        format!("Optional, up to {CITY_MAX} characters."),
-                        false,
-                    ),
-                };
-                Self {
-                    name: field.name(),
-                    label: field.label(),
-                    value: value.clone(),
-                    error: errors.get(field).map(str::to_owned),
-                    hint,
-                    required,
-                    input_type: if field == Field::Email {
-                        "email"
-                    } else {
-                        "text"
-                    },
-                    // Text, not number: a number input silently drops what is
-                    // not a number, and the user would never see why.
-                    input_mode: if field == Field::Age {
-                        "numeric"
-                    } else {
-                        "text"
-                    },
-                    autocomplete: match field {
-                        Field::Firstname => "given-name",
-                        Field::Lastname => "family-name",
-                        Field::Email => "email",
-                        Field::City => "address-level2",
-                        Field::Age | Field::Bio => "off",
-                    },
-                    multiline: field == Field::Bio,
-                }
-            })
-            .collect()
-    }
 }
 
 /// A student as the pages show it.

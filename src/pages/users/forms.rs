@@ -29,13 +29,6 @@ pub struct RoleForm {
     csrf_token: String,
 }
 
-/// The deactivate and activate buttons' forms.
-#[derive(Debug, Deserialize)]
-pub struct ButtonForm {
-    #[serde(default)]
-    csrf_token: String,
-}
-
 /// The reset-password form.
 #[derive(Deserialize)]
 pub struct PasswordForm {
@@ -55,4 +48,4 @@ macro_rules! carries_csrf_token {
     )*};
 }
 
-carries_csrf_token!(NewUserForm, RoleForm, ButtonForm, PasswordForm);
+carries_csrf_token!(NewUserForm, RoleForm, PasswordForm);

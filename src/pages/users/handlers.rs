@@ -7,13 +7,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 
-use super::forms::{ButtonForm, NewUserForm, PasswordForm, RoleForm};
+use super::forms::{NewUserForm, PasswordForm, RoleForm};
 use super::views::{NewUserPage, TypedUser, UserPage, UserView, UsersPage};
 use crate::accounts::queries::Changed;
 use crate::accounts::validation::UserField;
 use crate::accounts::{AccountError, NewPassword, PasswordHash, Role, User, UserDraft, queries};
 use crate::database::{Database, DbError};
-use crate::pages::csrf::ProtectedForm;
+use crate::pages::csrf::{ButtonForm, ProtectedForm};
 use crate::pages::password::checked as new_password_checked;
 use crate::pages::respond::{render, see_other};
 use crate::pages::session::Admin;

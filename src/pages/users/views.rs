@@ -6,7 +6,7 @@ use askama::Template;
 use crate::accounts::{Role, User};
 use crate::format::{readable_date, rfc3339};
 use crate::pages::Page;
-use crate::pages::field::InputField;
+use crate::pages::field::{InputField, error_for, problem_count};
 
 /// The password field of both forms; what was typed is never shown again.
 fn password_field(label: &'static str, error: Option<String>) -> InputField {
@@ -14,14 +14,6 @@ fn password_field(label: &'static str, error: Option<String>) -> InputField {
         .autocomplete("new-password")
         .hint("At least 12 characters. A few uncommon words make a good one.")
         .error(error)
-}
-
-/// The message for `name` among a form's `errors`.
-fn error_for(errors: &[(&'static str, String)], name: &str) -> Option<String> {
-    errors
-        .iter()
-        .find(|(field, _)| *field == name)
-        .map(|(_, message)| message.clone())
 }
 
 /// An account as the pages show it.
@@ -126,10 +118,7 @@ impl NewUserPage {
     }
 
     pub fn problem_count(&self) -> String {
-        match self.errors.len() {
-            1 => "1 problem prevents creating the account".into(),
-            n => format!("{n} problems prevent creating the account"),
-        }
+        problem_count(self.errors.len(), "creating the account")
     }
 }
 
@@ -166,9 +155,6 @@ impl UserPage {
     }
 
     pub fn problem_count(&self) -> String {
-        match self.errors.len() {
-            1 => "1 problem prevents this change".into(),
-            n => format!("{n} problems prevent this change"),
-        }
+        problem_count(self.errors.len(), "this change")
     }
 }

@@ -20,7 +20,6 @@ pub use write::{
 
 use super::listing::{Cursor, Direction, ListParams, Side, SortKey, SortValues};
 use super::model::Student;
-use crate::courses::EnrolmentStatus;
 use crate::database::{DbConnection, DbError, on_backend};
 use crate::pagination::{Fetch, Pagination};
 use crate::schema::{enrolments, students, students_count};
@@ -80,6 +79,12 @@ pub struct StudentList {
     pub pagination: Pagination,
 }
 
+/// The stored status of a current enrolment: the courses domain's
+/// `EnrolmentStatus::Enrolled`, written out because the student domain does
+/// not import a sibling (tests/layers.rs); tests/app/student_courses.rs
+/// checks that the two agree.
+pub const CURRENT_ENROLMENT: &str = "enrolled";
+
 /// The students a listing narrowed by a search, a course or both may show,
 /// boxed for `$c`'s backend (the query's shape varies).
 macro_rules! narrowed {
@@ -94,7 +99,7 @@ macro_rules! narrowed {
                 students::id.eq_any(
                     enrolments::table
                         .filter(enrolments::course_id.eq(course_id))
-                        .filter(enrolments::status.eq(EnrolmentStatus::Enrolled))
+                        .filter(enrolments::status.eq(CURRENT_ENROLMENT))
                         .select(enrolments::student_id),
                 ),
             );

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use super::find;
 use crate::audit::{self, Action, Actor, Subject};
 use crate::database::{DbConnection, DbError, on_backend};
-use crate::schema::students;
+use crate::schema::{courses, enrolments, students};
 use crate::students::model::Student;
 use crate::students::validation::{FieldErrors, StudentDetails};
 
@@ -135,8 +135,9 @@ pub fn update(
 }
 
 /// Deletes a student if it is at one of `expected_versions` (any version when
-/// `None`), and returns what was deleted. Records `student.delete` with the
-/// deleted fields, so the history keeps what was lost.
+/// `None`), and with them (the foreign key's cascade) their enrolments;
+/// returns what was deleted. Records `student.delete` with the deleted
+/// fields and enrolments, so the history keeps what was lost.
 pub fn delete(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -162,9 +163,17 @@ pub fn delete_many(
     actor: &Actor,
     ids: &[i32],
 ) -> Result<DeletedMany, SaveError> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
     conn.write_transaction(|conn| {
+        // Every student first, in id order, then their courses: the order
+        // enrolling takes (student, then course), so a bulk delete cannot
+        // deadlock with it, or with another bulk delete.
+        lock_students(conn, &ids)?;
+        lock_courses_of(conn, &ids)?;
         let mut outcome = DeletedMany::default();
-        for &id in ids {
+        for &id in &ids {
             match delete_in_transaction(conn, actor, id, None) {
                 Ok(student) => outcome.deleted.push(student),
                 Err(SaveError::NotFound) => outcome.missing.push(id),
@@ -183,17 +192,78 @@ fn delete_in_transaction(
 ) -> Result<Student, SaveError> {
     let current = find_for_update(conn, id)?.ok_or(SaveError::NotFound)?;
     check_version(&current, expected_versions)?;
+    // The enrolments go with the student (ON DELETE CASCADE), and the seat
+    // counts of their courses with them: the courses are locked first, in
+    // id order, rather than in whatever order the count's trigger meets
+    // them, which could deadlock with another delete.
+    lock_courses_of(conn, &[id])?;
+    let courses = enrolment_summary(conn, id)?;
     on_backend!(conn, |c| diesel::delete(students::table.find(id))
         .execute(c))?;
-    let fields = Value::Object(audited_fields(&current));
+    let mut fields = audited_fields(&current);
+    if !courses.is_empty() {
+        // The audit history keeps the enrolments that went with them.
+        fields.insert("courses".into(), json!(courses));
+    }
     audit::record(
         conn,
         actor,
         Action::StudentDelete,
         Some(Subject::Student(id)),
-        &fields,
+        &Value::Object(fields),
     )?;
     Ok(current)
+}
+
+/// Locks the students of `ids` (sorted) against change until the
+/// transaction ends. SQLite's write transaction already excludes every
+/// other writer.
+fn lock_students(conn: &mut DbConnection, ids: &[i32]) -> Result<(), DbError> {
+    if let DbConnection::Postgresql(c) = conn {
+        students::table
+            .filter(students::id.eq_any(ids))
+            .order_by(students::id)
+            .select(students::id)
+            .for_update()
+            .load::<i32>(c)?;
+    }
+    Ok(())
+}
+
+/// Locks, in id order, the courses the students of `ids` are enrolled in
+/// (any status): deleting them changes those courses' seat counts.
+fn lock_courses_of(conn: &mut DbConnection, ids: &[i32]) -> Result<(), DbError> {
+    if let DbConnection::Postgresql(c) = conn {
+        courses::table
+            .filter(
+                courses::id.eq_any(
+                    enrolments::table
+                        .filter(enrolments::student_id.eq_any(ids))
+                        .select(enrolments::course_id),
+                ),
+            )
+            .order_by(courses::id)
+            .select(courses::id)
+            .for_no_key_update()
+            .load::<i32>(c)?;
+    }
+    Ok(())
+}
+
+/// "BIO-101 (enrolled), ART-1 (withdrawn)": a student's enrolments, as the
+/// audit history of their deletion records them.
+fn enrolment_summary(conn: &mut DbConnection, id: i32) -> Result<String, DbError> {
+    let rows: Vec<(String, String)> = on_backend!(conn, |c| enrolments::table
+        .inner_join(courses::table)
+        .filter(enrolments::student_id.eq(id))
+        .order_by(courses::code)
+        .select((courses::code, enrolments::status))
+        .load(c))?;
+    Ok(rows
+        .iter()
+        .map(|(code, status)| format!("{code} ({status})"))
+        .collect::<Vec<_>>()
+        .join(", "))
 }
 
 /// The fields people edit, as the audit history shows them: what a create

@@ -18,7 +18,7 @@ const REALM: &str = r#"Bearer realm="Student Registry API""#;
 const INVALID_TOKEN: &str = r#"Bearer realm="Student Registry API", error="invalid_token""#;
 
 /// Sends a request with `client` (its own headers, not the app's token).
-async fn call_with(
+pub(super) async fn call_with(
     client: &reqwest::Client,
     app: &TestApp,
     method: Method,

@@ -5,7 +5,9 @@
 mod auth;
 mod concurrency;
 mod conditional;
+mod courses;
 mod crud;
+mod enrolments;
 mod errors;
 mod listing;
 mod openapi;

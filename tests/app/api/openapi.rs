@@ -50,13 +50,50 @@ async fn the_openapi_document_describes_every_endpoint() {
         statuses("/api/students/{id}", "delete"),
         ["204", "400", "401", "403", "404", "412", "503"]
     );
-    assert_eq!(doc["paths"].as_object().unwrap().len(), 2);
+    assert_eq!(
+        statuses("/api/courses", "post"),
+        [
+            "201", "400", "401", "403", "409", "413", "415", "422", "503"
+        ]
+    );
+    assert_eq!(
+        statuses("/api/courses/{id}", "delete"),
+        ["204", "400", "401", "403", "404", "409", "412", "503"]
+    );
+    assert_eq!(
+        statuses("/api/courses/{id}/enrolments", "post"),
+        [
+            "201", "400", "401", "403", "404", "409", "413", "415", "422", "503"
+        ]
+    );
+    assert_eq!(
+        statuses("/api/courses/{id}/enrolments", "get"),
+        ["200", "400", "401", "404"]
+    );
+    assert_eq!(
+        statuses("/api/students/{id}/enrolments", "get"),
+        ["200", "401", "404"]
+    );
+    assert_eq!(
+        statuses("/api/enrolments/{id}", "patch"),
+        [
+            "200", "400", "401", "403", "404", "409", "413", "415", "422", "503"
+        ]
+    );
+    assert_eq!(doc["paths"].as_object().unwrap().len(), 7);
     for schema in [
         "Student",
         "StudentInput",
         "StudentPatch",
         "StudentPage",
         "ErrorBody",
+        "Course",
+        "CourseInput",
+        "CoursePatch",
+        "CoursePage",
+        "Enrolment",
+        "ClassMember",
+        "StudentEnrolment",
     ] {
         assert!(
             doc["components"]["schemas"][schema]["example"].is_object(),
