@@ -201,7 +201,7 @@ impl Side {
 }
 
 /// Longer cursor tokens are refused unread: no valid one comes close.
-pub const MAX_TOKEN_CHARS: usize = 1024;
+pub const MAX_TOKEN_CHARS: usize = 1400;
 
 /// The bytes of a cursor, written field by field and carried in a link as
 /// unpadded URL-safe base64. Whole numbers are zigzag LEB128 (small ids and

@@ -61,6 +61,8 @@ impl SortKey {
 /// The longest stored name, email or city, in characters (the tables'
 /// CHECK constraints).
 const MAX_TEXT_CHARS: usize = 100;
+/// 9999-12-31T23:59:59Z, the last second a join time is read from a token.
+const MAX_JOINED_SECONDS: i64 = 253_402_300_799;
 
 /// A cursor skips at most this many rows past its row: enough for the
 /// numbered links a few pages either side of the current one, and cheap.
@@ -229,7 +231,11 @@ impl Cursor {
                 id: id(&mut read)?,
             },
             SortKey::Joined => {
-                let seconds = read.int()?;
+                // Years 1970–9999 only: PostgreSQL refuses a timestamp
+                // before 4713 BC, which chrono would accept.
+                let seconds = read
+                    .int()
+                    .filter(|seconds| (0..=MAX_JOINED_SECONDS).contains(seconds))?;
                 let nanos = u32::try_from(read.int()?).ok()?;
                 SortValues::Joined {
                     created_at: DateTime::from_timestamp(seconds, nanos)?.naive_utc(),

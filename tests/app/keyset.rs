@@ -156,8 +156,14 @@ async fn next_and_previous_visit_every_student_once_in_every_order() {
             let (pages, hrefs) = follow(&app, &last, "Previous page").await;
             let backward: Vec<String> = pages.into_iter().rev().flatten().collect();
             assert_eq!(backward, expected, "{sort} {dir}: backward");
+            // Page 1 is counted: it starts the list, whatever came since.
+            let (to_first, seeking) = hrefs.split_last().unwrap();
             assert!(
-                hrefs.iter().all(|href| href.contains("before=")),
+                to_first.ends_with("per_page=10") && !to_first.contains("&page="),
+                "{to_first}"
+            );
+            assert!(
+                seeking.iter().all(|href| href.contains("before=")),
                 "{hrefs:?}"
             );
         }
@@ -198,8 +204,9 @@ async fn numbered_links_near_the_current_page_seek_too() {
             "{href}"
         );
     }
-    // First and Last are counted, even next to them: Previous and the
-    // numbered link to page 1 seek.
+    // First and Last are counted, and so is every link to page 1: a cursor
+    // there would hide rows added before it, with no First link to reach
+    // them.
     assert_eq!(
         link(&page5, "First page").as_deref(),
         Some("/?sort=age&dir=desc&per_page=10")
@@ -210,12 +217,11 @@ async fn numbered_links_near_the_current_page_seek_too() {
         Some("/?sort=age&dir=desc&per_page=10")
     );
     for label in ["Previous page", "Page 1"] {
-        let href = link(&page2, label).unwrap();
-        assert!(
-            href.starts_with("/?sort=age&dir=desc&per_page=10&before="),
-            "{label}: {href}"
+        assert_eq!(
+            link(&page2, label).as_deref(),
+            Some("/?sort=age&dir=desc&per_page=10"),
+            "{label}"
         );
-        assert_eq!(names(&app.page(&href).await.1), expected[..10]);
     }
     let (_, page8) = app.page("/?sort=age&dir=desc&per_page=10&page=8").await;
     assert_eq!(
@@ -284,12 +290,28 @@ async fn rows_added_or_removed_before_the_page_neither_repeat_nor_skip_a_row() {
     assert_eq!(names(&page3), expected[20..30]);
     let (_, counted) = app.page("/?per_page=10&page=3").await;
     assert_ne!(names(&counted), expected[20..30], "OFFSET shifts");
-    // Previous ends right before page 2's first row.
+    // Previous to page 1 is the list's start as it is now, new rows first.
     let (_, back) = app.page(&previous).await;
-    let back = names(&back);
-    assert_eq!(back.last(), Some(&expected[9]), "{back:?}");
-    assert!(!back.contains(&expected[3]), "the deleted row");
-    assert_eq!(back.len(), 10);
+    let mut start = vec!["Aa A000".to_owned(), "Ab A000".to_owned()];
+    start.extend(
+        expected[..10]
+            .iter()
+            .filter(|name| **name != expected[3])
+            .cloned(),
+    );
+    assert_eq!(names(&back), start[..10]);
+    // Previous from page 3 ends right before page 3's first row, though
+    // another row has come before it.
+    let previous = link(&page3, "Previous page").unwrap();
+    assert!(previous.contains("&page=2&before="), "{previous}");
+    app.db()
+        .batch_execute(
+            "INSERT INTO students (firstname, lastname, email) VALUES \
+             ('Ac', 'A000', 'new3@example.com')",
+        )
+        .unwrap();
+    let (_, back) = app.page(&previous).await;
+    assert_eq!(names(&back), expected[10..20]);
 
     // The row a link starts after is deleted: the position still holds.
     let cursor_row = id_of(&expected[29]);
@@ -329,6 +351,68 @@ async fn a_link_past_every_remaining_row_shows_the_page_as_counted() {
     let (status, html) = app.page(&next).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(names(&html), expected[10..20], "the last page there is");
+}
+
+#[tokio::test]
+async fn a_link_with_nothing_beyond_its_cursor_shows_the_nearest_end() {
+    let app = spawn_app().await;
+    let rows = insert_students(&app, 40);
+    let expected = sorted(&rows, "name", "asc");
+    let id_of = |name: &str| rows.iter().find(|row| row.name == name).unwrap().id;
+    let (_, page1) = app.page("/?per_page=10").await;
+    let (_, page2) = app.page(&link(&page1, "Next page").unwrap()).await;
+    let (_, page3) = app.page(&link(&page2, "Next page").unwrap()).await;
+    assert_eq!(names(&page3), expected[20..30]);
+    let previous = link(&page3, "Previous page").unwrap();
+    assert!(previous.contains("before="), "{previous}");
+
+    // Everything before page 3 goes: page 2 still exists by count, but it
+    // would be rows after page 3's start. Previous shows the first page.
+    let gone: Vec<String> = expected[..20]
+        .iter()
+        .map(|name| id_of(name).to_string())
+        .collect();
+    app.db()
+        .batch_execute(&format!(
+            "DELETE FROM students WHERE id IN ({})",
+            gone.join(",")
+        ))
+        .unwrap();
+    let (status, html) = app.page(&previous).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(names(&html), expected[20..30]);
+    assert_eq!(
+        text(&html, ".pagination [aria-current=page]").as_deref(),
+        Some("1")
+    );
+
+    // Now 20 rows; the last page (2) read by its cursor has a Next link once
+    // rows come before it, but nothing follows its last row: the last page
+    // as counted, said so, rather than an empty page or page 3 by OFFSET.
+    let (_, first) = app.page("/?per_page=10").await;
+    let (_, last) = app.page(&link(&first, "Next page").unwrap()).await;
+    assert_eq!(names(&last), expected[30..40]);
+    app.db()
+        .batch_execute(
+            "INSERT INTO students (firstname, lastname, email) VALUES \
+             ('Aa', 'A000', 'new1@example.com'), ('Ab', 'A000', 'new2@example.com')",
+        )
+        .unwrap();
+    let (_, last) = app.page(&link(&first, "Next page").unwrap()).await;
+    let next = link(&last, "Next page").expect("22 rows make a page 3");
+    assert!(next.contains("after="), "{next}");
+    let (status, html) = app.page(&next).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(names(&html), expected[38..40]);
+    assert_eq!(
+        text(&html, ".pagination [aria-current=page]").as_deref(),
+        Some("3")
+    );
+    let notice = text(&html, ".notice").unwrap_or_default();
+    assert!(
+        notice.contains("No students follow the ones you saw"),
+        "{notice}"
+    );
 }
 
 #[tokio::test]
@@ -377,6 +461,22 @@ async fn tampered_cursors_fall_back_to_the_page_number() {
             expected[20..30].to_vec()
         };
         assert_eq!(names(&html), counted, "{tampered}");
+    }
+    // A join time PostgreSQL cannot hold (before 4713 BC) is no position.
+    let joined = sorted(&rows, "joined", "asc");
+    for seconds in [-200_000_000_000, i64::MAX] {
+        let token = TokenWriter::default()
+            .byte(8)
+            .int(0)
+            .int(seconds)
+            .int(0)
+            .int(1)
+            .finish();
+        let (status, html) = app
+            .page(&format!("/?sort=joined&per_page=10&page=3&after={token}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{seconds}");
+        assert_eq!(names(&html), joined[20..30], "{seconds}");
     }
     // Any byte changed may still read as some position: never an error.
     for at in 0..token.len() {

@@ -20,8 +20,10 @@ use crate::pages::respond::{render, see_other};
 use crate::pages::session::Editor;
 use crate::pages::{AppError, Page};
 use crate::pagination::Pagination;
+use crate::students::listing::ListParams;
 use crate::students::listing::{SEARCH_NEEDS_WORDS, SEARCH_TOO_BROAD};
 use crate::students::queries::IfUnchanged;
+use crate::students::queries::PageRead;
 use crate::students::{self, FieldErrors, SaveError, StudentDraft, queries};
 
 pub async fn index(
@@ -75,7 +77,23 @@ pub async fn index(
         }
         Err(err) => return Err(err.into()),
     };
-    let listing = ListingView::new(&params, &list.pagination, course.as_ref(), &list.students);
+    // The page's own links and "here" carry its cursor only when the page
+    // was read from it.
+    let params = match list.read {
+        PageRead::FromCursor => params,
+        PageRead::Counted | PageRead::NothingAfterCursor => ListParams {
+            cursor: None,
+            ..params
+        },
+    };
+    let mut listing = ListingView::new(&params, &list.pagination, course.as_ref(), &list.students);
+    if list.read == PageRead::NothingAfterCursor {
+        listing.notice = Some(format!(
+            "No students follow the ones you saw: the list has changed since. \
+             This is the last page, {}.",
+            list.pagination.last_page()
+        ));
+    }
     let rows = list
         .students
         .iter()

@@ -218,6 +218,11 @@ fn seek_from(
     shown: &[Student],
     target: i64,
 ) -> Option<Cursor> {
+    // The first page needs no cursor (offset 0 costs nothing), and one would
+    // hide rows added before it since: its First and Previous links are gone.
+    if target == 1 {
+        return None;
+    }
     let distance = target - pagination.page;
     let (side, row) = if (1..=SEEK_PAGES).contains(&distance) {
         (Side::After, shown.last()?)

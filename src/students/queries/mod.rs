@@ -77,6 +77,20 @@ macro_rules! city_key {
 pub struct StudentList {
     pub students: Vec<Student>,
     pub pagination: Pagination,
+    pub read: PageRead,
+}
+
+/// How a listing's page was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageRead {
+    /// By its number (`OFFSET`), the request's cursor unused if it had one.
+    Counted,
+    /// From where the link said the page starts.
+    FromCursor,
+    /// The link's cursor had nothing after it any more (rows were added
+    /// before it or removed after it since the link was made): the last
+    /// page as counted now, which may repeat rows already seen.
+    NothingAfterCursor,
 }
 
 /// The stored status of a current enrolment: the courses domain's
@@ -116,6 +130,7 @@ pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList,
         return Ok(StudentList {
             students: Vec::new(),
             pagination: Pagination::new(params.page, params.per_page, 0),
+            read: PageRead::Counted,
         });
     }
     let course = params.course;
@@ -127,29 +142,45 @@ pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList,
     } else {
         on_backend!(conn, |c| narrowed!(c, search, course).count().get_result(c))?
     };
-    let pagination = Pagination::new(params.page, params.per_page, total);
+    let mut pagination = Pagination::new(params.page, params.per_page, total);
     let narrowing = Narrowing { search, course };
     // A page past the end is shown as the last page, counted from the end.
     let cursor = params
         .cursor
         .as_ref()
         .filter(|_| pagination.requested_past_end.is_none());
-    let students = match cursor {
-        Some(cursor) => {
-            let rows = seek_page(conn, narrowing, params, cursor)?;
-            if rows.is_empty() && total > 0 {
-                // Every row past the cursor has gone since the link was
-                // made: the page as counted now, rather than an empty one.
-                counted_page(conn, narrowing, params, &pagination)?
-            } else {
-                rows
-            }
+    let Some(cursor) = cursor else {
+        return Ok(StudentList {
+            students: counted_page(conn, narrowing, params, &pagination)?,
+            pagination,
+            read: PageRead::Counted,
+        });
+    };
+    let rows = seek_page(conn, narrowing, params, cursor)?;
+    if !rows.is_empty() || total == 0 {
+        return Ok(StudentList {
+            students: rows,
+            pagination,
+            read: PageRead::FromCursor,
+        });
+    }
+    // Nothing lies beyond the cursor any more, though the page number
+    // still exists: counting it would show rows from the other side of the
+    // cursor. Before it, that is the first page; after it, the last.
+    let read = match cursor.side {
+        Side::Before => {
+            pagination = Pagination::new(1, params.per_page, total);
+            PageRead::Counted
         }
-        None => counted_page(conn, narrowing, params, &pagination)?,
+        Side::After => {
+            pagination = Pagination::new(pagination.last_page(), params.per_page, total);
+            PageRead::NothingAfterCursor
+        }
     };
     Ok(StudentList {
-        students,
+        students: counted_page(conn, narrowing, params, &pagination)?,
         pagination,
+        read,
     })
 }
 

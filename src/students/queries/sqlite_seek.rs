@@ -163,7 +163,8 @@ impl QueryFragment<Sqlite> for Seek {
         };
         let columns = &self.columns;
         // The rows sharing the most values with the position come first
-        // (SQLite runs the parts of a UNION ALL in order).
+        // (SQLite runs the parts of a UNION ALL in order: long-standing but
+        // undocumented, so tests/app/keyset.rs checks every sort's order).
         for depth in (0..columns.len()).rev() {
             if depth + 1 < columns.len() {
                 out.push_sql(" UNION ALL ");
