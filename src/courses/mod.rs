@@ -17,6 +17,6 @@ pub mod queries;
 pub mod seed;
 pub mod validation;
 
-pub use model::{Course, Enrolment, EnrolmentStatus};
+pub use model::{Course, Enrolment, EnrolmentStatus, OpenCourse};
 pub use queries::{CourseSaveError, EnrolError};
 pub use validation::{CourseDetails, CourseDraft, Field, FieldErrors};

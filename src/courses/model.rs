@@ -33,6 +33,26 @@ pub struct Course {
     pub updated_at: NaiveDateTime,
 }
 
+/// A course as an enrol form offers it: no description or timestamps, so a
+/// form listing a thousand courses reads and converts only these.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = courses, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct OpenCourse {
+    pub id: i32,
+    pub code: String,
+    pub title: String,
+    pub capacity: Option<i32>,
+    pub enrolled_count: i32,
+}
+
+impl OpenCourse {
+    /// Seats still free; `None` when the course is unlimited.
+    pub fn seats_left(&self) -> Option<i64> {
+        self.capacity
+            .map(|capacity| (i64::from(capacity) - i64::from(self.enrolled_count)).max(0))
+    }
+}
+
 /// Where an enrolment stands. Only `Enrolled` takes a seat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
 #[diesel(sql_type = Text)]

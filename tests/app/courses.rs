@@ -647,7 +647,7 @@ fn the_listings_count_seats_page_sort_and_search() {
     let open: Vec<String> = queries::with_seats_left(&mut conn)
         .unwrap()
         .into_iter()
-        .map(|c| c.course.code)
+        .map(|c| c.code)
         .collect();
     assert_eq!(open, ["CHE-101", "GEO-201"]);
 

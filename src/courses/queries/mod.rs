@@ -19,7 +19,7 @@ pub use write::{
 };
 
 use super::listing::{ClassListParams, ClassSortKey, Direction, ListParams, SortKey};
-use super::model::{Course, Enrolment, EnrolmentStatus};
+use super::model::{Course, Enrolment, EnrolmentStatus, OpenCourse};
 use crate::database::{DbConnection, DbError, on_backend};
 use crate::pagination::{Fetch, Pagination};
 use crate::schema::{courses, enrolments, students};
@@ -227,17 +227,16 @@ pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<CourseList, 
 
 /// Every course that has a seat left (or no limit), by code: what an enrol
 /// form offers. One statement.
-pub fn with_seats_left(conn: &mut DbConnection) -> Result<Vec<CourseWithSeats>, DbError> {
-    let open: Vec<Course> = on_backend!(conn, |c| courses::table
+pub fn with_seats_left(conn: &mut DbConnection) -> Result<Vec<OpenCourse>, DbError> {
+    Ok(on_backend!(conn, |c| courses::table
         .filter(
             courses::capacity
                 .is_null()
                 .or(courses::capacity.gt(courses::enrolled_count.nullable())),
         )
         .order_by(lower(courses::code))
-        .select(Course::as_select())
-        .load(c))?;
-    Ok(open.into_iter().map(CourseWithSeats::from).collect())
+        .select(OpenCourse::as_select())
+        .load(c))?)
 }
 
 /// Two statements whatever the page size: the count of the course's rows

@@ -149,7 +149,7 @@ pub async fn show(
         student: StudentView::from(&student),
         open_courses: open_courses
             .iter()
-            .filter(|course| !enrolled_now(course.course.id))
+            .filter(|course| !enrolled_now(course.id))
             .map(CourseOption::from)
             .collect(),
         enrolments: enrolments.iter().map(EnrolmentView::from).collect(),

@@ -14,8 +14,8 @@ use actix_web_flash_messages::FlashMessage;
 use askama::Template;
 use serde::Deserialize;
 
+use crate::courses::OpenCourse;
 use crate::courses::queries as course_queries;
-use crate::courses::queries::CourseWithSeats;
 use crate::database::{Database, DbError};
 use crate::format::{list_of, thousands};
 use crate::pages::csrf::{CarriesCsrfToken, ProtectedForm};
@@ -116,16 +116,16 @@ pub struct CourseOption {
     pub label: String,
 }
 
-impl From<&CourseWithSeats> for CourseOption {
-    fn from(course: &CourseWithSeats) -> Self {
+impl From<&OpenCourse> for CourseOption {
+    fn from(course: &OpenCourse) -> Self {
         let seats = match course.seats_left() {
             None => "no seat limit".to_owned(),
             Some(1) => "1 seat left".to_owned(),
             Some(left) => format!("{} seats left", thousands(left)),
         };
         Self {
-            id: course.course.id,
-            label: format!("{} {} ({seats})", course.course.code, course.course.title),
+            id: course.id,
+            label: format!("{} {} ({seats})", course.code, course.title),
         }
     }
 }
