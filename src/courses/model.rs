@@ -48,9 +48,14 @@ pub struct OpenCourse {
 impl OpenCourse {
     /// Seats still free; `None` when the course is unlimited.
     pub fn seats_left(&self) -> Option<i64> {
-        self.capacity
-            .map(|capacity| (i64::from(capacity) - i64::from(self.enrolled_count)).max(0))
+        seats_left(self.capacity, i64::from(self.enrolled_count))
     }
+}
+
+/// Seats still free of `capacity` with `taken` enrolled; `None` when the
+/// course is unlimited.
+pub fn seats_left(capacity: Option<i32>, taken: i64) -> Option<i64> {
+    capacity.map(|capacity| (i64::from(capacity) - taken).max(0))
 }
 
 /// Where an enrolment stands. Only `Enrolled` takes a seat.

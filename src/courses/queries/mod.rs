@@ -62,9 +62,7 @@ impl From<Course> for CourseWithSeats {
 impl CourseWithSeats {
     /// Seats still free; `None` when the course is unlimited.
     pub fn seats_left(&self) -> Option<i64> {
-        self.course
-            .capacity
-            .map(|capacity| (i64::from(capacity) - self.enrolled).max(0))
+        super::model::seats_left(self.course.capacity, self.enrolled)
     }
 }
 
