@@ -315,6 +315,13 @@ async fn student_pages(app: &helpers::TestApp) {
     // The session, the account, the student, their courses, the courses
     // with seats (the enrol form), their history.
     assert!(counts[0].2 <= 6, "{counts:?}");
+    // The enrol form's course search costs no more.
+    QUERIES.store(0, Ordering::SeqCst);
+    let response = app.get(&format!("/{busy}/?find_course=a")).await;
+    assert_eq!(response.status(), 200);
+    let page = scraper::Html::parse_document(&response.text().await.unwrap());
+    assert!(!helpers::select(&page, ".student-enrol-form option").is_empty());
+    assert_eq!(QUERIES.load(Ordering::SeqCst), counts[0].2);
 }
 
 /// The activity log, 1 event a page and 100: the same queries (the session,

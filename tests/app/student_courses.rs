@@ -532,3 +532,94 @@ async fn a_students_page_lists_their_courses_and_offers_the_open_ones() {
     let (_, html) = app.page(&format!("/{bo}/")).await;
     assert_eq!(select(&html, ".enrolments td[data-label=Code]"), ["FULL-1"]);
 }
+
+#[tokio::test]
+async fn with_many_open_courses_a_students_page_searches_them_instead_of_listing_all() {
+    let app = spawn_app().await;
+    let ann = add_student(&app, "Ann", "Abbot").await;
+    // 60 open courses (more than a form lists whole), one full, one she is in.
+    for n in 0..60 {
+        add_course(&app, &format!("GEO-{n:03}"), None);
+    }
+    let full = add_course(&app, "GEO-FULL", Some(1));
+    let taken = add_course(&app, "GEO-TAKEN", None);
+    let bo = add_student(&app, "Bo", "Baker").await;
+    enrol(&app, &full, bo);
+    enrol(&app, &taken, ann);
+
+    // Unsearched: a search box and no partial list that would hide the rest.
+    let (status, html) = app.page(&format!("/{ann}/")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        attr(&html, "#enrol form[role=search]", "action"),
+        Some(format!("/{ann}/#enrol"))
+    );
+    assert!(select(&html, ".student-enrol-form").is_empty());
+    assert!(select(&html, "select[name=course_id]").is_empty());
+
+    // A broad search lists the first 20 by code, says more match, and keeps
+    // the term in the box; neither the full course nor hers is offered.
+    let (status, html) = app.page(&format!("/{ann}/?find_course=geo")).await;
+    assert_eq!(status, StatusCode::OK);
+    let offered = select(&html, ".student-enrol-form option");
+    assert_eq!(offered.len(), 21, "{offered:?}");
+    assert_eq!(offered[1], "GEO-000 Title of GEO-000 (no seat limit)");
+    assert_eq!(offered[20], "GEO-019 Title of GEO-019 (no seat limit)");
+    assert!(select(&html, "#course_id-hint")[0].contains("only the first 20"));
+    assert_eq!(attr(&html, "#find_course", "value").as_deref(), Some("geo"));
+
+    // A narrow one, by title and ignoring case, lists what matches; LIKE's
+    // own characters are taken literally.
+    let (_, html) = app.page(&format!("/{ann}/?find_course=OF+geo-05")).await;
+    assert_eq!(
+        select(&html, ".student-enrol-form option")[1..],
+        (50..60)
+            .map(|n| format!("GEO-{n:03} Title of GEO-{n:03} (no seat limit)"))
+            .collect::<Vec<_>>()
+    );
+    assert!(select(&html, "#course_id-hint").is_empty());
+    for term in ["GEO-FULL", "GEO-TAKEN", "GEO%25", "GEO_0"] {
+        let (status, html) = app.page(&format!("/{ann}/?find_course={term}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(select(&html, ".student-enrol-form").is_empty(), "{term}");
+        assert!(
+            select(&html, "#enrol .notice")[0].contains("No course with a seat left matches"),
+            "{term}"
+        );
+    }
+
+    // The form a search lists enrols her, as the whole list does.
+    let (_, html) = app.page(&format!("/{ann}/?find_course=GEO-042")).await;
+    let values = select_attrs(&html, ".student-enrol-form option", "value");
+    assert_eq!(values.len(), 2);
+    let response = app
+        .post_form(
+            "/enrolments/",
+            &[
+                ("course_id", values[1].clone()),
+                ("student_id", ann.to_string()),
+                ("return_to", "student".to_owned()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.page(&format!("/{ann}/")).await;
+    assert_eq!(
+        select(&html, ".enrolments td[data-label=Code]"),
+        ["GEO-042", "GEO-TAKEN"]
+    );
+
+    // A viewer gets neither the search nor the form.
+    let viewer = app.client_as(Role::Viewer).await;
+    let body = viewer
+        .get(app.url(&format!("/{ann}/?find_course=geo")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let html = Html::parse_document(&body);
+    assert!(select(&html, "#enrol").is_empty());
+    assert!(select(&html, "select[name=course_id]").is_empty());
+}

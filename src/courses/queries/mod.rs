@@ -237,6 +237,43 @@ pub fn with_seats_left(conn: &mut DbConnection) -> Result<Vec<OpenCourse>, DbErr
         .load(c))?)
 }
 
+/// Up to `limit` courses that `student_id` could enrol in now, by code: a
+/// seat left (or no limit), the student not enrolled in it now, and, given a
+/// `term`, its code or title containing it (ignoring case). What a student's
+/// enrol form offers; one statement.
+pub fn open_to_student(
+    conn: &mut DbConnection,
+    student_id: i32,
+    term: Option<&str>,
+    limit: i64,
+) -> Result<Vec<OpenCourse>, DbError> {
+    let pattern = term.map(like_pattern);
+    macro_rules! open {
+        ($c:ident, $backend:ty) => {{
+            let enrolled_now = enrolments::table
+                .select(enrolments::id)
+                .filter(enrolments::course_id.eq(courses::id))
+                .filter(enrolments::student_id.eq(student_id))
+                .filter(enrolments::status.eq(EnrolmentStatus::Enrolled));
+            matching_courses!(&pattern, $backend)
+                .filter(
+                    courses::capacity
+                        .is_null()
+                        .or(courses::capacity.gt(courses::enrolled_count.nullable())),
+                )
+                .filter(diesel::dsl::not(diesel::dsl::exists(enrolled_now)))
+                .order_by(lower(courses::code))
+                .limit(limit)
+                .select(OpenCourse::as_select())
+                .load($c)
+        }};
+    }
+    Ok(match conn {
+        DbConnection::Sqlite(c) => open!(c, diesel::sqlite::Sqlite)?,
+        DbConnection::Postgresql(c) => open!(c, diesel::pg::Pg)?,
+    })
+}
+
 /// Two statements whatever the page size: the count of the course's rows
 /// (every status), then the page with each row's student.
 pub fn class_list(

@@ -8,6 +8,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 
 use crate::pages::record_form::Submitted;
+use crate::pagination::search_term;
 use crate::students::StudentDraft;
 use crate::students::listing::ListParams;
 
@@ -58,6 +59,36 @@ impl IndexQuery {
     }
 }
 
+/// A student's page's query string: what the enrol form searched for, read
+/// as leniently as [`IndexQuery`].
+#[derive(Debug, Default)]
+pub struct StudentQuery {
+    find_course: Option<String>,
+}
+
+impl StudentQuery {
+    /// The enrol form's course search, trimmed; `None` when blank.
+    pub fn find_course(&self) -> Option<String> {
+        search_term(self.find_course.as_deref())
+    }
+
+    fn parse(query: &str) -> Self {
+        let find_course = url::form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| name == "find_course")
+            .map(|(_, value)| value.into_owned());
+        Self { find_course }
+    }
+}
+
+impl FromRequest for StudentQuery {
+    type Error = Infallible;
+    type Future = Ready<Result<Self, Infallible>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Self::parse(req.query_string())))
+    }
+}
+
 impl FromRequest for IndexQuery {
     type Error = Infallible;
     type Future = Ready<Result<Self, Infallible>>;
@@ -83,5 +114,13 @@ mod tests {
             IndexQuery::parse("q=sam+sh%C3%A1rk").q.as_deref(),
             Some("sam shárk")
         );
+    }
+
+    #[test]
+    fn the_student_page_reads_its_first_course_search() {
+        let query = StudentQuery::parse("x=1&find_course=+bio+&find_course=chem");
+        assert_eq!(query.find_course().as_deref(), Some("bio"));
+        assert_eq!(StudentQuery::parse("find_course=%20").find_course(), None);
+        assert_eq!(StudentQuery::parse("").find_course(), None);
     }
 }

@@ -4,12 +4,11 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 
-use super::forms::{IndexQuery, StudentForm};
+use super::forms::{IndexQuery, StudentForm, StudentQuery};
 use super::index::{IndexPage, IndexRow, ListingView, PageStart};
 use super::selection::CourseOption;
-use super::views::{EnrolmentView, StudentFormPage, StudentPage, StudentView};
+use super::views::{EnrolOffer, EnrolmentView, StudentFormPage, StudentPage, StudentView};
 use crate::audit::{self, Subject};
-use crate::courses::EnrolmentStatus;
 use crate::courses::queries as course_queries;
 use crate::database::{Database, DbError};
 use crate::http::{DbErrorKind, ServiceFailure};
@@ -116,42 +115,71 @@ pub async fn index(
 /// the activity log.
 const HISTORY_LENGTH: i64 = 50;
 
+/// The enrol form lists every open course up to this many; beyond, it
+/// searches them (a school with a thousand courses would otherwise send a
+/// thousand options with every student's page).
+const ENROL_LIST_LIMIT: i64 = 50;
+
+/// The most courses an enrol form's search lists.
+const COURSE_MATCHES: i64 = 20;
+
 pub async fn show(
     db: web::Data<Database>,
     page: Page,
     id: web::Path<i32>,
+    query: StudentQuery,
 ) -> Result<StudentPage, AppError> {
     let id = id.into_inner();
     let offers_enrolment = page.can_edit();
+    let term = query.find_course();
+    let searched = term.clone();
     let (student, enrolments, open_courses, events) = db
         .run(move |conn| {
             let Some(student) = queries::find(conn, id)? else {
                 return Ok(None);
             };
             let enrolments = course_queries::for_student(conn, id)?;
-            let open_courses = if offers_enrolment {
-                course_queries::with_seats_left(conn)?
-            } else {
-                Vec::new()
+            // One more than listed tells whether there are more.
+            let open_courses = match (offers_enrolment, searched.as_deref()) {
+                (false, _) => Vec::new(),
+                (true, None) => {
+                    course_queries::open_to_student(conn, id, None, ENROL_LIST_LIMIT + 1)?
+                }
+                (true, Some(term)) => {
+                    course_queries::open_to_student(conn, id, Some(term), COURSE_MATCHES + 1)?
+                }
             };
             let events = audit::for_subject(conn, Subject::Student(id), HISTORY_LENGTH)?;
             Ok::<_, DbError>(Some((student, enrolments, open_courses, events)))
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    let enrolled_now = |course_id: i32| {
-        enrolments.iter().any(|row| {
-            row.course.id == course_id && row.enrolment.status == EnrolmentStatus::Enrolled
-        })
+    let listed = if term.is_some() {
+        COURSE_MATCHES
+    } else {
+        ENROL_LIST_LIMIT
+    };
+    let more = open_courses.len() as i64 > listed;
+    let offer = EnrolOffer {
+        // Past the limit, an unsearched form lists nothing: a search box
+        // instead of a partial list that hides the rest.
+        by_search: term.is_some() || more,
+        courses: if term.is_none() && more {
+            Vec::new()
+        } else {
+            open_courses
+                .iter()
+                .take(listed as usize)
+                .map(CourseOption::from)
+                .collect()
+        },
+        more: term.is_some() && more,
+        term,
     };
     Ok(StudentPage {
         page,
         student: StudentView::from(&student),
-        open_courses: open_courses
-            .iter()
-            .filter(|course| !enrolled_now(course.id))
-            .map(CourseOption::from)
-            .collect(),
+        offer,
         enrolments: enrolments.iter().map(EnrolmentView::from).collect(),
         events: events.iter().map(EventView::new).collect(),
     })

@@ -23,11 +23,24 @@ pub struct StudentPage {
     pub student: StudentView,
     /// Every enrolment, current or not, by course code.
     pub enrolments: Vec<EnrolmentView>,
-    /// What the enrol form offers (editors only): courses with a seat left
-    /// that the student is not enrolled in now.
-    pub open_courses: Vec<CourseOption>,
+    /// What the enrol form offers (editors only).
+    pub offer: EnrolOffer,
     /// Its audit history, newest first.
     pub events: Vec<EventView>,
+}
+
+/// The enrol form on a student's page: courses with a seat left that the
+/// student is not enrolled in now. A few are listed whole; when there are too
+/// many for one list, the form searches them by code or title instead.
+pub struct EnrolOffer {
+    /// The form starts with a course search.
+    pub by_search: bool,
+    /// What was searched for.
+    pub term: Option<String>,
+    /// Every open course (a list), or the first matches (a search).
+    pub courses: Vec<CourseOption>,
+    /// More courses matched than are listed.
+    pub more: bool,
 }
 
 /// One of a student's enrolments as their page shows it.
