@@ -15,6 +15,7 @@
 //!   [`config`] and [`telemetry`].
 
 pub mod accounts;
+pub mod allocator;
 pub mod api;
 pub mod audit;
 pub mod cli;

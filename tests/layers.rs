@@ -12,7 +12,7 @@
 //! pagination, format,   used by any resource
 //! email
 //! database              pool, migrations, off-worker execution
-//! schema, config, telemetry
+//! schema, config, telemetry, allocator
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,7 +32,7 @@ fn layer(module: &str) -> Option<u8> {
         "audit" => 3,
         "pagination" | "format" | "email" | "text" => 2,
         "database" => 1,
-        "schema" | "config" | "telemetry" => 0,
+        "schema" | "config" | "telemetry" | "allocator" => 0,
         _ => return None,
     })
 }
