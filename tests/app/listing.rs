@@ -432,3 +432,55 @@ async fn searching_letters_that_unaccent_makes_apostrophes_finds_and_never_fails
         assert_eq!(api.status(), StatusCode::OK, "{query}");
     }
 }
+
+#[tokio::test]
+async fn a_searchs_first_page_counts_every_match_in_every_order() {
+    // The first page is read forward and the last from the end: both count
+    // the same matches and together list them in order.
+    let app = spawn_app().await;
+    insert_students(&app, 60);
+    app.create(&sammy()).await;
+    for (sort, dir) in [("name", "asc"), ("age", "desc"), ("city", "asc")] {
+        let (_, first) = app
+            .page(&format!("/?q=student&sort={sort}&dir={dir}"))
+            .await;
+        assert_eq!(
+            text(&first, ".summary").as_deref(),
+            Some("60 students match ‘student’, showing 1–25"),
+            "{sort} {dir}"
+        );
+        let last = attr(&first, ".pagination a[aria-label^='Last page']", "href").unwrap();
+        assert!(
+            last.starts_with("/?q=student") && last.ends_with("&page=3"),
+            "{last}"
+        );
+        let (_, third) = app
+            .page(&format!("/?q=student&sort={sort}&dir={dir}&page=3"))
+            .await;
+        assert_eq!(
+            text(&third, ".summary").as_deref(),
+            Some("60 students match ‘student’, showing 51–60")
+        );
+        // Every match once across the pages, in the order asked for.
+        let (_, all) = app
+            .page(&format!("/?q=student&sort={sort}&dir={dir}&per_page=100"))
+            .await;
+        assert_eq!(names(&all).len(), 60);
+        assert_eq!(names(&first), names(&all)[..25]);
+        assert_eq!(names(&third), names(&all)[50..]);
+    }
+    // One match, and none.
+    let (_, one) = app.page("/?q=shark").await;
+    assert_eq!(
+        text(&one, ".summary").as_deref(),
+        Some("1 student matches ‘shark’")
+    );
+    assert_eq!(names(&one).len(), 1);
+    let (status, none) = app.page("/?q=nobody").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(names(&none).is_empty());
+    assert_eq!(
+        text(&none, ".empty-state h2").as_deref(),
+        Some("No students match ‘nobody’")
+    );
+}
