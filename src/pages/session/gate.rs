@@ -11,7 +11,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::{CREDENTIALS, credentials, signed_in_as};
+use super::{CREDENTIALS, credentials, preload, signed_in_as};
 use std::net::IpAddr;
 
 use crate::accounts::{self, Role, User, queries};
@@ -100,6 +100,8 @@ pub async fn require_sign_in(
     }
     let session = req.get_session();
     let user = match signed_in_as(&session) {
+        // Read with the session, this request.
+        Some(id) if let Some(user) = preload::take(id) => user,
         Some(id) => {
             let database = req
                 .app_data::<web::Data<Database>>()

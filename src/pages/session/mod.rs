@@ -9,6 +9,7 @@
 
 pub mod flash;
 pub mod gate;
+pub mod preload;
 pub mod store;
 
 use actix_session::storage::{SaveError, UpdateError};
@@ -85,7 +86,9 @@ pub async fn storage_failure(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    match next.call(req).await {
+    // The slot in which the session store leaves the signed-in account for
+    // the gate (see `preload`), for this request only.
+    match preload::with_slot(next.call(req)).await {
         Ok(response) => Ok(response.map_into_boxed_body()),
         Err(err) if is_storage_failure(&err) => {
             tracing::error!("the session store failed: {err:?}");

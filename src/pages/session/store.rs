@@ -9,7 +9,9 @@ use actix_web::cookie::time::Duration as CookieDuration;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
+use super::preload::{self, Preloaded};
 use super::{CREDENTIALS, SIGNED_IN_AS};
+use crate::accounts::queries as account_queries;
 use crate::accounts::sessions::{self, SessionLifetime, StoredSession};
 use crate::database::{Database, DbError};
 
@@ -92,11 +94,27 @@ impl SessionStore for DatabaseSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
         let hash = sessions::key_hash(key.as_ref());
         let lifetime = self.lifetime;
-        let stored = self
+        let (stored, account) = self
             .database
-            .run_on_opened_file(move |conn| sessions::load(conn, &hash, now(), lifetime))
+            .run_on_opened_file(move |conn| {
+                let stored = sessions::load(conn, &hash, now(), lifetime)?;
+                // The account too, while on this thread (see `preload`). Its
+                // failure is the gate's to report, reading it again.
+                let account =
+                    stored
+                        .as_ref()
+                        .and_then(|stored| stored.user_id)
+                        .and_then(|user_id| {
+                            let user = account_queries::find_by_id(conn, user_id).ok()?;
+                            Some(Preloaded { user_id, user })
+                        });
+                Ok::<_, DbError>((stored, account))
+            })
             .await
             .map_err(|err| LoadError::Other(err.into()))?;
+        if let Some(account) = account {
+            preload::leave(account);
+        }
         stored
             .map(|stored| serde_json::from_str(&stored.state))
             .transpose()
