@@ -744,3 +744,37 @@ async fn a_database_failing_part_way_says_who_was_enrolled_and_who_was_not() {
     let enrolled: Vec<i32> = class.members.iter().map(|m| m.student.id).collect();
     assert_eq!(enrolled, [ann], "what the page says is what is stored");
 }
+
+#[tokio::test]
+async fn every_class_member_is_on_exactly_one_page_in_both_orders() {
+    // Pages past the middle are read from the end, a whole page's worth and
+    // cut to what the page holds: the short last page included.
+    let app = spawn_app().await;
+    let geo = course(&app, "GEO-1", "Geography", None, None);
+    let names = ["Ada", "Ben", "Cy", "Di", "Ed", "Flo", "Gus"];
+    for (n, first) in names.iter().enumerate() {
+        let id = student(&app, first, &format!("Last{}", 7 - n));
+        enrol(&app, &geo, id);
+    }
+    for (dir, expected) in [
+        ("asc", ["Gus", "Flo", "Ed", "Di", "Cy", "Ben", "Ada"]),
+        ("desc", ["Ada", "Ben", "Cy", "Di", "Ed", "Flo", "Gus"]),
+    ] {
+        let mut seen = Vec::new();
+        for page in 1..=3 {
+            let (_, html) = app
+                .page(&format!(
+                    "/courses/{}/?dir={dir}&per_page=3&page={page}",
+                    geo.id
+                ))
+                .await;
+            let rows: Vec<String> = select(&html, "#class-list td[data-label=Name]")
+                .iter()
+                .map(|name| name.split(' ').next().unwrap().to_owned())
+                .collect();
+            assert_eq!(rows.len(), if page == 3 { 1 } else { 3 }, "{dir} {page}");
+            seen.extend(rows);
+        }
+        assert_eq!(seen, expected, "{dir}");
+    }
+}
