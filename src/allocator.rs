@@ -5,9 +5,10 @@
 /// glibc gives each thread that meets contention an arena of its own (up to
 /// eight per core) and gives little of a freed arena back. With two actix
 /// workers and up to sixteen blocking threads for the database, peak RSS
-/// under load at 100,000 students was about 95 MB; with an arena per core,
-/// about 60 MB, at the same speed (bench/RESULTS.md). Call it before any
-/// thread starts; elsewhere than glibc it does nothing.
+/// under `scripts/bench.sh` at 100,000 students was 143 MiB; with an arena
+/// per core (and the SQLite build flags of `.cargo/config.toml`), 51 MiB
+/// (bench/RESULTS.md). Call it before any thread starts; elsewhere than
+/// glibc it does nothing.
 pub fn limit_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
