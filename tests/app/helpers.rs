@@ -266,7 +266,12 @@ impl TestApp {
 
     /// GETs a page and parses it.
     pub async fn page(&self, path: &str) -> (StatusCode, Html) {
-        let response = self.get(path).await;
+        self.page_as(&self.client, path).await
+    }
+
+    /// GETs a page as `client` (another account's session, say) and parses it.
+    pub async fn page_as(&self, client: &reqwest::Client, path: &str) -> (StatusCode, Html) {
+        let response = client.get(self.url(path)).send().await.expect("GET");
         let status = response.status();
         (
             status,

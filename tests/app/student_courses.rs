@@ -516,15 +516,7 @@ async fn a_students_page_lists_their_courses_and_offers_the_open_ones() {
 
     // A viewer sees the courses, without buttons or the form.
     let viewer = app.client_as(Role::Viewer).await;
-    let body = viewer
-        .get(app.url(&format!("/{ann}/")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let html = Html::parse_document(&body);
+    let (_, html) = app.page_as(&viewer, &format!("/{ann}/")).await;
     assert_eq!(select(&html, ".enrolments tbody tr").len(), 2);
     assert!(select(&html, ".enrolments form").is_empty());
     assert!(select(&html, ".student-enrol-form").is_empty());
@@ -611,15 +603,9 @@ async fn with_many_open_courses_a_students_page_searches_them_instead_of_listing
 
     // A viewer gets neither the search nor the form.
     let viewer = app.client_as(Role::Viewer).await;
-    let body = viewer
-        .get(app.url(&format!("/{ann}/?find_course=geo")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let html = Html::parse_document(&body);
+    let (_, html) = app
+        .page_as(&viewer, &format!("/{ann}/?find_course=geo"))
+        .await;
     assert!(select(&html, "#enrol").is_empty());
     assert!(select(&html, "select[name=course_id]").is_empty());
 }
