@@ -223,15 +223,19 @@ pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<CourseList, 
     })
 }
 
+/// A course with a seat left: no limit, or fewer enrolled than it holds.
+#[diesel::dsl::auto_type]
+fn has_a_seat_left() -> _ {
+    courses::capacity
+        .is_null()
+        .or(courses::capacity.gt(courses::enrolled_count.nullable()))
+}
+
 /// Every course that has a seat left (or no limit), by code: what an enrol
 /// form offers. One statement.
 pub fn with_seats_left(conn: &mut DbConnection) -> Result<Vec<OpenCourse>, DbError> {
     Ok(on_backend!(conn, |c| courses::table
-        .filter(
-            courses::capacity
-                .is_null()
-                .or(courses::capacity.gt(courses::enrolled_count.nullable())),
-        )
+        .filter(has_a_seat_left())
         .order_by(lower(courses::code))
         .select(OpenCourse::as_select())
         .load(c))?)
@@ -256,11 +260,7 @@ pub fn open_to_student(
                 .filter(enrolments::student_id.eq(student_id))
                 .filter(enrolments::status.eq(EnrolmentStatus::Enrolled));
             matching_courses!(&pattern, $backend)
-                .filter(
-                    courses::capacity
-                        .is_null()
-                        .or(courses::capacity.gt(courses::enrolled_count.nullable())),
-                )
+                .filter(has_a_seat_left())
                 .filter(diesel::dsl::not(diesel::dsl::exists(enrolled_now)))
                 .order_by(lower(courses::code))
                 .limit(limit)
