@@ -6,6 +6,7 @@ use diesel::result::Error as DieselError;
 use diesel::{PgConnection, SqliteConnection};
 
 use super::DbError;
+use super::group_commit::{self, Group};
 
 /// A connection to whichever database `DATABASE_URL` names.
 ///
@@ -41,6 +42,10 @@ impl AnyConnection {
     /// PostgreSQL, whose row locks and re-checked `WHERE` clauses give the
     /// same guarantee for our single-row writes.
     ///
+    /// On the group-commit writer thread (see [`group_commit`]) it is a
+    /// savepoint of the group's transaction instead, and "commit" releases
+    /// it; the group's commit comes after.
+    ///
     /// Every write goes through here, even a single statement: in autocommit
     /// SQLite commits when the statement is reset, and diesel ignores that
     /// result, so a commit that failed (disk full, I/O error) would look
@@ -54,9 +59,18 @@ impl AnyConnection {
         // Begun on the inner connection, whose transaction state is the one
         // the enum's commit and rollback use.
         let begun = match self {
-            Self::Sqlite(conn) => {
-                AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN IMMEDIATE")
-            }
+            Self::Sqlite(conn) => match group_commit::current_group() {
+                Group::None => {
+                    AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN IMMEDIATE")
+                }
+                // A savepoint in the group's transaction, which holds the
+                // write lock already. Never a transaction of its own: its
+                // commit would be one the group's answers do not report.
+                Group::Open if in_transaction(conn) => {
+                    AnsiTransactionManager::begin_transaction(conn)
+                }
+                Group::Open | Group::Lost => Err(group_commit::lost_group()),
+            },
             Self::Postgresql(conn) => AnsiTransactionManager::begin_transaction(conn),
         };
         begun.map_err(DbError::from)?;
@@ -73,4 +87,12 @@ impl AnyConnection {
             },
         }
     }
+}
+
+/// Whether diesel counts a transaction open on `conn`.
+fn in_transaction(conn: &mut SqliteConnection) -> bool {
+    matches!(
+        AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth(),
+        Ok(Some(_))
+    )
 }

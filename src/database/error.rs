@@ -1,6 +1,8 @@
 //! [`DbError`]: what can go wrong in the database plumbing, sorted by what
 //! the user can do about it.
 
+use std::sync::Arc;
+
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::budget;
@@ -9,7 +11,8 @@ use super::budget;
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("no database connection became available")]
-    Unavailable(#[source] diesel::r2d2::PoolError),
+    /// Shared: a group of writes that found no connection all report it.
+    Unavailable(#[source] Arc<diesel::r2d2::PoolError>),
     /// The server went away under a query (PostgreSQL restarting, say). The
     /// pool replaces the connection; the request cannot be answered.
     #[error("the connection to the database was lost")]
@@ -101,6 +104,31 @@ fn stopped_by_budget(message: &str) -> bool {
 }
 
 impl DbError {
+    /// The same failure again, for another write of a group that it failed
+    /// as a whole (see `group_commit`): same variant, same message. A
+    /// diesel error is not `Clone`; a database error is rebuilt from its
+    /// kind and message, any other kept as its message.
+    pub(super) fn replicate(&self) -> Self {
+        fn copy(err: &DieselError) -> DieselError {
+            let (kind, message) = match err {
+                DieselError::DatabaseError(kind, info) => (*kind, info.message().to_owned()),
+                other => (DatabaseErrorKind::Unknown, other.to_string()),
+            };
+            DieselError::DatabaseError(kind, Box::new(message))
+        }
+        match self {
+            Self::Unavailable(err) => Self::Unavailable(Arc::clone(err)),
+            Self::ConnectionLost(err) => Self::ConnectionLost(copy(err)),
+            Self::Query(err) => Self::Query(copy(err)),
+            Self::NotSaved(err) => Self::NotSaved(copy(err)),
+            Self::FileReplaced(path) => Self::FileReplaced(path.clone()),
+            Self::Io(err) => Self::Io(copy(err)),
+            Self::Cancelled => Self::Cancelled,
+            Self::Busy => Self::Busy,
+            Self::TooSlow(err) => Self::TooSlow(copy(err)),
+        }
+    }
+
     /// The database is down or unreachable, as opposed to a query that failed:
     /// worth a "try again shortly" rather than an error report.
     pub fn is_unavailable(&self) -> bool {

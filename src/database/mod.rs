@@ -8,6 +8,7 @@
 mod budget;
 mod connection;
 mod error;
+mod group_commit;
 mod migrations;
 mod pool;
 
@@ -26,6 +27,8 @@ use crate::config::{DatabaseLocation, DatabaseSettings};
 pub use connection::AnyConnection;
 pub(crate) use connection::on_backend;
 pub use error::DbError;
+use group_commit::GroupWriter;
+pub use group_commit::{GroupCommits, MAX_GROUP};
 pub use migrations::{DataUpgrade, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, migrate};
 pub use pool::{BUSY_TIMEOUT, ConnectionManager, POOL_TIMEOUT, POSTGRES_POOL_TIMEOUT, PoolStatus};
 
@@ -42,13 +45,11 @@ fn search_lanes(pool_size: u32) -> usize {
 pub struct Database {
     /// Counts every checkout, for [`Database::pool_status`].
     pool: pool::CountedPool,
-    /// SQLite has one writer at a time. Writers that find the database locked
-    /// poll with growing sleeps (the busy handler), so under many concurrent
-    /// writes a few waited seconds and risked "database is locked". Queuing
-    /// this process's writers here, before they take a connection, makes them
-    /// wait their turn in order without holding a connection readers need.
-    /// PostgreSQL locks rows, not the database, and needs no such queue.
-    write_turn: Option<Arc<Mutex<()>>>,
+    /// SQLite has one writer at a time: this process's writes queue for one
+    /// writer thread, which commits whatever waited together (see
+    /// [`group_commit`]). PostgreSQL locks rows, not the database, and runs
+    /// each write on its own.
+    group: Option<GroupWriter>,
     /// The SQLite file as opened, to notice it being deleted or replaced.
     file: Option<Arc<DatabaseFile>>,
     /// When [`Database::ping`] last proved that a write commits.
@@ -104,6 +105,9 @@ impl Database {
         if is_sqlite && settings.query_timeout.is_some() {
             budget::install_sqlite_handler();
         }
+        if is_sqlite {
+            group_commit::install_rollback_hook();
+        }
         let applied = migrate(settings, upgrades)?;
         if !applied.is_empty() {
             tracing::info!("applied migrations: {}", applied.join(", "));
@@ -113,9 +117,19 @@ impl Database {
             DatabaseLocation::Sqlite(path) => Some(Arc::new(DatabaseFile::opened(path)?)),
             DatabaseLocation::Postgres(_) => None,
         };
+        let pool = pool::CountedPool::new(pool);
+        let group = if is_sqlite {
+            Some(GroupWriter::start(
+                pool.clone(),
+                file.clone(),
+                settings.query_timeout,
+            )?)
+        } else {
+            None
+        };
         Ok(Self {
-            pool: pool::CountedPool::new(pool),
-            write_turn: is_sqlite.then(Arc::default),
+            pool,
+            group,
             file,
             write_probe: Arc::default(),
             query_timeout: settings.query_timeout,
@@ -194,38 +208,32 @@ impl Database {
         .await
     }
 
-    /// Like [`Database::run`], for work that writes: on SQLite it waits for
-    /// this process's other writers first, and refuses to write if the file
-    /// is no longer the one it opened. `work` writes through
-    /// [`AnyConnection::write_transaction`], so a failed commit is an error.
+    /// Like [`Database::run`], for work that writes. On SQLite it joins the
+    /// next group of writes (see [`group_commit`]), on the file that was
+    /// opened, and is answered after the group's commit. `work` writes
+    /// through [`AnyConnection::write_transaction`], so a failed commit is
+    /// an error.
     pub async fn write<F, T, E>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        let write_turn = self.write_turn.clone();
-        let file = self.file.clone();
-        // A SQLite writer may first wait up to BUSY_TIMEOUT for another
-        // process's lock, a wait that runs no instructions but passes time;
-        // the budget is for the work after it.
-        let budget = self.query_timeout.map(|budget| budget + BUSY_TIMEOUT);
-        web::block(move || {
-            // A writer that panicked leaves no half-done state behind the
-            // lock (its transaction rolled back), so a poisoned lock is fine.
-            let _turn = write_turn
-                .as_ref()
-                .map(|turn| turn.lock().unwrap_or_else(PoisonError::into_inner));
-            if let Some(file) = &file {
-                file.check()?;
+        match &self.group {
+            Some(group) => group.write(work).await,
+            None => self.run(work).await,
+        }
+    }
+
+    /// Writes grouped into commits so far (SQLite), for the metrics.
+    pub fn group_commits(&self) -> Option<GroupCommits> {
+        self.group.as_ref().map(|group| {
+            let counts = group.counts();
+            GroupCommits {
+                commits: counts.commits.load(std::sync::atomic::Ordering::Relaxed),
+                writes: counts.writes.load(std::sync::atomic::Ordering::Relaxed),
             }
-            let mut conn = pool.get()?;
-            let _budget = budget::Budget::start(budget);
-            work(&mut conn)
         })
-        .await
-        .map_err(|_| E::from(DbError::Cancelled))?
     }
 
     /// A connection for blocking code outside request handling (CLI commands).

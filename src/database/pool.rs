@@ -83,7 +83,7 @@ impl CountedPool {
         if conn.is_err() {
             self.counts.timed_out.fetch_add(1, Ordering::Relaxed);
         }
-        conn.map_err(DbError::Unavailable)
+        conn.map_err(|err| DbError::Unavailable(Arc::new(err)))
     }
 
     pub(super) fn status(&self) -> PoolStatus {

@@ -20,7 +20,7 @@ use prometheus::{
 };
 
 use super::DbErrorKind;
-use crate::database::{Database, PoolStatus};
+use crate::database::{Database, GroupCommits, PoolStatus};
 
 /// The `route` of a request no route matched: its path would make a new
 /// series per URL anyone cares to try.
@@ -98,10 +98,18 @@ impl Metrics {
             .observe(started.elapsed().as_secs_f64());
     }
 
-    /// Everything, in the Prometheus text format, the pool as it is now.
-    pub fn render(&self, pool: PoolStatus) -> prometheus::Result<String> {
+    /// Everything, in the Prometheus text format, the pool as it is now,
+    /// and on SQLite how its writes were grouped into commits.
+    pub fn render(
+        &self,
+        pool: PoolStatus,
+        groups: Option<GroupCommits>,
+    ) -> prometheus::Result<String> {
         let mut families = self.registry.gather();
         families.extend(pool_families(pool)?);
+        if let Some(groups) = groups {
+            families.extend(group_commit_families(groups)?);
+        }
         families.sort_by(|a, b| a.name().cmp(b.name()));
         let mut text = Vec::new();
         TextEncoder::new().encode(&families, &mut text)?;
@@ -154,6 +162,23 @@ fn pool_families(pool: PoolStatus) -> prometheus::Result<Vec<prometheus::proto::
         timeouts.collect(),
     ]
     .concat())
+}
+
+/// SQLite's group commit: writes per commit is the one divided by the other.
+fn group_commit_families(
+    groups: GroupCommits,
+) -> prometheus::Result<Vec<prometheus::proto::MetricFamily>> {
+    let commits = IntCounter::new(
+        "db_write_groups_total",
+        "Transactions of grouped writes ended (SQLite's group commit)",
+    )?;
+    commits.inc_by(groups.commits);
+    let writes = IntCounter::new(
+        "db_grouped_writes_total",
+        "Writes run in those transactions",
+    )?;
+    writes.inc_by(groups.writes);
+    Ok([commits.collect(), writes.collect()].concat())
 }
 
 /// The standard methods by name; anything else is one label, `other`.
@@ -268,7 +293,7 @@ pub fn serve(
 }
 
 async fn scrape(metrics: web::Data<Metrics>, database: web::Data<Database>) -> HttpResponse {
-    match metrics.render(database.pool_status()) {
+    match metrics.render(database.pool_status(), database.group_commits()) {
         Ok(text) => HttpResponse::Ok()
             .content_type(TextEncoder::new().format_type())
             .body(text),
@@ -318,13 +343,19 @@ mod tests {
         let metrics = Metrics::new().expect("the metrics");
         metrics.observe("/{id}/", &Method::GET, 200, Instant::now());
         let text = metrics
-            .render(PoolStatus {
-                in_use: 1,
-                idle: 2,
-                max: 8,
-                waiting: 0,
-                timed_out: 3,
-            })
+            .render(
+                PoolStatus {
+                    in_use: 1,
+                    idle: 2,
+                    max: 8,
+                    waiting: 0,
+                    timed_out: 3,
+                },
+                Some(GroupCommits {
+                    commits: 4,
+                    writes: 10,
+                }),
+            )
             .expect("the text");
         for line in [
             "# TYPE http_requests_total counter",
@@ -336,6 +367,8 @@ mod tests {
             "db_pool_max_connections 8",
             "db_pool_waiting 0",
             "db_pool_timeouts_total 3",
+            "db_write_groups_total 4",
+            "db_grouped_writes_total 10",
         ] {
             assert!(text.lines().any(|l| l == line), "{line:?} in\n{text}");
         }

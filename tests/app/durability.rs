@@ -9,6 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use diesel_migrations::MigrationHarness;
+use futures::future::join_all;
 use reqwest::{Method, Response, StatusCode};
 use scraper::Html;
 use serde_json::{Value, json};
@@ -196,6 +197,78 @@ async fn no_write_is_reported_done_when_the_disk_is_full_at_commit() {
         "id {fresh} was already acknowledged: {acknowledged:?}"
     );
     assert_eq!(app.students().len(), before.len() + 1);
+}
+
+/// Concurrent creates share commits (SQLite's writes are grouped): when the
+/// commit fails, every one of them is refused and none is stored; once the
+/// disk has room, each gets its own answer, a duplicate among them too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_creates_sharing_a_failed_commit_are_all_refused() {
+    faulty_disk::install();
+    let app = spawn_app().await;
+    let path = database_path(&app);
+    let existing = app.create(&sammy()).await;
+    let token = app.csrf_token().await;
+    let forms = |prefix: &str| -> Vec<Vec<(&'static str, String)>> {
+        (0..20)
+            .map(|n| {
+                with(
+                    with(sammy(), "email", &format!("{prefix}{n}@example.com")),
+                    "csrf_token",
+                    &token,
+                )
+            })
+            .collect()
+    };
+    let post_all = |forms: Vec<Vec<(&'static str, String)>>| {
+        let app = &app;
+        join_all(forms.into_iter().map(move |form| async move {
+            let response = app
+                .client
+                .post(app.url("/create/"))
+                .form(&form)
+                .send()
+                .await
+                .expect("POST");
+            let id = created_id(&response);
+            (response.status(), id)
+        }))
+    };
+    let before = app.students();
+    let events_before = audit_events(&app);
+
+    let full = faulty_disk::full(&path);
+    let answers = post_all(forms("full")).await;
+    drop(full);
+    assert!(
+        answers
+            .iter()
+            .all(|&(status, id)| status == StatusCode::SERVICE_UNAVAILABLE && id.is_none()),
+        "every create refused: {answers:?}"
+    );
+    assert_eq!(app.students(), before, "none of them stored");
+    assert_eq!(audit_events(&app), events_before, "nor their audit events");
+
+    let mut fresh = forms("room");
+    // The existing student's address, racing with the others.
+    fresh.push(with(
+        with(sammy(), "email", "SammyShark@example.com"),
+        "csrf_token",
+        &token,
+    ));
+    let answers = post_all(fresh).await;
+    let created: Vec<i32> = answers.iter().filter_map(|&(_, id)| id).collect();
+    assert_eq!(created.len(), 20, "{answers:?}");
+    assert_eq!(
+        answers
+            .iter()
+            .filter(|(status, _)| *status == StatusCode::UNPROCESSABLE_ENTITY)
+            .count(),
+        1,
+        "the duplicate is refused on its own: {answers:?}"
+    );
+    assert!(created.iter().all(|&id| id > existing));
+    assert_eq!(app.students().len(), before.len() + 20);
 }
 
 /// Every audit event, newest first.
