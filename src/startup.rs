@@ -190,10 +190,9 @@ fn serve(
             .cookie_same_site(SameSite::Lax)
             .cookie_secure(secure_cookies)
             .build();
-        // Flash messages ride in the session, stored on the server (the
-        // crate's own cookie store is always `Secure`, which browsers drop on
-        // plain-HTTP addresses other than localhost).
-        let flashes = FlashMessagesFramework::builder(FlashStore::default())
+        // Flash messages ride in an encrypted cookie of their own, which
+        // costs no database write (see pages::session::flash).
+        let flashes = FlashMessagesFramework::builder(FlashStore::new(key.clone(), secure_cookies))
             .minimum_level(Level::Info)
             .build();
 

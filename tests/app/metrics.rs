@@ -182,3 +182,38 @@ async fn a_search_stopped_by_the_budget_counts_as_a_too_slow_database_error() {
         "{text}"
     );
 }
+
+/// SQLite's writes are grouped into commits, and counted: a form create,
+/// and the page its redirect leads to (which shows and clears the flash
+/// message, kept in a cookie), write once between them: the student.
+#[tokio::test]
+async fn a_create_and_its_flash_message_are_one_grouped_write() {
+    let app = spawn_app_with_metrics().await;
+    if matches!(app.database, TestDatabase::Postgres { .. }) {
+        // PostgreSQL commits each write on its own, uncounted.
+        assert_eq!(sample(&scrape(&app).await, "db_grouped_writes_total"), None);
+        return;
+    }
+    let before = scrape(&app).await;
+    let writes = sample(&before, "db_grouped_writes_total").expect("counted");
+    let groups = sample(&before, "db_write_groups_total").expect("counted");
+
+    let response = app.post_form("/create/", &sammy()).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("ASCII")
+        .to_owned();
+    let (_, html) = app.page(&location).await;
+    assert_eq!(
+        text(&html, ".flash").as_deref(),
+        Some("Student Sammy Shark added")
+    );
+
+    let after = scrape(&app).await;
+    assert_eq!(
+        sample(&after, "db_grouped_writes_total"),
+        Some(writes + 1.0)
+    );
+    assert_eq!(sample(&after, "db_write_groups_total"), Some(groups + 1.0));
+}

@@ -1,36 +1,194 @@
-//! Flash messages ride in the session. The crate's own session store clears
-//! them after every response, even when there were none, which marks the
-//! session changed and would write it to the database on every request;
-//! this one touches the session only when there is something to clear.
+//! Flash messages ("Student Sammy Shark added") ride in a cookie of their
+//! own, encrypted and authenticated with the app's key, rather than in the
+//! session on the server: showing one after a redirect then costs no
+//! database write to store it and none to clear it. (A create used to make
+//! two writes, the student and the session's message; with writes grouped
+//! into commits, each costs the one writer thread.)
+//!
+//! Encrypted, not just signed: a message may name a student. The crate's own
+//! cookie store signs only, and always marks its cookie `Secure`, which
+//! browsers drop on plain-HTTP addresses other than localhost; this one is
+//! `Secure` exactly when the session cookie is (`COOKIE_SECURE`).
 
-use actix_session::SessionExt;
 use actix_web::HttpRequest;
+use actix_web::cookie::time::Duration;
+use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
 use actix_web::dev::ResponseHead;
+use actix_web::http::header::{HeaderValue, SET_COOKIE};
 use actix_web_flash_messages::FlashMessage;
-use actix_web_flash_messages::storage::{
-    FlashMessageStore, LoadError, SessionMessageStore, StoreError,
-};
+use actix_web_flash_messages::storage::{FlashMessageStore, LoadError, StoreError};
 
-/// The session entry [`SessionMessageStore::default`] keeps messages in.
-const FLASH_KEY: &str = "_flash";
+/// Browsers keep cookies up to 4096 bytes, name and attributes included.
+const MAX_VALUE_BYTES: usize = 3800;
 
-#[derive(Clone, Default)]
-pub struct FlashStore(SessionMessageStore);
+#[derive(Clone)]
+pub struct FlashStore {
+    key: Key,
+    secure: bool,
+}
 
-impl FlashMessageStore for FlashStore {
-    fn load(&self, request: &HttpRequest) -> Result<Vec<FlashMessage>, LoadError> {
-        self.0.load(request)
+impl FlashStore {
+    pub fn new(key: Key, secure: bool) -> Self {
+        Self { key, secure }
     }
 
+    /// `__Host-` as the session cookie's (see [`super::cookie_name`]).
+    fn cookie_name(&self) -> &'static str {
+        if self.secure {
+            "__Host-registry_flash"
+        } else {
+            "registry_flash"
+        }
+    }
+
+    fn cookie(&self, value: String) -> Cookie<'static> {
+        Cookie::build(self.cookie_name(), value)
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure)
+            .finish()
+    }
+
+    /// The cookie carrying `messages`, encrypted; `None` if they do not fit.
+    fn encode(&self, messages: &[FlashMessage]) -> Option<Cookie<'static>> {
+        let json = serde_json::to_string(messages).ok()?;
+        let mut jar = CookieJar::new();
+        jar.private_mut(&self.key).add(self.cookie(json));
+        let encrypted = jar.get(self.cookie_name())?.value().to_owned();
+        (encrypted.len() <= MAX_VALUE_BYTES).then(|| self.cookie(encrypted))
+    }
+
+    fn decode(&self, request: &HttpRequest) -> Option<Vec<FlashMessage>> {
+        let cookie = request.cookie(self.cookie_name())?;
+        let mut jar = CookieJar::new();
+        jar.add_original(cookie);
+        let decrypted = jar.private(&self.key).get(self.cookie_name())?;
+        serde_json::from_str(decrypted.value()).ok()
+    }
+}
+
+impl FlashMessageStore for FlashStore {
+    /// A cookie that does not decrypt (another key, tampered with) holds no
+    /// messages, and is cleared with the response like any other.
+    fn load(&self, request: &HttpRequest) -> Result<Vec<FlashMessage>, LoadError> {
+        Ok(self.decode(request).unwrap_or_default())
+    }
+
+    /// Never fails: the crate panics on a store error, and a message is not
+    /// worth a failed response.
     fn store(
         &self,
         messages: &[FlashMessage],
         request: HttpRequest,
         response: &mut ResponseHead,
     ) -> Result<(), StoreError> {
-        if messages.is_empty() && !request.get_session().entries().contains_key(FLASH_KEY) {
-            return Ok(());
+        let cookie = if messages.is_empty() {
+            // Shown once: a request that brought messages clears them.
+            if request.cookie(self.cookie_name()).is_none() {
+                return Ok(());
+            }
+            let mut removal = self.cookie(String::new());
+            removal.make_removal();
+            removal.set_max_age(Duration::ZERO);
+            removal
+        } else {
+            match self.encode(messages) {
+                Some(cookie) => cookie,
+                None => {
+                    tracing::warn!("flash messages too long for their cookie; not shown");
+                    return Ok(());
+                }
+            }
+        };
+        match HeaderValue::from_str(&cookie.encoded().to_string()) {
+            Ok(value) => {
+                response.headers_mut().append(SET_COOKIE, value);
+            }
+            Err(err) => tracing::warn!("cannot set the flash cookie: {err}"),
         }
-        self.0.store(messages, request, response)
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::HttpResponse;
+    use actix_web::test::TestRequest;
+    use actix_web_flash_messages::Level;
+
+    use super::*;
+
+    fn store() -> FlashStore {
+        FlashStore::new(Key::generate(), false)
+    }
+
+    /// The Set-Cookie `store` adds for `messages`, answering `request`.
+    fn stored(
+        store: &FlashStore,
+        messages: &[FlashMessage],
+        request: HttpRequest,
+    ) -> Option<Cookie<'static>> {
+        let mut response = HttpResponse::Ok().finish();
+        store
+            .store(messages, request, response.head_mut())
+            .expect("never fails");
+        let header = response.headers().get(SET_COOKIE)?;
+        Some(Cookie::parse_encoded(header.to_str().expect("ASCII").to_owned()).expect("a cookie"))
+    }
+
+    #[test]
+    fn a_message_comes_back_once_and_is_unreadable_on_the_way() {
+        let store = store();
+        let message = FlashMessage::new("Student Sammy Shark added".into(), Level::Success);
+        let cookie =
+            stored(&store, &[message], TestRequest::default().to_http_request()).expect("a cookie");
+        assert_eq!(cookie.name(), "registry_flash");
+        assert!(!cookie.value().contains("Sammy"), "encrypted: {cookie}");
+        assert_eq!(cookie.http_only(), Some(true));
+        assert_eq!(cookie.same_site(), Some(SameSite::Lax));
+        assert_eq!(cookie.path(), Some("/"));
+
+        let next = TestRequest::default().cookie(cookie).to_http_request();
+        let loaded = store.load(&next).expect("loaded");
+        assert_eq!(loaded.len(), 1);
+        assert_eq!(loaded[0].content(), "Student Sammy Shark added");
+        assert_eq!(loaded[0].level(), Level::Success);
+        let removal = stored(&store, &[], next).expect("cleared after showing");
+        assert_eq!(removal.max_age(), Some(Duration::ZERO));
+        assert!(removal.value().is_empty());
+    }
+
+    #[test]
+    fn a_request_without_messages_sets_no_cookie() {
+        assert!(stored(&store(), &[], TestRequest::default().to_http_request()).is_none());
+    }
+
+    #[test]
+    fn a_cookie_from_another_key_or_tampered_with_holds_nothing() {
+        let message = FlashMessage::new("Planted".into(), Level::Error);
+        let planted = stored(
+            &store(),
+            &[message],
+            TestRequest::default().to_http_request(),
+        )
+        .expect("a cookie");
+        let store = store();
+        let request = TestRequest::default().cookie(planted).to_http_request();
+        assert!(store.load(&request).expect("no error").is_empty());
+        let plain = Cookie::new("registry_flash", r#"[{"content":"x","level":"Error"}]"#);
+        let request = TestRequest::default().cookie(plain).to_http_request();
+        assert!(store.load(&request).expect("no error").is_empty());
+    }
+
+    #[test]
+    fn with_secure_cookies_it_is_a_secure_host_only_cookie() {
+        let store = FlashStore::new(Key::generate(), true);
+        let message = FlashMessage::new("Saved".into(), Level::Success);
+        let cookie =
+            stored(&store, &[message], TestRequest::default().to_http_request()).expect("a cookie");
+        assert_eq!(cookie.name(), "__Host-registry_flash");
+        assert_eq!(cookie.secure(), Some(true));
+        assert_eq!(cookie.domain(), None);
     }
 }
