@@ -69,7 +69,9 @@ impl AnyConnection {
                 Group::Open if in_transaction(conn) => {
                     AnsiTransactionManager::begin_transaction(conn)
                 }
-                Group::Open | Group::Lost => Err(group_commit::lost_group()),
+                Group::Open | Group::Lost => {
+                    return Err(DbError::NotSaved(group_commit::lost_group()).into());
+                }
             },
             Self::Postgresql(conn) => AnsiTransactionManager::begin_transaction(conn),
         };

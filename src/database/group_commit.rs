@@ -13,9 +13,13 @@
 //! - a request is answered only after the group's commit, with its own result
 //!   if the commit succeeded and the commit's error if not, so no write is
 //!   acknowledged before it is stored;
-//! - if SQLite rolls the whole transaction back on its own (it may, on a full
-//!   disk or an I/O error), no later write of the group is run outside it:
-//!   every request of the group is told its write was not stored.
+//! - if SQLite rolls the whole transaction back on its own (on a full disk,
+//!   an I/O error, a statement stopped by the query budget), a rollback hook
+//!   says so: the writes that ran are told they were not stored, and the
+//!   ones after, which never ran, make the next group;
+//! - while a group runs, a commit hook refuses every commit but the group's
+//!   own, so no write can be stored outside the group (in autocommit after
+//!   the transaction ended, say) while its request is told it was not.
 //!
 //! [`AnyConnection::write_transaction`]: super::AnyConnection::write_transaction
 
@@ -23,10 +27,11 @@ use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_void};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Once, mpsc};
+use std::sync::{Arc, OnceLock, mpsc};
 use std::time::Duration;
 
 use diesel::SqliteConnection;
+use diesel::connection::SimpleConnection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use libsqlite3_sys as ffi;
@@ -235,33 +240,57 @@ impl Writer {
     }
 
     fn commit_group(&self, group: Vec<Box<dyn Write>>) {
+        let mut waiting = group;
+        while !waiting.is_empty() {
+            waiting = self.commit_some(waiting);
+        }
+    }
+
+    /// Runs the writes of `group` in one transaction and commits it. If
+    /// SQLite ends the transaction under one of them, the writes before it
+    /// and that one are refused, and the ones after it, which never ran, are
+    /// returned to make the next group.
+    fn commit_some(&self, group: Vec<Box<dyn Write>>) -> Vec<Box<dyn Write>> {
         let mut conn = match self.begin() {
             Ok(conn) => conn,
-            Err(failure) => return refuse_all(group, &failure),
+            Err(failure) => {
+                refuse_all(group, &failure);
+                return Vec::new();
+            }
         };
         ROLLED_BACK.set(false);
+        COMMIT_ALLOWED.set(false);
         GROUP.set(Group::Open);
         let mut done = Vec::with_capacity(group.len());
-        let mut unrun = Vec::new();
-        for write in group {
-            if ROLLED_BACK.get() {
-                unrun.push(write);
-                continue;
-            }
+        let mut writes = group.into_iter();
+        for write in writes.by_ref() {
             let _budget = Budget::start(self.budget);
             done.push(write.run(&mut conn));
+            if ROLLED_BACK.get() {
+                break;
+            }
         }
+        let unrun: Vec<_> = writes.collect();
         let sqlite = sqlite(&mut conn);
         let failure = if ROLLED_BACK.get() {
             // Brings diesel's idea of the connection in line with SQLite's
             // (no transaction); the error is the expected "no transaction".
             let _ = AnsiTransactionManager::rollback_transaction(sqlite);
             Some(DbError::NotSaved(lost_group()))
+        } else if transaction_depth(sqlite) != Some(1) {
+            // A savepoint left open (one whose release failed): diesel's
+            // "commit" would only release it, and nothing would be stored.
+            // The connection, still in a transaction for diesel, is then
+            // discarded by the pool.
+            let _ = sqlite.batch_execute("ROLLBACK");
+            Some(DbError::NotSaved(lost_group()))
         } else {
+            COMMIT_ALLOWED.set(true);
             AnsiTransactionManager::commit_transaction(sqlite)
                 .err()
                 .map(DbError::NotSaved)
         };
+        COMMIT_ALLOWED.set(true);
         GROUP.set(Group::None);
         self.counts.commits.fetch_add(1, Ordering::Relaxed);
         self.counts
@@ -269,16 +298,15 @@ impl Writer {
             .fetch_add(done.len() as u64, Ordering::Relaxed);
         if let Some(failure) = &failure {
             tracing::warn!(
-                "a group of {} writes was not stored: {failure:?}",
-                done.len() + unrun.len()
+                "a group of {} writes was not stored ({} more run again): {failure:?}",
+                done.len(),
+                unrun.len()
             );
         }
         for write in done {
             write.answer(failure.as_ref().map(DbError::replicate));
         }
-        if let Some(failure) = &failure {
-            refuse_all(unrun, failure);
-        }
+        unrun
     }
 
     /// A connection in a new write transaction, on the file that was opened.
@@ -312,22 +340,37 @@ thread_local! {
     /// Set by SQLite's rollback hook: a transaction on a connection used on
     /// this thread was rolled back as a whole (savepoints do not count).
     static ROLLED_BACK: Cell<bool> = const { Cell::new(false) };
+    /// Cleared by the writer while a group runs: any commit then, but the
+    /// group's own, is one its answers would not report (a statement run in
+    /// autocommit after SQLite ended the group's transaction, say), and the
+    /// commit hook turns it into a rollback. Set everywhere else.
+    static COMMIT_ALLOWED: Cell<bool> = const { Cell::new(true) };
+}
+
+/// diesel's count of open transactions and savepoints on `conn`.
+fn transaction_depth(conn: &mut SqliteConnection) -> Option<u32> {
+    AnsiTransactionManager::transaction_manager_status_mut(conn)
+        .transaction_depth()
+        .ok()
+        .flatten()
+        .map(|depth| depth.get())
 }
 
 /// Has every SQLite connection opened from now on report whole-transaction
-/// rollbacks to [`ROLLED_BACK`]. diesel does not expose the raw handle, so
-/// the hook is set through `sqlite3_auto_extension`, as the query budget's.
-/// Call it before the pool opens its first connection.
-pub(super) fn install_rollback_hook() {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        // SAFETY: `register` has the signature SQLite expects of an automatic
-        // extension, and lives as long as the process.
-        let rc = unsafe { ffi::sqlite3_auto_extension(Some(register)) };
-        if rc != ffi::SQLITE_OK {
-            tracing::error!("cannot install the SQLite rollback hook (error {rc})");
-        }
-    });
+/// rollbacks to [`ROLLED_BACK`] and ask [`COMMIT_ALLOWED`] before it
+/// commits. diesel does not expose the raw handle, so the hooks are set
+/// through `sqlite3_auto_extension`, as the query budget's. Call it before
+/// the pool opens its first connection: group commit is not safe without it.
+pub(super) fn install_hooks() -> anyhow::Result<()> {
+    static INSTALLED: OnceLock<c_int> = OnceLock::new();
+    // SAFETY: `register` has the signature SQLite expects of an automatic
+    // extension, and lives as long as the process.
+    let rc = *INSTALLED.get_or_init(|| unsafe { ffi::sqlite3_auto_extension(Some(register)) });
+    anyhow::ensure!(
+        rc == ffi::SQLITE_OK,
+        "cannot install the SQLite hooks group commit needs (error {rc})"
+    );
+    Ok(())
 }
 
 unsafe extern "C" fn register(
@@ -336,8 +379,11 @@ unsafe extern "C" fn register(
     _api: *const ffi::sqlite3_api_routines,
 ) -> c_int {
     // SAFETY: SQLite passes the connection being opened, valid here; the
-    // hook takes no argument.
-    unsafe { ffi::sqlite3_rollback_hook(db, Some(rolled_back), std::ptr::null_mut()) };
+    // hooks take no argument.
+    unsafe {
+        ffi::sqlite3_rollback_hook(db, Some(rolled_back), std::ptr::null_mut());
+        ffi::sqlite3_commit_hook(db, Some(refuse_commit), std::ptr::null_mut());
+    }
     ffi::SQLITE_OK
 }
 
@@ -345,6 +391,11 @@ unsafe extern "C" fn register(
 unsafe extern "C" fn rolled_back(_: *mut c_void) {
     // `try_with`: no panic may cross the FFI boundary.
     let _ = ROLLED_BACK.try_with(|flag| flag.set(true));
+}
+
+/// Non-zero turns the commit into a rollback.
+unsafe extern "C" fn refuse_commit(_: *mut c_void) -> c_int {
+    c_int::from(!COMMIT_ALLOWED.try_with(Cell::get).unwrap_or(true))
 }
 
 #[cfg(test)]
@@ -454,15 +505,26 @@ mod tests {
         );
     }
 
+    /// Asserts that each answer says its write was not stored.
+    fn assert_not_saved(answers: Vec<(&str, Answer)>) {
+        for (what, answer) in answers {
+            let answer = answer.blocking_recv().expect("an answer");
+            assert!(
+                matches!(&answer, Err(err) if err.is_not_saved()),
+                "{what}: {answer:?}"
+            );
+        }
+    }
+
     #[test]
-    fn a_group_whose_transaction_sqlite_rolled_back_stores_and_acknowledges_nothing() {
+    fn when_sqlite_ends_a_groups_transaction_what_ran_is_refused_and_the_rest_runs_again() {
         let folder = tempfile::tempdir().expect("a folder");
         let database = database(&folder);
         let writer = database.group.clone().expect("SQLite groups its writes");
         let (release, held) = hold(&writer);
         let before = queue(&writer, insert(20));
         // What SQLite does on its own on some failures (a full disk, an
-        // I/O error, an interrupted statement): the whole transaction ends.
+        // I/O error): the whole transaction ends.
         let rolls_back = queue(&writer, |conn| {
             conn.batch_execute("ROLLBACK")?;
             Ok(())
@@ -471,28 +533,82 @@ mod tests {
         drop(release);
 
         held.blocking_recv().expect("an answer").expect("held");
-        for (what, answer) in [
-            ("before", before),
-            ("rolling back", rolls_back),
-            ("after", after),
-        ] {
-            let answer = answer.blocking_recv().expect("an answer");
-            assert!(
-                matches!(&answer, Err(err) if err.is_not_saved()),
-                "{what}: {answer:?}"
-            );
-        }
-        assert_eq!(
-            stored(&database),
-            [] as [i32; 0],
-            "not even the write after it, in a transaction of its own"
-        );
+        assert_not_saved(vec![("before", before), ("rolling back", rolls_back)]);
+        after
+            .blocking_recv()
+            .expect("an answer")
+            .expect("never ran in the lost group: run in the next");
+        assert_eq!(stored(&database), [21]);
+    }
 
-        let next = queue(&writer, insert(22));
-        next.blocking_recv()
+    #[test]
+    fn a_write_stopped_by_the_budget_loses_its_group_but_not_the_writes_after_it() {
+        let folder = tempfile::tempdir().expect("a folder");
+        let mut settings =
+            DatabaseSettings::new(DatabaseLocation::Sqlite(folder.path().join("group.db")));
+        settings.query_timeout = Some(std::time::Duration::from_millis(100));
+        let database = Database::connect(&settings, &[]).expect("a database");
+        database
+            .connection()
+            .expect("a connection")
+            .batch_execute("CREATE TABLE written (id INTEGER PRIMARY KEY)")
+            .expect("a table to write to");
+        let writer = database.group.clone().expect("SQLite groups its writes");
+        let (release, held) = hold(&writer);
+        let before = queue(&writer, insert(30));
+        // Never ends: SQLite interrupts it at the budget, and an interrupted
+        // INSERT rolls back the whole transaction.
+        let endless = queue(&writer, |conn| {
+            conn.write_transaction(|conn| {
+                conn.batch_execute(
+                    "INSERT INTO written (id) WITH RECURSIVE n(id) AS \
+                     (SELECT 1000 UNION ALL SELECT id + 1 FROM n) SELECT id FROM n",
+                )?;
+                Ok(())
+            })
+        });
+        let after = queue(&writer, insert(31));
+        drop(release);
+
+        held.blocking_recv().expect("an answer").expect("held");
+        assert_not_saved(vec![("before", before), ("stopped", endless)]);
+        after
+            .blocking_recv()
+            .expect("an answer")
+            .expect("run in the next group");
+        assert_eq!(stored(&database), [31]);
+    }
+
+    #[test]
+    fn after_sqlite_ends_the_transaction_no_write_commits_on_its_own() {
+        let folder = tempfile::tempdir().expect("a folder");
+        let database = database(&folder);
+        let writer = database.group.clone().expect("SQLite groups its writes");
+        let (release, held) = hold(&writer);
+        let careless = queue(&writer, |conn| {
+            conn.batch_execute("ROLLBACK")?;
+            // A write transaction now would be a transaction of its own.
+            let refused = insert(40)(conn);
+            assert!(
+                matches!(&refused, Err(err) if err.is_not_saved()),
+                "{refused:?}"
+            );
+            // So would a statement in autocommit: the commit hook refuses it.
+            let refused = conn.batch_execute("INSERT INTO written (id) VALUES (41)");
+            assert!(refused.is_err(), "committed on its own");
+            // A write that swallows its errors.
+            Ok(())
+        });
+        drop(release);
+
+        held.blocking_recv().expect("an answer").expect("held");
+        assert_not_saved(vec![("careless", careless)]);
+        assert_eq!(stored(&database), [] as [i32; 0]);
+        queue(&writer, insert(42))
+            .blocking_recv()
             .expect("an answer")
             .expect("the next group is stored");
-        assert_eq!(stored(&database), [22]);
+        assert_eq!(stored(&database), [42]);
     }
 
     #[test]

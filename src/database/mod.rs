@@ -106,7 +106,7 @@ impl Database {
             budget::install_sqlite_handler();
         }
         if is_sqlite {
-            group_commit::install_rollback_hook();
+            group_commit::install_hooks()?;
         }
         let applied = migrate(settings, upgrades)?;
         if !applied.is_empty() {
