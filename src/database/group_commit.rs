@@ -475,6 +475,21 @@ mod tests {
     }
 
     #[test]
+    fn a_groups_commit_is_synced_to_disk() {
+        #[derive(QueryableByName)]
+        struct Synchronous {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            synchronous: i32,
+        }
+        let folder = tempfile::tempdir().expect("a folder");
+        let database = database(&folder);
+        let setting = diesel::sql_query("PRAGMA synchronous")
+            .get_result::<Synchronous>(&mut *database.connection().expect("a connection"))
+            .expect("the setting");
+        assert_eq!(setting.synchronous, 2, "FULL: the WAL is synced at commit");
+    }
+
+    #[test]
     fn each_write_of_a_group_gets_its_own_answer_after_one_commit() {
         let folder = tempfile::tempdir().expect("a folder");
         let database = database(&folder);
