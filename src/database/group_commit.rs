@@ -175,7 +175,9 @@ where
     E: From<DbError> + Send + 'static,
 {
     fn run(self: Box<Self>, conn: &mut DbConnection) -> Box<dyn Done> {
-        let result = (self.work)(conn);
+        // A savepoint of its own: a request that fails after some of its
+        // writes leaves none of them (see `Database::write`).
+        let result = conn.write_transaction(self.work);
         Box::new(Ran {
             result,
             reply: self.reply,
@@ -529,6 +531,30 @@ mod tests {
                 "{what}: {answer:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_write_that_fails_after_writing_keeps_none_of_it() {
+        let folder = tempfile::tempdir().expect("a folder");
+        let database = database(&folder);
+        let writer = database.group.clone().expect("SQLite groups its writes");
+        let (release, held) = hold(&writer);
+        let before = queue(&writer, insert(50));
+        let half_done = queue(&writer, |conn| {
+            insert(51)(conn)?;
+            insert(52)(conn)?;
+            // A read after the writes, stopped by the budget, say.
+            Err(DbError::Busy)
+        });
+        let after = queue(&writer, insert(53));
+        drop(release);
+
+        held.blocking_recv().expect("an answer").expect("held");
+        before.blocking_recv().expect("an answer").expect("stored");
+        let failed = half_done.blocking_recv().expect("an answer");
+        assert!(matches!(failed, Err(DbError::Busy)), "{failed:?}");
+        after.blocking_recv().expect("an answer").expect("stored");
+        assert_eq!(stored(&database), [50, 53], "nothing of the failed write");
     }
 
     #[test]

@@ -213,6 +213,10 @@ impl Database {
     /// opened, and is answered after the group's commit. `work` writes
     /// through [`AnyConnection::write_transaction`], so a failed commit is
     /// an error.
+    ///
+    /// All of `work` is one write transaction too (a savepoint in its
+    /// group, on SQLite): if it fails after some of its writes (a read after
+    /// an update stopped by the budget, say), none of them is kept.
     pub async fn write<F, T, E>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
@@ -221,7 +225,7 @@ impl Database {
     {
         match &self.group {
             Some(group) => group.write(work).await,
-            None => self.run(work).await,
+            None => self.run(|conn| conn.write_transaction(work)).await,
         }
     }
 
