@@ -294,6 +294,9 @@ impl Writer {
         };
         COMMIT_ALLOWED.set(true);
         GROUP.set(Group::None);
+        // Back to the pool before anyone is answered: an answered request
+        // holds no connection.
+        drop(conn);
         self.counts.commits.fetch_add(1, Ordering::Relaxed);
         self.counts
             .writes
@@ -513,6 +516,11 @@ mod tests {
             .blocking_recv()
             .expect("an answer")
             .expect("stored after the failed one");
+        assert_eq!(
+            database.pool_status().in_use,
+            0,
+            "the connection went back before the answers"
+        );
         assert_eq!(stored(&database), [10, 11]);
         let counts = database.group_commits().expect("counted");
         assert_eq!(

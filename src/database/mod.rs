@@ -9,8 +9,10 @@ mod budget;
 mod connection;
 mod error;
 mod group_commit;
+mod id_list;
 mod migrations;
 mod pool;
+mod timestamp;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -29,8 +31,10 @@ pub(crate) use connection::on_backend;
 pub use error::DbError;
 use group_commit::GroupWriter;
 pub use group_commit::{GroupCommits, MAX_GROUP};
+pub use id_list::in_ids;
 pub use migrations::{DataUpgrade, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, migrate};
 pub use pool::{BUSY_TIMEOUT, ConnectionManager, POOL_TIMEOUT, POSTGRES_POOL_TIMEOUT, PoolStatus};
+pub use timestamp::StoredTime;
 
 pub type DbConnection = AnyConnection;
 pub type DbPool = Pool<ConnectionManager>;

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::database::StoredTime;
 use crate::schema::students;
 
 /// A stored student.
@@ -19,8 +20,10 @@ pub struct Student {
     /// Bumped on every change; an edit based on an older version is refused.
     pub version: i32,
     /// UTC, set by the database.
+    #[diesel(deserialize_as = StoredTime)]
     pub created_at: NaiveDateTime,
     /// UTC, set by the database.
+    #[diesel(deserialize_as = StoredTime)]
     pub updated_at: NaiveDateTime,
 }
 

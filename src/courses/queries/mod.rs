@@ -20,7 +20,7 @@ pub use write::{
 
 use super::listing::{ClassListParams, ClassSortKey, Direction, ListParams, SortKey};
 use super::model::{Course, Enrolment, EnrolmentStatus, OpenCourse};
-use crate::database::{DbConnection, DbError, on_backend};
+use crate::database::{DbConnection, DbError, in_ids, on_backend};
 use crate::pagination::{Fetch, Pagination};
 use crate::schema::{courses, enrolments, students};
 
@@ -374,7 +374,7 @@ pub fn enrolment_counts(
         return Ok(HashMap::new());
     }
     let rows: Vec<(i32, i64)> = on_backend!(conn, |c| enrolments::table
-        .filter(enrolments::student_id.eq_any(student_ids))
+        .filter(in_ids(enrolments::student_id, student_ids))
         .filter(enrolments::status.eq(EnrolmentStatus::Enrolled))
         .group_by(enrolments::student_id)
         .select((enrolments::student_id, diesel::dsl::count_star()))

@@ -95,10 +95,10 @@ pub async fn index(
     }
     let rows = list
         .students
-        .iter()
+        .into_iter()
         .map(|student| IndexRow {
-            student: StudentView::from(student),
             courses: counts.get(&student.id).copied().unwrap_or(0),
+            student: StudentView::from(student),
         })
         .collect();
     render(
