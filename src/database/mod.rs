@@ -233,6 +233,25 @@ impl Database {
         }
     }
 
+    /// Like [`Database::write`], for work made of independent writes, each
+    /// in its own [`AnyConnection::write_transaction`] and each kept even if
+    /// a later one fails (a batch of enrolments, each with its own answer).
+    /// On PostgreSQL each commits on its own: one transaction around a
+    /// whole batch would hold the course's row lock from the first
+    /// enrolment to the last, against deletes that lock a student first.
+    /// On SQLite they share their group's commit, as every write does.
+    pub async fn write_each<F, T, E>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        match &self.group {
+            Some(group) => group.write(work).await,
+            None => self.run(work).await,
+        }
+    }
+
     /// Writes grouped into commits so far (SQLite), for the metrics.
     pub fn group_commits(&self) -> Option<GroupCommits> {
         self.group.as_ref().map(|group| {

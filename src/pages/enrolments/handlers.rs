@@ -50,7 +50,7 @@ pub async fn enrol(
     let today = Utc::now().date_naive();
     let ids = students.clone();
     let batch = db
-        .write(move |conn| {
+        .write_each(move |conn| {
             let Some(course) = queries::find(conn, course_id)? else {
                 return Ok(None);
             };

@@ -17,6 +17,8 @@ use actix_web::dev::ResponseHead;
 use actix_web::http::header::{HeaderValue, SET_COOKIE};
 use actix_web_flash_messages::FlashMessage;
 use actix_web_flash_messages::storage::{FlashMessageStore, LoadError, StoreError};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
 
 /// Browsers keep cookies up to 4096 bytes, name and attributes included.
 const MAX_VALUE_BYTES: usize = 3800;
@@ -50,22 +52,86 @@ impl FlashStore {
             .finish()
     }
 
-    /// The cookie carrying `messages`, encrypted; `None` if they do not fit.
+    /// The cookie carrying `messages`, encrypted with the time they were
+    /// sent; `None` if they do not fit.
     fn encode(&self, messages: &[FlashMessage]) -> Option<Cookie<'static>> {
-        let json = serde_json::to_string(messages).ok()?;
+        let sent = Sent {
+            at: Utc::now().timestamp(),
+            messages,
+        };
+        let json = serde_json::to_string(&sent).ok()?;
         let mut jar = CookieJar::new();
         jar.private_mut(&self.key).add(self.cookie(json));
         let encrypted = jar.get(self.cookie_name())?.value().to_owned();
         (encrypted.len() <= MAX_VALUE_BYTES).then(|| self.cookie(encrypted))
     }
 
+    /// The messages, unless the cookie does not decrypt or is older than
+    /// [`SHOWN_WITHIN`]: a copied cookie replayed later shows nothing.
     fn decode(&self, request: &HttpRequest) -> Option<Vec<FlashMessage>> {
         let cookie = request.cookie(self.cookie_name())?;
         let mut jar = CookieJar::new();
         jar.add_original(cookie);
         let decrypted = jar.private(&self.key).get(self.cookie_name())?;
-        serde_json::from_str(decrypted.value()).ok()
+        let received: Received = serde_json::from_str(decrypted.value()).ok()?;
+        let age = Utc::now().timestamp().saturating_sub(received.at);
+        // A minute's leeway for clocks of several instances that differ.
+        (-60..=SHOWN_WITHIN_SECS)
+            .contains(&age)
+            .then_some(received.messages)
     }
+}
+
+/// A message is for the page its redirect leads to, seconds later.
+const SHOWN_WITHIN_SECS: i64 = 10 * 60;
+
+#[derive(Serialize)]
+struct Sent<'a> {
+    /// Seconds since 1970.
+    at: i64,
+    messages: &'a [FlashMessage],
+}
+
+#[derive(Deserialize)]
+struct Received {
+    at: i64,
+    messages: Vec<FlashMessage>,
+}
+
+/// `messages` cut to fit a cookie together: each gets an equal share of the
+/// room and, if longer, ends with a note that it was cut. Kept rather than
+/// dropped: one may be the error a form's answer depends on. (Only a batch
+/// enrolment of many students writes such long ones: it names each.)
+fn shortened(messages: &[FlashMessage]) -> Vec<FlashMessage> {
+    const CUT: &str = "… (too long to show in full)";
+    // Encryption and base64 make the cookie about 4/3 of the JSON, plus the
+    // nonce, the tag and the JSON around each message.
+    let room = (MAX_VALUE_BYTES * 3 / 4 - 200) / messages.len().max(1);
+    messages
+        .iter()
+        .map(|message| {
+            let content = message.content();
+            if content.len() <= room {
+                return message.clone();
+            }
+            let mut budget = room.saturating_sub(CUT.len());
+            let kept: String = content
+                .chars()
+                .take_while(|&character| {
+                    // Its size in the JSON: escaped, a control character
+                    // takes 6 bytes (`\u0001`), a quote or backslash 2.
+                    let size = match character {
+                        '"' | '\\' => 2,
+                        character if character.is_control() => 6,
+                        character => character.len_utf8(),
+                    };
+                    budget = budget.saturating_sub(size);
+                    budget > 0
+                })
+                .collect();
+            FlashMessage::new(format!("{kept}{CUT}"), message.level())
+        })
+        .collect()
 }
 
 impl FlashMessageStore for FlashStore {
@@ -83,23 +149,27 @@ impl FlashMessageStore for FlashStore {
         request: HttpRequest,
         response: &mut ResponseHead,
     ) -> Result<(), StoreError> {
-        let cookie = if messages.is_empty() {
-            // Shown once: a request that brought messages clears them.
-            if request.cookie(self.cookie_name()).is_none() {
-                return Ok(());
-            }
-            let mut removal = self.cookie(String::new());
-            removal.make_removal();
-            removal.set_max_age(Duration::ZERO);
-            removal
+        let outgoing = if messages.is_empty() {
+            None
         } else {
-            match self.encode(messages) {
-                Some(cookie) => cookie,
-                None => {
-                    tracing::warn!("flash messages too long for their cookie; not shown");
-                    return Ok(());
-                }
+            let cookie = self
+                .encode(messages)
+                .or_else(|| self.encode(&shortened(messages)));
+            if cookie.is_none() {
+                tracing::warn!("flash messages too long for their cookie; not shown");
             }
+            cookie
+        };
+        let cookie = match outgoing {
+            Some(cookie) => cookie,
+            // Shown once: a request that brought messages clears them.
+            None if request.cookie(self.cookie_name()).is_some() => {
+                let mut removal = self.cookie(String::new());
+                removal.make_removal();
+                removal.set_max_age(Duration::ZERO);
+                removal
+            }
+            None => return Ok(()),
         };
         match HeaderValue::from_str(&cookie.encoded().to_string()) {
             Ok(value) => {
@@ -179,6 +249,68 @@ mod tests {
         let plain = Cookie::new("registry_flash", r#"[{"content":"x","level":"Error"}]"#);
         let request = TestRequest::default().cookie(plain).to_http_request();
         assert!(store.load(&request).expect("no error").is_empty());
+    }
+
+    #[test]
+    fn messages_too_long_for_a_cookie_are_shortened_not_dropped() {
+        let store = store();
+        let names: Vec<String> = (0..200)
+            .map(|n| format!("Student Number{n} Ålesund-Ørsted"))
+            .collect();
+        let messages = [
+            FlashMessage::new(
+                format!("Enrolled in BIO-101: {}.", names.join(", ")),
+                Level::Success,
+            ),
+            FlashMessage::new(
+                "Not enrolled, BIO-101 is full (30 seats): Ann Lee.".into(),
+                Level::Error,
+            ),
+        ];
+        let cookie = stored(&store, &messages, TestRequest::default().to_http_request())
+            .expect("a cookie, however long the messages");
+        assert!(
+            cookie.encoded().to_string().len() < 4096,
+            "fits a browser's limit"
+        );
+
+        let next = TestRequest::default().cookie(cookie).to_http_request();
+        let loaded = store.load(&next).expect("loaded");
+        assert_eq!(loaded.len(), 2);
+        assert!(
+            loaded[0]
+                .content()
+                .starts_with("Enrolled in BIO-101: Student Number0 Ålesund-Ørsted, ")
+        );
+        assert!(
+            loaded[0]
+                .content()
+                .ends_with("… (too long to show in full)"),
+            "{}",
+            loaded[0].content()
+        );
+        assert_eq!(
+            loaded[1].content(),
+            messages[1].content(),
+            "the short one is whole"
+        );
+        assert_eq!(loaded[1].level(), Level::Error);
+    }
+
+    #[test]
+    fn a_cookie_replayed_long_after_shows_nothing() {
+        let store = store();
+        let old = format!(
+            r#"{{"at":{},"messages":[{{"content":"Student Sammy Shark added","level":"Success"}}]}}"#,
+            Utc::now().timestamp() - SHOWN_WITHIN_SECS - 1
+        );
+        let mut jar = CookieJar::new();
+        jar.private_mut(&store.key).add(store.cookie(old));
+        let replayed = jar.get("registry_flash").expect("encrypted").clone();
+        let request = TestRequest::default().cookie(replayed).to_http_request();
+        assert!(store.load(&request).expect("no error").is_empty());
+        let removal = stored(&store, &[], request).expect("and cleared");
+        assert_eq!(removal.max_age(), Some(Duration::ZERO));
     }
 
     #[test]
