@@ -529,15 +529,17 @@ async fn a_students_page_lists_their_courses_and_offers_the_open_ones() {
 async fn with_many_open_courses_a_students_page_searches_them_instead_of_listing_all() {
     let app = spawn_app().await;
     let ann = add_student(&app, "Ann", "Abbot").await;
-    // 60 open courses (more than a form lists whole), one full, one she is in.
-    for n in 0..60 {
-        add_course(&app, &format!("GEO-{n:03}"), None);
-    }
+    // 60 open courses (more than a form lists whole), one full, two she is
+    // in (one among the first listed).
+    let geo: Vec<_> = (0..60)
+        .map(|n| add_course(&app, &format!("GEO-{n:03}"), None))
+        .collect();
     let full = add_course(&app, "GEO-FULL", Some(1));
     let taken = add_course(&app, "GEO-TAKEN", None);
     let bo = add_student(&app, "Bo", "Baker").await;
     enrol(&app, &full, bo);
     enrol(&app, &taken, ann);
+    enrol(&app, &geo[3], ann);
 
     // Unsearched: a search box and no partial list that would hide the rest.
     let (status, html) = app.page(&format!("/{ann}/")).await;
@@ -556,7 +558,11 @@ async fn with_many_open_courses_a_students_page_searches_them_instead_of_listing
     let offered = select(&html, ".student-enrol-form option");
     assert_eq!(offered.len(), 21, "{offered:?}");
     assert_eq!(offered[1], "GEO-000 Title of GEO-000 (no seat limit)");
-    assert_eq!(offered[20], "GEO-019 Title of GEO-019 (no seat limit)");
+    assert_eq!(
+        offered[4], "GEO-004 Title of GEO-004 (no seat limit)",
+        "not hers, GEO-003"
+    );
+    assert_eq!(offered[20], "GEO-020 Title of GEO-020 (no seat limit)");
     assert!(select(&html, "#course_id-hint")[0].contains("only the first 20"));
     assert_eq!(attr(&html, "#find_course", "value").as_deref(), Some("geo"));
 
@@ -598,7 +604,7 @@ async fn with_many_open_courses_a_students_page_searches_them_instead_of_listing
     let (_, html) = app.page(&format!("/{ann}/")).await;
     assert_eq!(
         select(&html, ".enrolments td[data-label=Code]"),
-        ["GEO-042", "GEO-TAKEN"]
+        ["GEO-003", "GEO-042", "GEO-TAKEN"]
     );
 
     // A viewer gets neither the search nor the form.

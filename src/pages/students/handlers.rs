@@ -9,6 +9,7 @@ use super::index::{IndexPage, IndexRow, ListingView, PageStart};
 use super::selection::CourseOption;
 use super::views::{EnrolOffer, EnrolmentView, StudentFormPage, StudentPage, StudentView};
 use crate::audit::{self, Subject};
+use crate::courses::EnrolmentStatus;
 use crate::courses::queries as course_queries;
 use crate::database::{Database, DbError};
 use crate::http::{DbErrorKind, ServiceFailure};
@@ -139,14 +140,19 @@ pub async fn show(
                 return Ok(None);
             };
             let enrolments = course_queries::for_student(conn, id)?;
+            let current: Vec<i32> = enrolments
+                .iter()
+                .filter(|row| row.enrolment.status == EnrolmentStatus::Enrolled)
+                .map(|row| row.enrolment.course_id)
+                .collect();
             // One more than listed tells whether there are more.
             let open_courses = match (offers_enrolment, searched.as_deref()) {
                 (false, _) => Vec::new(),
                 (true, None) => {
-                    course_queries::open_to_student(conn, id, None, ENROL_LIST_LIMIT + 1)?
+                    course_queries::open_to_student(conn, &current, None, ENROL_LIST_LIMIT + 1)?
                 }
                 (true, Some(term)) => {
-                    course_queries::open_to_student(conn, id, Some(term), COURSE_MATCHES + 1)?
+                    course_queries::open_to_student(conn, &current, Some(term), COURSE_MATCHES + 1)?
                 }
             };
             let events = audit::for_subject(conn, Subject::Student(id), HISTORY_LENGTH)?;
