@@ -14,10 +14,11 @@
 
 use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_void};
-use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use libsqlite3_sys as ffi;
+
+use super::sqlite_extension::on_every_connection;
 
 /// About 10-50 µs of work between checks: a statement overruns its deadline
 /// by no more than that, and reading the clock that often costs well under 1%.
@@ -32,15 +33,9 @@ thread_local! {
 /// Registers the SQLite progress handler for every connection opened from now
 /// on. Call before the pool opens its first connection.
 pub(super) fn install_sqlite_handler() {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        // SAFETY: `register` has the signature SQLite expects of an automatic
-        // extension, and stays valid for the life of the process.
-        let rc = unsafe { ffi::sqlite3_auto_extension(Some(register)) };
-        if rc != ffi::SQLITE_OK {
-            tracing::error!("cannot install the SQLite query budget (error {rc})");
-        }
-    });
+    if let Err(err) = on_every_connection(register) {
+        tracing::error!("cannot install the SQLite query budget: {err}");
+    }
 }
 
 /// Runs as each new SQLite connection opens.

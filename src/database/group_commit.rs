@@ -27,9 +27,10 @@ use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_void};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, mpsc};
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
+use anyhow::Context;
 use diesel::SqliteConnection;
 use diesel::connection::SimpleConnection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
@@ -39,6 +40,7 @@ use tokio::sync::oneshot;
 
 use super::budget::Budget;
 use super::pool::CountedPool;
+use super::sqlite_extension::on_every_connection;
 use super::{AnyConnection, ConnectionManager, DatabaseFile, DbConnection, DbError};
 use diesel::r2d2::PooledConnection;
 
@@ -175,9 +177,7 @@ where
     E: From<DbError> + Send + 'static,
 {
     fn run(self: Box<Self>, conn: &mut DbConnection) -> Box<dyn Done> {
-        // A savepoint of its own: a request that fails after some of its
-        // writes leaves none of them (see `Database::write`).
-        let result = conn.write_transaction(self.work);
+        let result = (self.work)(conn);
         Box::new(Ran {
             result,
             reply: self.reply,
@@ -363,19 +363,10 @@ fn transaction_depth(conn: &mut SqliteConnection) -> Option<u32> {
 
 /// Has every SQLite connection opened from now on report whole-transaction
 /// rollbacks to [`ROLLED_BACK`] and ask [`COMMIT_ALLOWED`] before it
-/// commits. diesel does not expose the raw handle, so the hooks are set
-/// through `sqlite3_auto_extension`, as the query budget's. Call it before
-/// the pool opens its first connection: group commit is not safe without it.
+/// commits. Call it before the pool opens its first connection: group
+/// commit is not safe without it.
 pub(super) fn install_hooks() -> anyhow::Result<()> {
-    static INSTALLED: OnceLock<c_int> = OnceLock::new();
-    // SAFETY: `register` has the signature SQLite expects of an automatic
-    // extension, and lives as long as the process.
-    let rc = *INSTALLED.get_or_init(|| unsafe { ffi::sqlite3_auto_extension(Some(register)) });
-    anyhow::ensure!(
-        rc == ffi::SQLITE_OK,
-        "cannot install the SQLite hooks group commit needs (error {rc})"
-    );
-    Ok(())
+    on_every_connection(register).context("group commit needs SQLite's hooks")
 }
 
 unsafe extern "C" fn register(
@@ -417,24 +408,37 @@ mod tests {
 
     type Answer = oneshot::Receiver<Result<(), DbError>>;
 
-    fn database(folder: &tempfile::TempDir) -> Database {
-        let settings =
+    /// A SQLite database in `folder` with a table to write to, and its
+    /// writer; `adjust` changes the settings first.
+    fn open_with(
+        folder: &tempfile::TempDir,
+        adjust: impl FnOnce(&mut DatabaseSettings),
+    ) -> (Database, GroupWriter) {
+        let mut settings =
             DatabaseSettings::new(DatabaseLocation::Sqlite(folder.path().join("group.db")));
+        adjust(&mut settings);
         let database = Database::connect(&settings, &[]).expect("a database");
         database
             .connection()
             .expect("a connection")
             .batch_execute("CREATE TABLE written (id INTEGER PRIMARY KEY)")
             .expect("a table to write to");
-        database
+        let writer = database.group.clone().expect("SQLite groups its writes");
+        (database, writer)
     }
 
-    /// Queues `work` as a request's write would, without awaiting it.
+    fn open(folder: &tempfile::TempDir) -> (Database, GroupWriter) {
+        open_with(folder, |_| {})
+    }
+
+    /// Queues `work` as `Database::write` does (all of it one write
+    /// transaction), without awaiting it.
     fn queue<F>(writer: &GroupWriter, work: F) -> Answer
     where
         F: FnOnce(&mut DbConnection) -> Result<(), DbError> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
+        let work = |conn: &mut DbConnection| conn.write_transaction(work);
         writer
             .queue
             .send(Box::new(Pending { work, reply }))
@@ -487,7 +491,7 @@ mod tests {
             synchronous: i32,
         }
         let folder = tempfile::tempdir().expect("a folder");
-        let database = database(&folder);
+        let (database, _) = open(&folder);
         let setting = diesel::sql_query("PRAGMA synchronous")
             .get_result::<Synchronous>(&mut *database.connection().expect("a connection"))
             .expect("the setting");
@@ -497,8 +501,7 @@ mod tests {
     #[test]
     fn each_write_of_a_group_gets_its_own_answer_after_one_commit() {
         let folder = tempfile::tempdir().expect("a folder");
-        let database = database(&folder);
-        let writer = database.group.clone().expect("SQLite groups its writes");
+        let (database, writer) = open(&folder);
         let (release, held) = hold(&writer);
         let first = queue(&writer, insert(10));
         let duplicate = queue(&writer, insert(10));
@@ -544,8 +547,7 @@ mod tests {
     #[test]
     fn a_write_that_fails_after_writing_keeps_none_of_it() {
         let folder = tempfile::tempdir().expect("a folder");
-        let database = database(&folder);
-        let writer = database.group.clone().expect("SQLite groups its writes");
+        let (database, writer) = open(&folder);
         let (release, held) = hold(&writer);
         let before = queue(&writer, insert(50));
         let half_done = queue(&writer, |conn| {
@@ -568,8 +570,7 @@ mod tests {
     #[test]
     fn when_sqlite_ends_a_groups_transaction_what_ran_is_refused_and_the_rest_runs_again() {
         let folder = tempfile::tempdir().expect("a folder");
-        let database = database(&folder);
-        let writer = database.group.clone().expect("SQLite groups its writes");
+        let (database, writer) = open(&folder);
         let (release, held) = hold(&writer);
         let before = queue(&writer, insert(20));
         // What SQLite does on its own on some failures (a full disk, an
@@ -593,16 +594,9 @@ mod tests {
     #[test]
     fn a_write_stopped_by_the_budget_loses_its_group_but_not_the_writes_after_it() {
         let folder = tempfile::tempdir().expect("a folder");
-        let mut settings =
-            DatabaseSettings::new(DatabaseLocation::Sqlite(folder.path().join("group.db")));
-        settings.query_timeout = Some(std::time::Duration::from_millis(100));
-        let database = Database::connect(&settings, &[]).expect("a database");
-        database
-            .connection()
-            .expect("a connection")
-            .batch_execute("CREATE TABLE written (id INTEGER PRIMARY KEY)")
-            .expect("a table to write to");
-        let writer = database.group.clone().expect("SQLite groups its writes");
+        let (database, writer) = open_with(&folder, |settings| {
+            settings.query_timeout = Some(std::time::Duration::from_millis(100));
+        });
         let (release, held) = hold(&writer);
         let before = queue(&writer, insert(30));
         // Never ends: SQLite interrupts it at the budget, and an interrupted
@@ -631,8 +625,7 @@ mod tests {
     #[test]
     fn after_sqlite_ends_the_transaction_no_write_commits_on_its_own() {
         let folder = tempfile::tempdir().expect("a folder");
-        let database = database(&folder);
-        let writer = database.group.clone().expect("SQLite groups its writes");
+        let (database, writer) = open(&folder);
         let (release, held) = hold(&writer);
         let careless = queue(&writer, |conn| {
             conn.batch_execute("ROLLBACK")?;
@@ -663,8 +656,7 @@ mod tests {
     #[test]
     fn a_write_that_panics_rolls_its_group_back_and_the_writer_goes_on() {
         let folder = tempfile::tempdir().expect("a folder");
-        let database = database(&folder);
-        let writer = database.group.clone().expect("SQLite groups its writes");
+        let (database, writer) = open(&folder);
         let (release, held) = hold(&writer);
         let before = queue(&writer, insert(30));
         let panics = queue(&writer, |_| panic!("a bug in a write"));

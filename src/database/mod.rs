@@ -12,6 +12,7 @@ mod group_commit;
 mod id_list;
 mod migrations;
 mod pool;
+mod sqlite_extension;
 mod timestamp;
 
 use std::path::{Path, PathBuf};
@@ -227,10 +228,7 @@ impl Database {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        match &self.group {
-            Some(group) => group.write(work).await,
-            None => self.run(|conn| conn.write_transaction(work)).await,
-        }
+        self.write_each(|conn| conn.write_transaction(work)).await
     }
 
     /// Like [`Database::write`], for work made of independent writes, each
