@@ -51,6 +51,8 @@ diesel::table! {
         enrolled_on -> Date,
         status -> Text,
         withdrawn_on -> Nullable<Date>,
+        sort_lastname -> Text,
+        sort_firstname -> Text,
     }
 }
 

@@ -121,3 +121,44 @@ fn migration_3_indexes_existing_students_for_search_and_counting() {
         "the kept count starts from the existing rows"
     );
 }
+
+#[test]
+fn the_class_list_name_order_is_filled_in_for_existing_enrolments() {
+    use student_registry::courses::listing::ClassListParams;
+    use student_registry::courses::queries as course_queries;
+
+    let db = TestDatabase::new();
+    let mut conn = db.connect();
+    // The database as it was before enrolments kept their student's name.
+    while conn
+        .pending_migrations(db.migrations())
+        .unwrap()
+        .first()
+        .is_some_and(|next| !next.name().to_string().contains("class_list_in_name_order"))
+    {
+        conn.run_next_migration(db.migrations()).unwrap();
+    }
+    conn.batch_execute(
+        "INSERT INTO students (firstname, lastname, email) VALUES
+            ('Zed', 'Young', 'zed@example.com'),
+            ('Ann', 'abbot', 'ann@example.com');
+         INSERT INTO courses (code, title) VALUES ('BIO-1', 'Biology');
+         INSERT INTO enrolments (student_id, course_id, enrolled_on, status)
+            SELECT students.id, courses.id, '2026-12-01', 'enrolled' FROM students, courses;",
+    )
+    .unwrap();
+
+    conn.run_pending_migrations(db.migrations()).unwrap();
+    let course = course_queries::list(&mut conn, &Default::default())
+        .unwrap()
+        .courses[0]
+        .course
+        .id;
+    let class = course_queries::class_list(&mut conn, course, &ClassListParams::default()).unwrap();
+    let names: Vec<String> = class
+        .members
+        .iter()
+        .map(|member| format!("{} {}", member.student.firstname, member.student.lastname))
+        .collect();
+    assert_eq!(names, ["Ann abbot", "Zed Young"]);
+}

@@ -615,3 +615,86 @@ async fn with_many_open_courses_a_students_page_searches_them_instead_of_listing
     assert!(select(&html, "#enrol").is_empty());
     assert!(select(&html, "select[name=course_id]").is_empty());
 }
+
+/// Renames student `id` through the edit form (its first version).
+async fn rename(app: &TestApp, id: i32, first: &str, last: &str) {
+    let email = format!("{first}.{last}@example.com").to_lowercase();
+    let fields = with(with(helpers::sammy(), "firstname", first), "lastname", last);
+    let fields = with(with(fields, "email", &email), "version", "1");
+    let response = app.post_form(&format!("/{id}/edit/"), &fields).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_course_filtered_index_is_in_name_order_as_students_are_named_now() {
+    // Pages of a course's students by name are read in the order each
+    // enrolment keeps of its student's name: a rename must move them, case
+    // must not matter, and the id breaks a tie, as on the whole index.
+    let app = spawn_app().await;
+    let bio = add_course(&app, "BIO-101", None);
+    let zoe = add_student(&app, "Zoe", "Young").await;
+    let ann = add_student(&app, "ann", "young").await;
+    let twin = app
+        .create(&with(
+            with(
+                with(helpers::sammy(), "firstname", "Ann"),
+                "lastname",
+                "Young",
+            ),
+            "email",
+            "twin@example.com",
+        ))
+        .await;
+    let bo = add_student(&app, "Bo", "baker").await;
+    let cy = add_student(&app, "Cy", "Cole").await;
+    let left = add_student(&app, "Al", "Aaron").await;
+    for id in [zoe, ann, twin, bo, cy] {
+        enrol(&app, &bio, id);
+    }
+    let leaving = enrol(&app, &bio, left);
+    // Al leaves the course; Zoe marries into the front of the list.
+    course_queries::set_status(
+        &mut app.db(),
+        &actor(),
+        leaving,
+        EnrolmentStatus::Withdrawn,
+        today(),
+    )
+    .unwrap();
+    rename(&app, zoe, "Zoe", "Abbot").await;
+
+    let expected = ["Zoe Abbot", "Bo baker", "Cy Cole", "ann young", "Ann Young"];
+    let (_, html) = app.page(&format!("/?course={}", bio.id)).await;
+    assert_eq!(select(&html, ".cell-name a"), expected);
+    assert_eq!(
+        text(&html, ".summary").unwrap(),
+        "Showing 1\u{2013}5 of 5 students in BIO-101"
+    );
+    let (_, html) = app.page(&format!("/?course={}&dir=desc", bio.id)).await;
+    let mut reversed = expected;
+    reversed.reverse();
+    assert_eq!(select(&html, ".cell-name a"), reversed);
+    // Pages asked for by number, the last one read from the end.
+    let mut seen = Vec::new();
+    for page in 1..=3 {
+        let (_, html) = app
+            .page(&format!("/?course={}&per_page=2&page={page}", bio.id))
+            .await;
+        seen.extend(select(&html, ".cell-name a"));
+    }
+    assert_eq!(seen, expected);
+
+    // The course's class list follows the rename too.
+    let (_, html) = app.page(&format!("/courses/{}/", bio.id)).await;
+    assert_eq!(
+        select(&html, "#class-list td[data-label=Name]"),
+        [
+            "Al Aaron",
+            "Zoe Abbot",
+            "Bo baker",
+            "Cy Cole",
+            "ann young",
+            "Ann Young"
+        ]
+    );
+}

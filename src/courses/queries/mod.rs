@@ -173,11 +173,15 @@ macro_rules! matching_courses {
 /// course carries its seats taken).
 pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<CourseList, DbError> {
     let pattern = params.search.as_deref().map(like_pattern);
-    let total: i64 = match conn {
-        DbConnection::Sqlite(c) => matching_courses!(&pattern, diesel::sqlite::Sqlite)
+    // Without a search both statements are static queries, which each
+    // backend prepares once per connection and keeps; a search's (boxed) are
+    // prepared afresh each time.
+    let total: i64 = match (&pattern, &mut *conn) {
+        (None, conn) => on_backend!(conn, |c| courses::table.count().get_result(c))?,
+        (Some(_), DbConnection::Sqlite(c)) => matching_courses!(&pattern, diesel::sqlite::Sqlite)
             .count()
             .get_result(c)?,
-        DbConnection::Postgresql(c) => matching_courses!(&pattern, diesel::pg::Pg)
+        (Some(_), DbConnection::Postgresql(c)) => matching_courses!(&pattern, diesel::pg::Pg)
             .count()
             .get_result(c)?,
     };
@@ -187,32 +191,43 @@ pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<CourseList, 
         Fetch::Backward { offset, limit } => (offset, limit, params.direction.reversed(), true),
     };
     // Every order ends in the id (or is by the unique code), so it is total
-    // and pages never overlap or skip rows.
+    // and pages never overlap or skip rows. Each order its own statement.
     macro_rules! page {
-        ($c:ident, $backend:ty) => {{
-            let query = matching_courses!(&pattern, $backend).select(Course::as_select());
-            let query = match (params.sort, direction) {
-                (SortKey::Code, Direction::Asc) => query.order_by(lower(courses::code).asc()),
-                (SortKey::Code, Direction::Desc) => query.order_by(lower(courses::code).desc()),
+        ($query:expr, $c:ident) => {{
+            let query = $query
+                .select(Course::as_select())
+                .offset(offset)
+                .limit(limit);
+            match (params.sort, direction) {
+                (SortKey::Code, Direction::Asc) => {
+                    query.order_by(lower(courses::code).asc()).load($c)
+                }
+                (SortKey::Code, Direction::Desc) => {
+                    query.order_by(lower(courses::code).desc()).load($c)
+                }
                 (SortKey::Title, Direction::Asc) => query
-                    .order_by(lower(courses::title).asc())
-                    .then_order_by(courses::id.asc()),
+                    .order_by((lower(courses::title).asc(), courses::id.asc()))
+                    .load($c),
                 (SortKey::Title, Direction::Desc) => query
-                    .order_by(lower(courses::title).desc())
-                    .then_order_by(courses::id.desc()),
+                    .order_by((lower(courses::title).desc(), courses::id.desc()))
+                    .load($c),
                 (SortKey::Credits, Direction::Asc) => query
-                    .order_by(NullsFirst::new(courses::credits.asc()))
-                    .then_order_by(courses::id.asc()),
+                    .order_by((NullsFirst::new(courses::credits.asc()), courses::id.asc()))
+                    .load($c),
                 (SortKey::Credits, Direction::Desc) => query
-                    .order_by(NullsLast::new(courses::credits.desc()))
-                    .then_order_by(courses::id.desc()),
-            };
-            query.offset(offset).limit(limit).load($c)
+                    .order_by((NullsLast::new(courses::credits.desc()), courses::id.desc()))
+                    .load($c),
+            }
         }};
     }
-    let mut page: Vec<Course> = match conn {
-        DbConnection::Sqlite(c) => page!(c, diesel::sqlite::Sqlite)?,
-        DbConnection::Postgresql(c) => page!(c, diesel::pg::Pg)?,
+    let mut page: Vec<Course> = match (&pattern, conn) {
+        (None, conn) => on_backend!(conn, |c| page!(courses::table, c))?,
+        (Some(_), DbConnection::Sqlite(c)) => {
+            page!(matching_courses!(&pattern, diesel::sqlite::Sqlite), c)?
+        }
+        (Some(_), DbConnection::Postgresql(c)) => {
+            page!(matching_courses!(&pattern, diesel::pg::Pg), c)?
+        }
     };
     if backward {
         page.reverse();
@@ -269,9 +284,17 @@ pub fn open_to_student(
                 .load::<OpenCourse>($c)
         }};
     }
-    let courses = match conn {
-        DbConnection::Sqlite(c) => open!(c, diesel::sqlite::Sqlite)?,
-        DbConnection::Postgresql(c) => open!(c, diesel::pg::Pg)?,
+    let courses = match (&pattern, conn) {
+        // The student page's usual form, no search: a static query, prepared
+        // once per connection and kept.
+        (None, conn) => on_backend!(conn, |c| courses::table
+            .filter(has_a_seat_left())
+            .order_by(lower(courses::code))
+            .limit(read)
+            .select(OpenCourse::as_select())
+            .load::<OpenCourse>(c))?,
+        (Some(_), DbConnection::Sqlite(c)) => open!(c, diesel::sqlite::Sqlite)?,
+        (Some(_), DbConnection::Postgresql(c)) => open!(c, diesel::pg::Pg)?,
     };
     Ok(courses
         .into_iter()
@@ -307,37 +330,52 @@ pub fn class_list(
         DbConnection::Postgresql(_) => limit.max(params.per_page),
         DbConnection::Sqlite(_) => limit,
     };
-    macro_rules! page {
-        ($c:ident, $backend:ty) => {{
-            let query = enrolments::table
+    // Each order is its own statement type, so each backend prepares it once
+    // per connection and keeps it (a boxed query is prepared afresh every
+    // time). Each order ends in a unique id, so pages never overlap.
+    // A macro, not a value: `as_select` is typed by the backend it runs on.
+    macro_rules! query {
+        () => {
+            enrolments::table
                 .inner_join(students::table)
                 .filter(enrolments::course_id.eq(course_id))
                 .select((Enrolment::as_select(), StudentSummary::as_select()))
-                .into_boxed::<$backend>();
-            // Each order ends in a unique id, so pages never overlap.
-            let query = match (params.sort, direction) {
-                (ClassSortKey::Name, Direction::Asc) => query
-                    .order_by(lower(students::lastname).asc())
-                    .then_order_by(lower(students::firstname).asc())
-                    .then_order_by(students::id.asc()),
-                (ClassSortKey::Name, Direction::Desc) => query
-                    .order_by(lower(students::lastname).desc())
-                    .then_order_by(lower(students::firstname).desc())
-                    .then_order_by(students::id.desc()),
-                (ClassSortKey::Enrolled, Direction::Asc) => query
-                    .order_by(enrolments::enrolled_on.asc())
-                    .then_order_by(enrolments::id.asc()),
-                (ClassSortKey::Enrolled, Direction::Desc) => query
-                    .order_by(enrolments::enrolled_on.desc())
-                    .then_order_by(enrolments::id.desc()),
-            };
-            query.offset(offset).limit(limit).load($c)
-        }};
+        };
     }
-    let mut rows: Vec<(Enrolment, StudentSummary)> = match conn {
-        DbConnection::Sqlite(c) => page!(c, diesel::sqlite::Sqlite)?,
-        DbConnection::Postgresql(c) => page!(c, diesel::pg::Pg)?,
-    };
+    let mut rows: Vec<(Enrolment, StudentSummary)> =
+        on_backend!(conn, |c| match (params.sort, direction) {
+            // The student's name as each enrolment keeps it (a trigger copies
+            // it), so enrolments_course_name_idx gives the order without reading
+            // every student of the course.
+            (ClassSortKey::Name, Direction::Asc) => query!()
+                .order_by((
+                    enrolments::sort_lastname.asc(),
+                    enrolments::sort_firstname.asc(),
+                    enrolments::student_id.asc(),
+                ))
+                .offset(offset)
+                .limit(limit)
+                .load(c),
+            (ClassSortKey::Name, Direction::Desc) => query!()
+                .order_by((
+                    enrolments::sort_lastname.desc(),
+                    enrolments::sort_firstname.desc(),
+                    enrolments::student_id.desc(),
+                ))
+                .offset(offset)
+                .limit(limit)
+                .load(c),
+            (ClassSortKey::Enrolled, Direction::Asc) => query!()
+                .order_by((enrolments::enrolled_on.asc(), enrolments::id.asc()))
+                .offset(offset)
+                .limit(limit)
+                .load(c),
+            (ClassSortKey::Enrolled, Direction::Desc) => query!()
+                .order_by((enrolments::enrolled_on.desc(), enrolments::id.desc()))
+                .offset(offset)
+                .limit(limit)
+                .load(c),
+        })?;
     rows.truncate(usize::try_from(wanted).unwrap_or(usize::MAX));
     if backward {
         rows.reverse();

@@ -1,0 +1,1 @@
+DROP INDEX enrolments_student_status_idx;
