@@ -683,6 +683,16 @@ async fn a_course_filtered_index_is_in_name_order_as_students_are_named_now() {
         seen.extend(select(&html, ".cell-name a"));
     }
     assert_eq!(seen, expected);
+    // The same pages through their "Next page" links, which seek from the
+    // last row shown (by the students' own names) rather than count.
+    let mut seen = Vec::new();
+    let mut next = Some(format!("/?course={}&per_page=2", bio.id));
+    while let Some(path) = next {
+        let (_, html) = app.page(&path).await;
+        seen.extend(select(&html, ".cell-name a"));
+        next = attr(&html, "a[aria-label='Next page']", "href");
+    }
+    assert_eq!(seen, expected);
 
     // The course's class list follows the rename too.
     let (_, html) = app.page(&format!("/courses/{}/", bio.id)).await;

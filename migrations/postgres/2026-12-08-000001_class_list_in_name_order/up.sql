@@ -6,6 +6,8 @@
 ALTER TABLE enrolments
     ADD COLUMN sort_lastname TEXT NOT NULL DEFAULT '',
     ADD COLUMN sort_firstname TEXT NOT NULL DEFAULT '';
+-- No rename may slip between this copy and the trigger that follows renames.
+LOCK TABLE students IN SHARE MODE;
 UPDATE enrolments
 SET sort_lastname = lower(students.lastname), sort_firstname = lower(students.firstname)
 FROM students
@@ -20,7 +22,14 @@ BEGIN
     SELECT lower(lastname), lower(firstname)
     INTO NEW.sort_lastname, NEW.sort_firstname
     FROM students
-    WHERE id = NEW.student_id;
+    WHERE id = NEW.student_id
+    -- A rename in flight commits first, or waits for this row.
+    FOR SHARE;
+    IF NOT FOUND THEN
+        -- No such student: left to the foreign key to refuse, as before.
+        NEW.sort_lastname := '';
+        NEW.sort_firstname := '';
+    END IF;
     RETURN NEW;
 END;
 $$;

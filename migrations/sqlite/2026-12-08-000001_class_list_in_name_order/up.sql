@@ -32,7 +32,8 @@ CREATE TRIGGER enrolments_sort_name_after_update AFTER UPDATE OF student_id ON e
     WHERE students.id = new.student_id AND enrolments.id = new.id;
 END;
 
-CREATE TRIGGER students_sort_name_after_update AFTER UPDATE OF firstname, lastname ON students BEGIN
+CREATE TRIGGER students_sort_name_after_update AFTER UPDATE OF firstname, lastname ON students
+WHEN lower(old.lastname) IS NOT lower(new.lastname) OR lower(old.firstname) IS NOT lower(new.firstname) BEGIN
     UPDATE enrolments
     SET sort_lastname = lower(new.lastname), sort_firstname = lower(new.firstname)
     WHERE student_id = new.id;
