@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
+use crate::database::StoredDate;
 use crate::schema::{courses, enrolments};
 
 /// A stored course.
@@ -124,6 +125,7 @@ pub struct Enrolment {
     pub student_id: i32,
     pub course_id: i32,
     /// The day of the latest enrolment (a re-enrolment moves it).
+    #[diesel(deserialize_as = StoredDate)]
     pub enrolled_on: NaiveDate,
     pub status: EnrolmentStatus,
     /// Set exactly when the status is `Withdrawn`.

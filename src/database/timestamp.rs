@@ -6,12 +6,13 @@
 //! timestamps per student made it a tenth of the 100-row index's CPU time
 //! (perf). The text is always `YYYY-MM-DD HH:MM:SS` with an optional
 //! fraction (SQLite's `CURRENT_TIMESTAMP`, diesel's own encoding); anything
-//! else still goes to diesel's parser.
+//! else still goes to diesel's parser. [`StoredDate`] does the same for
+//! date columns (`YYYY-MM-DD`), one per class-list row.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::pg::{Pg, PgValue};
-use diesel::sql_types::Timestamp;
+use diesel::sql_types::{Date, Timestamp};
 use diesel::sqlite::{Sqlite, SqliteValue};
 
 /// Read as a model field with `#[diesel(deserialize_as = StoredTime)]`.
@@ -39,6 +40,43 @@ impl FromSql<Timestamp, Pg> for StoredTime {
     }
 }
 
+/// Read as a model field with `#[diesel(deserialize_as = StoredDate)]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromSqlRow)]
+pub struct StoredDate(pub NaiveDate);
+
+impl From<StoredDate> for NaiveDate {
+    fn from(date: StoredDate) -> Self {
+        date.0
+    }
+}
+
+impl FromSql<Date, Sqlite> for StoredDate {
+    fn from_sql(mut value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        if let Some(date) = parse_date(value.read_text().as_bytes()) {
+            return Ok(Self(date));
+        }
+        <NaiveDate as FromSql<Date, Sqlite>>::from_sql(value).map(Self)
+    }
+}
+
+impl FromSql<Date, Pg> for StoredDate {
+    fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
+        <NaiveDate as FromSql<Date, Pg>>::from_sql(value).map(Self)
+    }
+}
+
+/// Exactly `YYYY-MM-DD`.
+fn parse_date(bytes: &[u8]) -> Option<NaiveDate> {
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(
+        i32::try_from(digits(&bytes[0..4])?).ok()?,
+        digits(&bytes[5..7])?,
+        digits(&bytes[8..10])?,
+    )
+}
+
 /// `YYYY-MM-DD HH:MM:SS`, then nothing or `.` and 1 to 9 digits.
 fn parse(text: &str) -> Option<NaiveDateTime> {
     let bytes = text.as_bytes();
@@ -50,6 +88,7 @@ fn parse(text: &str) -> Option<NaiveDateTime> {
         return None;
     }
     let number = |from: usize, to: usize| digits(&main[from..to]);
+    let date = parse_date(&main[..10])?;
     let nanoseconds = match fraction {
         [] => 0,
         [b'.', fraction @ ..] if (1..=9).contains(&fraction.len()) => {
@@ -57,12 +96,7 @@ fn parse(text: &str) -> Option<NaiveDateTime> {
         }
         _ => return None,
     };
-    NaiveDate::from_ymd_opt(
-        i32::try_from(number(0, 4)?).ok()?,
-        number(5, 7)?,
-        number(8, 10)?,
-    )?
-    .and_hms_nano_opt(
+    date.and_hms_nano_opt(
         number(11, 13)?,
         number(14, 16)?,
         number(17, 19)?,
@@ -80,8 +114,32 @@ fn digits(bytes: &[u8]) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
-    use chrono::NaiveDateTime;
+    use super::{parse, parse_date};
+    use chrono::{NaiveDate, NaiveDateTime};
+
+    #[test]
+    fn reads_dates_as_chrono_does_and_leaves_the_rest_to_it() {
+        for text in ["2026-12-05", "1999-01-31", "2024-02-29", "0001-01-01"] {
+            assert_eq!(
+                parse_date(text.as_bytes()),
+                NaiveDate::parse_from_str(text, "%F").ok(),
+                "{text}"
+            );
+            assert!(parse_date(text.as_bytes()).is_some(), "{text}");
+        }
+        for text in [
+            "",
+            "2026-12-5",
+            "2026-12-05 00:00:00",
+            "2023-02-29",
+            "2026-00-10",
+            "2026/12/05",
+            "+2026-12-0",
+            "2026-1a-05",
+        ] {
+            assert_eq!(parse_date(text.as_bytes()), None, "{text}");
+        }
+    }
 
     #[test]
     fn reads_what_chrono_reads_and_leaves_the_rest_to_it() {
