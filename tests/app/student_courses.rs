@@ -616,6 +616,56 @@ async fn with_many_open_courses_a_students_page_searches_them_instead_of_listing
     assert!(select(&html, "select[name=course_id]").is_empty());
 }
 
+#[tokio::test]
+async fn a_students_enrol_form_lists_up_to_fifty_open_courses_whole() {
+    // The form lists every course open to her while there are at most 50
+    // (full ones and hers do not count), and searches from the 51st.
+    let app = spawn_app().await;
+    let ann = add_student(&app, "Ann", "Abbot").await;
+    // ART-007 has one seat.
+    let open: Vec<_> = (0..50)
+        .map(|n| add_course(&app, &format!("ART-{n:03}"), (n == 7).then_some(1)))
+        .collect();
+    let full = add_course(&app, "ART-FULL", Some(1));
+    let hers = add_course(&app, "AAA-HERS", None);
+    let bo = add_student(&app, "Bo", "Baker").await;
+    enrol(&app, &full, bo);
+    let her_enrolment = enrol(&app, &hers, ann);
+
+    let (status, html) = app.page(&format!("/{ann}/")).await;
+    assert_eq!(status, StatusCode::OK);
+    let offered = select(&html, ".student-enrol-form option");
+    assert_eq!(offered.len(), 51, "a prompt and 50 courses: {offered:?}");
+    assert_eq!(offered[8], "ART-007 Title of ART-007 (1 seat left)");
+    assert_eq!(offered[1], "ART-000 Title of ART-000 (no seat limit)");
+    assert_eq!(offered[50], "ART-049 Title of ART-049 (no seat limit)");
+    assert!(select(&html, "#enrol form[role=search]").is_empty());
+
+    // Withdrawn from hers, it is open to her again: 51, so a search box.
+    course_queries::set_status(
+        &mut app.db(),
+        &actor(),
+        her_enrolment,
+        EnrolmentStatus::Withdrawn,
+        today(),
+    )
+    .unwrap();
+    let (_, html) = app.page(&format!("/{ann}/")).await;
+    assert!(select(&html, ".student-enrol-form").is_empty());
+    assert_eq!(
+        attr(&html, "#enrol form[role=search]", "action"),
+        Some(format!("/{ann}/#enrol"))
+    );
+
+    // ART-007 filled: 50 again, and a whole list.
+    enrol(&app, &open[7], bo);
+    let (_, html) = app.page(&format!("/{ann}/")).await;
+    let offered = select(&html, ".student-enrol-form option");
+    assert_eq!(offered.len(), 51, "{offered:?}");
+    assert_eq!(offered[1], "AAA-HERS Title of AAA-HERS (no seat limit)");
+    assert!(!offered.iter().any(|o| o.starts_with("ART-007")));
+}
+
 /// Renames student `id` through the edit form (its first version).
 async fn rename(app: &TestApp, id: i32, first: &str, last: &str) {
     let email = format!("{first}.{last}@example.com").to_lowercase();

@@ -257,23 +257,63 @@ pub fn with_seats_left(conn: &mut DbConnection) -> Result<Vec<OpenCourse>, DbErr
         .load(c))?)
 }
 
-/// Up to `limit` courses a student could enrol in now, by code: a seat left
-/// (or no limit), not one of `current` (the courses the student is enrolled
-/// in now, which the student's page has read already), and, given a `term`,
-/// its code or title containing it (ignoring case). What a student's enrol
-/// form offers; one statement.
+/// Every course a student could enrol in now, by code, for their enrol form
+/// before any search: a seat left (or no limit) and not one of `current`
+/// (the courses the student is enrolled in now, which the student's page has
+/// read already). `None` when there are more than `limit`: the form then
+/// asks for a search instead of listing them.
 ///
-/// It reads `current.len()` courses more than `limit` and leaves the
-/// student's own out here: asking the database to check every course
-/// against the student's enrolments cost a probe of the enrolments index per
-/// course, a quarter of the student page's time (perf).
-pub fn open_to_student(
+/// At a school's size (a thousand courses) the answer is nearly always
+/// `None`, and reading and converting the first `limit` courses only to list
+/// none of them was a fifth of the student page's time (perf). So the ids
+/// come first, from one statement, and the courses themselves, from a
+/// second, only when they will be listed. A course that fills up in between
+/// is still offered; enrolling re-checks the seats.
+pub fn all_open_to_student(
     conn: &mut DbConnection,
     current: &[i32],
-    term: Option<&str>,
+    limit: i64,
+) -> Result<Option<Vec<OpenCourse>>, DbError> {
+    // The student's own courses are left out here: asking the database to
+    // check every course against the student's enrolments cost a probe of
+    // the enrolments index per course (perf).
+    let read = limit
+        .saturating_add(1)
+        .saturating_add(i64::try_from(current.len()).unwrap_or(i64::MAX));
+    let ids: Vec<i32> = on_backend!(conn, |c| courses::table
+        .filter(has_a_seat_left())
+        .order_by(lower(courses::code))
+        .limit(read)
+        .select(courses::id)
+        .load(c))?;
+    let open: Vec<i32> = ids.into_iter().filter(|id| !current.contains(id)).collect();
+    if i64::try_from(open.len()).unwrap_or(i64::MAX) > limit {
+        return Ok(None);
+    }
+    if open.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    Ok(Some(on_backend!(conn, |c| courses::table
+        .filter(in_ids(courses::id, &open))
+        .order_by(lower(courses::code))
+        .select(OpenCourse::as_select())
+        .load(c))?))
+}
+
+/// Up to `limit` courses a student could enrol in now whose code or title
+/// contains `term` (ignoring case), by code: a seat left (or no limit), not
+/// one of `current`. What a student's enrol form offers when searched; one
+/// statement.
+///
+/// It reads `current.len()` courses more than `limit` and leaves the
+/// student's own out here, as [`all_open_to_student`] does.
+pub fn open_to_student_matching(
+    conn: &mut DbConnection,
+    current: &[i32],
+    term: &str,
     limit: i64,
 ) -> Result<Vec<OpenCourse>, DbError> {
-    let pattern = term.map(like_pattern);
+    let pattern = Some(like_pattern(term));
     let read = limit.saturating_add(i64::try_from(current.len()).unwrap_or(i64::MAX));
     macro_rules! open {
         ($c:ident, $backend:ty) => {{
@@ -285,17 +325,9 @@ pub fn open_to_student(
                 .load::<OpenCourse>($c)
         }};
     }
-    let courses = match (&pattern, conn) {
-        // The student page's usual form, no search: a static query, prepared
-        // once per connection and kept.
-        (None, conn) => on_backend!(conn, |c| courses::table
-            .filter(has_a_seat_left())
-            .order_by(lower(courses::code))
-            .limit(read)
-            .select(OpenCourse::as_select())
-            .load::<OpenCourse>(c))?,
-        (Some(_), DbConnection::Sqlite(c)) => open!(c, diesel::sqlite::Sqlite)?,
-        (Some(_), DbConnection::Postgresql(c)) => open!(c, diesel::pg::Pg)?,
+    let courses = match conn {
+        DbConnection::Sqlite(c) => open!(c, diesel::sqlite::Sqlite)?,
+        DbConnection::Postgresql(c) => open!(c, diesel::pg::Pg)?,
     };
     Ok(courses
         .into_iter()

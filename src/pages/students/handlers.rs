@@ -145,42 +145,53 @@ pub async fn show(
                 .filter(|row| row.enrolment.status == EnrolmentStatus::Enrolled)
                 .map(|row| row.enrolment.course_id)
                 .collect();
-            // One more than listed tells whether there are more.
+            // `None`: more open courses than the form lists before a search.
             let open_courses = match (offers_enrolment, searched.as_deref()) {
-                (false, _) => Vec::new(),
+                (false, _) => Some(Vec::new()),
                 (true, None) => {
-                    course_queries::open_to_student(conn, &current, None, ENROL_LIST_LIMIT + 1)?
+                    course_queries::all_open_to_student(conn, &current, ENROL_LIST_LIMIT)?
                 }
-                (true, Some(term)) => {
-                    course_queries::open_to_student(conn, &current, Some(term), COURSE_MATCHES + 1)?
-                }
+                // One more than listed tells whether there are more.
+                (true, Some(term)) => Some(course_queries::open_to_student_matching(
+                    conn,
+                    &current,
+                    term,
+                    COURSE_MATCHES + 1,
+                )?),
             };
             let events = audit::for_subject(conn, Subject::Student(id), HISTORY_LENGTH)?;
             Ok::<_, DbError>(Some((student, enrolments, open_courses, events)))
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    let listed = if term.is_some() {
-        COURSE_MATCHES
-    } else {
-        ENROL_LIST_LIMIT
-    };
-    let more = open_courses.len() as i64 > listed;
-    let offer = EnrolOffer {
+    let offer = match (term, open_courses) {
+        (None, Some(courses)) => EnrolOffer {
+            by_search: false,
+            term: None,
+            courses: courses.iter().map(CourseOption::from).collect(),
+            more: false,
+        },
         // Past the limit, an unsearched form lists nothing: a search box
         // instead of a partial list that hides the rest.
-        by_search: term.is_some() || more,
-        courses: if term.is_none() && more {
-            Vec::new()
-        } else {
-            open_courses
-                .iter()
-                .take(listed as usize)
-                .map(CourseOption::from)
-                .collect()
+        (None, None) => EnrolOffer {
+            by_search: true,
+            term: None,
+            courses: Vec::new(),
+            more: false,
         },
-        more: term.is_some() && more,
-        term,
+        (Some(term), matches) => {
+            let matches = matches.unwrap_or_default();
+            EnrolOffer {
+                by_search: true,
+                more: matches.len() > COURSE_MATCHES as usize,
+                courses: matches
+                    .iter()
+                    .take(COURSE_MATCHES as usize)
+                    .map(CourseOption::from)
+                    .collect(),
+                term: Some(term),
+            }
+        }
     };
     Ok(StudentPage {
         page,
