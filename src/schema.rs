@@ -94,6 +94,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         city -> Nullable<Text>,
+        current_courses -> Integer,
     }
 }
 

@@ -20,7 +20,7 @@ use diesel::{QueryResult, SelectableExpression};
 pub fn in_ids<C>(column: C, ids: &[i32]) -> InIds<C> {
     InIds {
         column,
-        ids: Ids::new(ids),
+        ids: Ids(ids.to_vec()),
     }
 }
 
@@ -33,13 +33,7 @@ pub struct InIds<C> {
 /// Ids bound as one value: a JSON array on SQLite (read back with
 /// `json_each`), an array on PostgreSQL.
 #[derive(Debug, Clone)]
-pub struct Ids(Vec<i32>);
-
-impl Ids {
-    pub fn new(ids: &[i32]) -> Self {
-        Self(ids.to_vec())
-    }
-}
+struct Ids(Vec<i32>);
 
 impl ToSql<Text, Sqlite> for Ids {
     fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {

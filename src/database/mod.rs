@@ -32,7 +32,7 @@ pub(crate) use connection::on_backend;
 pub use error::DbError;
 use group_commit::GroupWriter;
 pub use group_commit::{GroupCommits, MAX_GROUP};
-pub use id_list::{Ids, in_ids};
+pub use id_list::in_ids;
 pub use migrations::{DataUpgrade, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, migrate};
 pub use pool::{BUSY_TIMEOUT, ConnectionManager, POOL_TIMEOUT, POSTGRES_POOL_TIMEOUT, PoolStatus};
 pub use timestamp::{StoredDate, StoredTime};

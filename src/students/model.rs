@@ -25,6 +25,9 @@ pub struct Student {
     /// UTC, set by the database.
     #[diesel(deserialize_as = StoredTime)]
     pub updated_at: NaiveDateTime,
+    /// Courses the student is enrolled in now (status `enrolled`): kept by
+    /// the database's triggers, never written here.
+    pub current_courses: i32,
 }
 
 impl Student {

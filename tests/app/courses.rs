@@ -17,7 +17,7 @@ use student_registry::courses::queries::{self, IfUnchanged};
 use student_registry::courses::{
     Course, CourseDraft, CourseSaveError, EnrolError, EnrolmentStatus, Field,
 };
-use student_registry::database::{ConnectionManager, Database};
+use student_registry::database::{ConnectionManager, Database, DbConnection};
 use student_registry::students::{self, StudentDraft};
 
 use crate::helpers::TestDatabase;
@@ -93,6 +93,14 @@ impl Registry {
     fn enrol(&self, course: &Course, student: i32, day: u32) -> Result<i32, EnrolError> {
         queries::enrol(&mut self.conn(), &actor(), course.id, student, date(day)).map(|e| e.id)
     }
+}
+
+/// The student's count of current courses, as the database keeps it.
+fn current_courses(conn: &mut DbConnection, student: i32) -> i32 {
+    students::queries::find(conn, student)
+        .unwrap()
+        .expect("the student")
+        .current_courses
 }
 
 /// Someone over HTTP; no account (the tests create none), so the event's
@@ -291,17 +299,22 @@ fn enrol_withdraw_and_enrol_again_reuse_one_row() {
     let course = registry.course("PHY-101", Some(5));
     let ada = registry.student("Ada", "Lovelace");
 
+    let other = registry.course("PHY-102", None);
+    assert_eq!(current_courses(&mut conn, ada), 0);
     let first = queries::enrol(&mut conn, &cli(), course.id, ada, date(1)).unwrap();
     assert_eq!(
         (first.status, first.enrolled_on, first.withdrawn_on),
         (EnrolmentStatus::Enrolled, date(1), None)
     );
+    queries::enrol(&mut conn, &cli(), other.id, ada, date(1)).unwrap();
+    assert_eq!(current_courses(&mut conn, ada), 2);
     let again = queries::enrol(&mut conn, &cli(), course.id, ada, date(2));
     assert!(
         matches!(again, Err(EnrolError::AlreadyEnrolled)),
         "{again:?}"
     );
     assert_eq!(queries::count_enrolled(&mut conn, course.id).unwrap(), 1);
+    assert_eq!(current_courses(&mut conn, ada), 2, "a refused enrolment");
 
     let withdrawn = queries::set_status(
         &mut conn,
@@ -316,9 +329,11 @@ fn enrol_withdraw_and_enrol_again_reuse_one_row() {
         (EnrolmentStatus::Withdrawn, Some(date(3)))
     );
     assert_eq!(queries::count_enrolled(&mut conn, course.id).unwrap(), 0);
+    assert_eq!(current_courses(&mut conn, ada), 1, "withdrawn");
 
     let back = queries::enrol(&mut conn, &cli(), course.id, ada, date(4)).unwrap();
     assert_eq!(back.id, first.id, "the withdrawn row is reactivated");
+    assert_eq!(current_courses(&mut conn, ada), 2, "enrolled again");
     assert_eq!(
         (back.status, back.enrolled_on, back.withdrawn_on),
         (EnrolmentStatus::Enrolled, date(4), None)
@@ -335,6 +350,17 @@ fn enrol_withdraw_and_enrol_again_reuse_one_row() {
         (completed.status, completed.withdrawn_on),
         (EnrolmentStatus::Completed, None)
     );
+    assert_eq!(current_courses(&mut conn, ada), 1, "completed");
+    let reopened = queries::set_status(
+        &mut conn,
+        &cli(),
+        first.id,
+        EnrolmentStatus::Enrolled,
+        date(21),
+    )
+    .unwrap();
+    assert_eq!(reopened.status, EnrolmentStatus::Enrolled);
+    assert_eq!(current_courses(&mut conn, ada), 2, "enrolled again");
 
     let no_student = queries::enrol(&mut conn, &cli(), course.id, ada + 1000, date(5));
     assert!(
@@ -438,6 +464,15 @@ fn fifty_concurrent_enrolments_into_ten_seats_fill_exactly_ten() {
         queries::count_enrolled(&mut registry.conn(), course.id).unwrap(),
         10
     );
+    // Each student's own count follows their outcome.
+    let mut conn = registry.conn();
+    for (student, outcome) in students.iter().zip(&outcomes) {
+        assert_eq!(
+            current_courses(&mut conn, *student),
+            i32::from(outcome.is_ok()),
+            "{outcome:?}"
+        );
+    }
 }
 
 #[test]
@@ -710,19 +745,15 @@ fn the_listings_count_seats_page_sort_and_search() {
         .enrolment
         .id;
     queries::set_status(&mut conn, &cli(), row, EnrolmentStatus::Withdrawn, date(9)).unwrap();
-    let counts = queries::enrolment_counts(&mut conn, &students[..3]).unwrap();
-    assert_eq!(
-        counts.get(&students[0]),
-        Some(&1),
-        "the withdrawn one is not counted"
-    );
-    assert_eq!(counts.get(&students[1]), Some(&2));
-    assert_eq!(counts.get(&students[2]), Some(&1));
-    assert!(
-        queries::enrolment_counts(&mut conn, &[])
+    let mut current = |id| {
+        student_registry::students::queries::find(&mut conn, id)
             .unwrap()
-            .is_empty()
-    );
+            .unwrap()
+            .current_courses
+    };
+    assert_eq!(current(students[0]), 1, "the withdrawn one is not counted");
+    assert_eq!(current(students[1]), 2);
+    assert_eq!(current(students[2]), 1);
 }
 
 #[test]
@@ -857,9 +888,6 @@ fn listings_run_a_fixed_number_of_statements_whatever_the_page_size() {
                 .len()
         });
         assert_eq!((n, rows), (2, per_page as usize), "class list");
-        let ids = &students[..per_page as usize];
-        let (n, rows) = count(&mut |c| queries::enrolment_counts(c, ids).unwrap().len());
-        assert_eq!((n, rows), (1, per_page as usize), "enrolment counts");
     }
     let (n, rows) = count(&mut |c| queries::for_student(c, students[0]).unwrap().len());
     assert_eq!((n, rows), (1, 30), "a student's courses");

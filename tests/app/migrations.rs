@@ -86,6 +86,32 @@ fn every_migration_can_be_reverted_and_reapplied() {
     assert_eq!(queries::count(&mut conn).unwrap(), 0);
 }
 
+/// Each student's columns as of migration 2 (a `Student` has columns added
+/// later), by id.
+type StoredFields = (
+    i32,
+    String,
+    String,
+    String,
+    Option<i32>,
+    Option<String>,
+    Option<String>,
+    i32,
+);
+
+fn stored_fields(conn: &mut AnyConnection) -> Vec<StoredFields> {
+    use diesel::prelude::*;
+    use student_registry::schema::students::dsl::*;
+    let query = students
+        .select((id, firstname, lastname, email, age, bio, city, version))
+        .order(id.asc());
+    match conn {
+        AnyConnection::Sqlite(c) => query.load(c),
+        AnyConnection::Postgresql(c) => query.load(c),
+    }
+    .expect("list students")
+}
+
 #[test]
 fn migration_3_indexes_existing_students_for_search_and_counting() {
     use student_registry::students::listing::ListParams;
@@ -100,10 +126,10 @@ fn migration_3_indexes_existing_students_for_search_and_counting() {
             ('Zoë', 'Ng', 'zoe@example.com', NULL, NULL, 'São Paulo');",
     )
     .unwrap();
-    let before = all_students(&mut conn);
+    let before = stored_fields(&mut conn);
 
     conn.run_pending_migrations(db.migrations()).unwrap();
-    assert_eq!(all_students(&mut conn), before, "existing rows are intact");
+    assert_eq!(stored_fields(&mut conn), before, "existing rows are intact");
 
     let search = |conn: &mut AnyConnection, term: &str| {
         let params = ListParams::parse(Some(term), None, None, None, None);
@@ -161,4 +187,53 @@ fn the_class_list_name_order_is_filled_in_for_existing_enrolments() {
         .map(|member| format!("{} {}", member.student.firstname, member.student.lastname))
         .collect();
     assert_eq!(names, ["Ann abbot", "Zed Young"]);
+}
+
+#[test]
+fn each_students_current_courses_are_counted_for_existing_enrolments() {
+    use student_registry::students::queries as student_queries;
+
+    let db = TestDatabase::new();
+    let mut conn = db.connect();
+    // The database as it was before students kept their count.
+    while conn
+        .pending_migrations(db.migrations())
+        .unwrap()
+        .first()
+        .is_some_and(|next| {
+            !next
+                .name()
+                .to_string()
+                .contains("current_courses_on_the_student")
+        })
+    {
+        conn.run_next_migration(db.migrations()).unwrap();
+    }
+    conn.batch_execute(
+        "INSERT INTO students (firstname, lastname, email) VALUES
+            ('Ann', 'Abbot', 'ann@example.com'),
+            ('Bo', 'Baker', 'bo@example.com'),
+            ('Cy', 'Cole', 'cy@example.com');
+         INSERT INTO courses (code, title) VALUES ('BIO-1', 'Biology'), ('CHE-1', 'Chemistry');
+         INSERT INTO enrolments (student_id, course_id, enrolled_on, status)
+            SELECT students.id, courses.id, '2026-12-01', 'enrolled'
+            FROM students, courses WHERE students.firstname <> 'Cy';
+         UPDATE enrolments SET status = 'withdrawn', withdrawn_on = '2026-12-02'
+            WHERE student_id = (SELECT id FROM students WHERE firstname = 'Bo')
+            AND course_id = (SELECT id FROM courses WHERE code = 'BIO-1');",
+    )
+    .unwrap();
+
+    conn.run_pending_migrations(db.migrations()).unwrap();
+    let counts: Vec<(String, i32)> = (1..=3)
+        .map(|id| {
+            let student = student_queries::find(&mut conn, id).unwrap().unwrap();
+            (student.firstname, student.current_courses)
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [("Ann".into(), 2), ("Bo".into(), 1), ("Cy".into(), 0)],
+        "withdrawn enrolments are not counted"
+    );
 }

@@ -14,8 +14,7 @@ use crate::api::conditional;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::record_id;
 use crate::api::responses::{BodyRefused, NotSaved, ReadOnly, Unauthenticated};
-use crate::courses;
-use crate::database::{Database, DbConnection, DbError};
+use crate::database::Database;
 use crate::students::queries::IfUnchanged;
 use crate::students::{SaveError, StudentDraft, queries};
 
@@ -52,14 +51,10 @@ pub async fn show(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = student_id(&id)?;
-    let (student, enrolments) = db
-        .run(move |conn| {
-            let student = queries::find(conn, id)?.ok_or(ApiError::NO_SUCH_STUDENT)?;
-            let enrolments = enrolment_count(conn, id)?;
-            Ok::<_, ApiError>((student, enrolments))
-        })
+    let student = db
+        .run(move |conn| queries::find(conn, id)?.ok_or(ApiError::NO_SUCH_STUDENT))
         .await?;
-    let student = StudentRecord::new(&student, enrolments);
+    let student = StudentRecord::new(&student);
     Ok(conditional::read(&req, student.etag(), PRIVATE, &student)?)
 }
 
@@ -121,14 +116,11 @@ pub async fn create(
         .map_err(ApiError::from)?;
     let actor = caller.actor();
     let student = db
-        .write(move |conn| {
-            queries::create(conn, &actor, &details).map_err(|err| refusal(conn, err))
-        })
+        .write(move |conn| queries::create(conn, &actor, &details).map_err(refusal))
         .await?;
-    // A new student has no enrolments yet.
     Ok(record(
         HttpResponse::Created().insert_header((LOCATION, format!("{COLLECTION}/{}", student.id))),
-        StudentRecord::new(&student, 0),
+        StudentRecord::new(&student),
     ))
 }
 
@@ -189,9 +181,8 @@ pub async fn replace(
                 IfUnchanged::Keep,
                 |_| draft.validate(),
             )
-            .map_err(|err| refusal(conn, err))?;
-            let enrolments = enrolment_count(conn, id)?;
-            Ok::<_, ApiError>(StudentRecord::new(&student, enrolments))
+            .map_err(refusal)?;
+            Ok::<_, ApiError>(StudentRecord::new(&student))
         })
         .await?;
     Ok(record(&mut HttpResponse::Ok(), student))
@@ -253,9 +244,8 @@ pub async fn update(
                 IfUnchanged::Keep,
                 |current| patch.apply(StudentDraft::from(current)).validate(),
             )
-            .map_err(|err| refusal(conn, err))?;
-            let enrolments = enrolment_count(conn, id)?;
-            Ok::<_, ApiError>(StudentRecord::new(&student, enrolments))
+            .map_err(refusal)?;
+            Ok::<_, ApiError>(StudentRecord::new(&student))
         })
         .await?;
     Ok(record(&mut HttpResponse::Ok(), student))
@@ -297,10 +287,8 @@ pub async fn delete(
     let id = student_id(&id)?;
     let expected = conditional::if_match(&req)?;
     let actor = caller.actor();
-    db.write(move |conn| {
-        queries::delete(conn, &actor, id, expected.as_deref()).map_err(|err| refusal(conn, err))
-    })
-    .await?;
+    db.write(move |conn| queries::delete(conn, &actor, id, expected.as_deref()).map_err(refusal))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -310,28 +298,18 @@ pub fn student_id(segment: &str) -> Result<i32, ApiError> {
     record_id(segment, ApiError::NO_SUCH_STUDENT)
 }
 
-/// How many courses the student is enrolled in now.
-fn enrolment_count(conn: &mut DbConnection, id: i32) -> Result<i64, DbError> {
-    let counts = courses::queries::enrolment_counts(conn, &[id])?;
-    Ok(counts.get(&id).copied().unwrap_or(0))
-}
-
 /// A student as the body, tagged with the version and the count it shows.
 fn record(response: &mut HttpResponseBuilder, student: StudentRecord) -> HttpResponse {
     conditional::tagged(response, student.etag(), &student)
 }
 
 /// Why a student was not saved, as the API answers it. A stale edit's 412
-/// carries the student's current ETag, count included, which the domain's
-/// error lacks: it is counted here, after the refused write rolled back.
-fn refusal(conn: &mut DbConnection, err: SaveError) -> ApiError {
+/// carries the student's current ETag, count included.
+fn refusal(err: SaveError) -> ApiError {
     match err {
-        SaveError::Stale { current } => match enrolment_count(conn, current.id) {
-            Ok(count) => ApiError::PreconditionFailed {
-                what: "student",
-                current: StudentRecord::new(&current, count).etag(),
-            },
-            Err(err) => err.into(),
+        SaveError::Stale { current } => ApiError::PreconditionFailed {
+            what: "student",
+            current: StudentRecord::new(&current).etag(),
         },
         SaveError::EmailTaken => ApiError::EmailTaken,
         SaveError::NotFound => ApiError::NO_SUCH_STUDENT,

@@ -74,8 +74,7 @@ pub struct StudentRecord {
 }
 
 impl StudentRecord {
-    /// `student`, enrolled in `enrolment_count` courses now.
-    pub fn new(student: &Student, enrolment_count: i64) -> Self {
+    pub fn new(student: &Student) -> Self {
         let Student {
             id,
             firstname,
@@ -87,6 +86,7 @@ impl StudentRecord {
             version,
             created_at,
             updated_at,
+            current_courses,
         } = student;
         Self {
             id: *id,
@@ -99,7 +99,7 @@ impl StudentRecord {
             version: *version,
             created_at: rfc3339(created_at),
             updated_at: rfc3339(updated_at),
-            enrolment_count,
+            enrolment_count: i64::from(*current_courses),
         }
     }
 

@@ -10,8 +10,8 @@ use crate::api::error::{ApiError, ErrorBody};
 use crate::api::paging::{self, PagingQuery};
 use crate::api::responses::Unauthenticated;
 use crate::database::{Database, DbError};
+use crate::students;
 use crate::students::listing::{ListParams, SortKey};
-use crate::{courses, students};
 
 /// Lists students a page at a time.
 ///
@@ -50,21 +50,10 @@ pub async fn list(
         }
         Err(err) => return Err(err.into()),
     };
-    // Every count of the page in one statement, whatever its size.
-    let ids: Vec<i32> = list.students.iter().map(|student| student.id).collect();
-    let counts = db
-        .run(move |conn| courses::queries::enrolment_counts(conn, &ids))
-        .await?;
     let pagination = list.pagination;
     let links = paging::links(&pagination, |page| list_url(&params, page));
     let page = StudentPage {
-        items: list
-            .students
-            .iter()
-            .map(|student| {
-                StudentRecord::new(student, counts.get(&student.id).copied().unwrap_or(0))
-            })
-            .collect(),
+        items: list.students.iter().map(StudentRecord::new).collect(),
         total: pagination.total,
         page: pagination.page,
         per_page: pagination.per_page,

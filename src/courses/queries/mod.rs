@@ -6,10 +6,7 @@
 //! Functions take a connection and block; handlers call them through
 //! [`crate::database::Database::run`].
 
-mod current_counts;
 mod write;
-
-use std::collections::HashMap;
 
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -21,7 +18,7 @@ pub use write::{
 
 use super::listing::{ClassListParams, ClassSortKey, Direction, ListParams, SortKey};
 use super::model::{Course, Enrolment, EnrolmentStatus, OpenCourse};
-use crate::database::{DbConnection, DbError, Ids, in_ids, on_backend};
+use crate::database::{DbConnection, DbError, in_ids, on_backend};
 use crate::pagination::{Fetch, Pagination};
 use crate::schema::{courses, enrolments, students};
 
@@ -438,32 +435,6 @@ pub fn for_student(
         .into_iter()
         .map(|(enrolment, course)| StudentCourse { enrolment, course })
         .collect())
-}
-
-/// How many courses each of `student_ids` is enrolled in now (status
-/// `enrolled`), in one statement: for a page of the student index. Students
-/// with none are missing from the map.
-pub fn enrolment_counts(
-    conn: &mut DbConnection,
-    student_ids: &[i32],
-) -> Result<HashMap<i32, i64>, DbError> {
-    if student_ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(i32, i64)> = match conn {
-        DbConnection::Sqlite(c) => current_counts::CurrentCounts {
-            ids: Ids::new(student_ids),
-            status: EnrolmentStatus::Enrolled.as_str(),
-        }
-        .load(c)?,
-        DbConnection::Postgresql(c) => enrolments::table
-            .filter(in_ids(enrolments::student_id, student_ids))
-            .filter(enrolments::status.eq(EnrolmentStatus::Enrolled))
-            .group_by(enrolments::student_id)
-            .select((enrolments::student_id, diesel::dsl::count_star()))
-            .load(c)?,
-    };
-    Ok(rows.into_iter().filter(|&(_, count)| count > 0).collect())
 }
 
 /// A student a course page offers to enrol, and where they stand in the

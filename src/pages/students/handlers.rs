@@ -50,19 +50,14 @@ pub async fn index(
         return render(StatusCode::OK, &refused(SEARCH_NEEDS_WORDS, page));
     }
     let course_id = params.course;
-    // The page's courses column and the filter's course, in the same trip
-    // as the page: one statement each, whatever the page size.
-    let list = students::list_with(&db, params.clone(), move |conn, list| {
-        let ids: Vec<i32> = list.students.iter().map(|student| student.id).collect();
-        let counts = course_queries::enrolment_counts(conn, &ids)?;
-        let course = match course_id {
-            Some(id) => course_queries::find(conn, id)?,
-            None => None,
-        };
-        Ok((counts, course))
+    // The filter's course, in the same trip as the page. (The courses
+    // column is each row's own `current_courses`.)
+    let list = students::list_with(&db, params.clone(), move |conn, _| match course_id {
+        Some(id) => course_queries::find(conn, id),
+        None => Ok(None),
     })
     .await;
-    let (list, (counts, course)) = match list {
+    let (list, course) = match list {
         Ok(found) => found,
         // 503, as for any request the server declined to finish: clients and
         // crawlers do not take the page for a result, and the same search
@@ -98,7 +93,7 @@ pub async fn index(
         .students
         .into_iter()
         .map(|student| IndexRow {
-            courses: counts.get(&student.id).copied().unwrap_or(0),
+            courses: student.current_courses,
             student: StudentView::from(student),
         })
         .collect();

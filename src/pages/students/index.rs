@@ -33,7 +33,7 @@ pub struct IndexPage {
 /// A student's row: the student, and the courses they are enrolled in now.
 pub struct IndexRow {
     pub student: StudentView,
-    pub courses: i64,
+    pub courses: i32,
 }
 
 /// The course a listing is narrowed to, as the page names it.

@@ -220,6 +220,7 @@ impl From<Student> for StudentView {
             version: _,
             created_at,
             updated_at: _,
+            current_courses: _,
         } = student;
         Self {
             id,

@@ -33,6 +33,7 @@ struct Row {
     version: i32,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    current_courses: i32,
 }
 
 impl From<Row> for Student {
@@ -48,12 +49,13 @@ impl From<Row> for Student {
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            current_courses: row.current_courses,
         }
     }
 }
 
-const COLUMNS: &str =
-    "id, firstname, lastname, email, age, bio, city, version, created_at, updated_at";
+const COLUMNS: &str = "id, firstname, lastname, email, age, bio, city, version, created_at, \
+                       updated_at, current_courses";
 
 enum Value {
     Text(String),

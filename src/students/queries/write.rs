@@ -283,6 +283,7 @@ fn audited_fields(student: &Student) -> Map<String, Value> {
         version: _,
         created_at: _,
         updated_at: _,
+        current_courses: _,
     } = student;
     let mut fields = Map::new();
     fields.insert("firstname".into(), json!(firstname));

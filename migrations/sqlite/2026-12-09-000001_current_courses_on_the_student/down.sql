@@ -1,0 +1,4 @@
+DROP TRIGGER students_current_courses_after_update;
+DROP TRIGGER students_current_courses_after_delete;
+DROP TRIGGER students_current_courses_after_insert;
+ALTER TABLE students DROP COLUMN current_courses;
