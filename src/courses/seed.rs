@@ -225,11 +225,16 @@ pub fn seed(
         // The planner's statistics, and the visibility map that lets a class
         // list be read from its covering index alone (an index-only scan,
         // not a heap fetch per row); both otherwise wait for autovacuum.
+        // And the students' old row versions, left by the triggers that
+        // count each one's current courses: until vacuumed, every index scan
+        // of students steps over them.
         // After the commit: VACUUM cannot run inside a transaction. A role
         // that does not own the tables gets a warning, not an error; any
         // failure is only a warning here, as the rows are already stored (an
         // error would invite a second run, and a second batch of courses).
-        if let Err(err) = diesel::sql_query("VACUUM (ANALYZE) courses, enrolments").execute(conn) {
+        if let Err(err) =
+            diesel::sql_query("VACUUM (ANALYZE) courses, enrolments, students").execute(conn)
+        {
             tracing::warn!("could not vacuum after seeding (autovacuum will): {err}");
         }
     }

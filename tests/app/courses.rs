@@ -475,6 +475,42 @@ fn fifty_concurrent_enrolments_into_ten_seats_fill_exactly_ten() {
     }
 }
 
+/// One student enrolled in twenty courses at once: each enrolment stored,
+/// none stopped by another (on PostgreSQL, each waits for the student's row
+/// in turn rather than deadlocking over it), and the student's count is 20.
+#[test]
+fn concurrent_enrolments_of_one_student_all_succeed_and_are_counted() {
+    const COURSES: usize = 20;
+    let registry = Registry::with_pool(COURSES as u32);
+    let ada = registry.student("Ada", "Lovelace");
+    let courses: Vec<Course> = (0..COURSES)
+        .map(|n| registry.course(&format!("PAR-{n}"), Some(5)))
+        .collect();
+    let barrier = Arc::new(Barrier::new(COURSES));
+    let outcomes: Vec<Result<i32, EnrolError>> = std::thread::scope(|scope| {
+        let threads: Vec<_> = courses
+            .iter()
+            .map(|course| {
+                let barrier = Arc::clone(&barrier);
+                let mut conn = registry.conn();
+                let course_id = course.id;
+                scope.spawn(move || {
+                    barrier.wait();
+                    queries::enrol(&mut conn, &cli(), course_id, ada, date(1)).map(|e| e.id)
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|thread| thread.join().expect("no panic"))
+            .collect()
+    });
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    let mut conn = registry.conn();
+    assert_eq!(current_courses(&mut conn, ada), COURSES as i32);
+    assert_eq!(queries::for_student(&mut conn, ada).unwrap().len(), COURSES);
+}
+
 #[test]
 fn deleting_a_student_deletes_their_enrolments() {
     let registry = Registry::new();

@@ -264,8 +264,8 @@ pub fn with_seats_left(conn: &mut DbConnection) -> Result<Vec<OpenCourse>, DbErr
 /// `None`, and reading and converting the first `limit` courses only to list
 /// none of them was a fifth of the student page's time (perf). So the ids
 /// come first, from one statement, and the courses themselves, from a
-/// second, only when they will be listed. A course that fills up in between
-/// is still offered; enrolling re-checks the seats.
+/// second, only when they will be listed (a course that fills up in
+/// between is left out; enrolling checks the seats again anyway).
 pub fn all_open_to_student(
     conn: &mut DbConnection,
     current: &[i32],
@@ -292,6 +292,7 @@ pub fn all_open_to_student(
     }
     Ok(Some(on_backend!(conn, |c| courses::table
         .filter(in_ids(courses::id, &open))
+        .filter(has_a_seat_left())
         .order_by(lower(courses::code))
         .select(OpenCourse::as_select())
         .load(c))?))

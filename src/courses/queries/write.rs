@@ -345,10 +345,13 @@ fn check_seat(conn: &mut DbConnection, course: &Course) -> Result<(), EnrolError
     Ok(())
 }
 
-/// Whether the student exists, keeping it from being deleted (PostgreSQL's
-/// KEY SHARE lock, which the enrolment's foreign key would take anyway)
-/// until the transaction ends; SQLite's write transaction excludes every
-/// other writer.
+/// Whether the student exists, keeping it from being deleted until the
+/// transaction ends; SQLite's write transaction excludes every other writer.
+/// On PostgreSQL the lock is the one the enrolment triggers' update of the
+/// student's `current_courses` takes (NO KEY UPDATE), taken first: with a
+/// weaker one, two enrolments of one student, each holding a share lock from
+/// the sort-name trigger, would each wait for the other to let go before
+/// their own update (a deadlock). Taken here, they queue instead.
 fn lock_student(conn: &mut DbConnection, id: i32) -> Result<bool, DbError> {
     let found = match conn {
         DbConnection::Sqlite(c) => students::table
@@ -359,7 +362,7 @@ fn lock_student(conn: &mut DbConnection, id: i32) -> Result<bool, DbError> {
         DbConnection::Postgresql(c) => students::table
             .find(id)
             .select(students::id)
-            .for_key_share()
+            .for_no_key_update()
             .first::<i32>(c)
             .optional()?,
     };
