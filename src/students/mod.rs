@@ -23,37 +23,27 @@ pub use validation::{Field, FieldErrors, StudentDetails, StudentDraft};
 
 use crate::database::{Database, DbConnection, DbError};
 
-/// One page of the listing, for either face. A search runs in one of the
-/// database's few search lanes: its cost is the client's choice, so it must
-/// not take the connections page reads need.
+/// One page of the listing, for either face.
 pub async fn list(
     db: &Database,
     params: listing::ListParams,
 ) -> Result<queries::StudentList, DbError> {
-    let (list, ()) = list_with(db, params, |_, _| Ok(())).await?;
-    Ok(list)
+    let searching = params.search.is_some();
+    read_listing(db, searching, move |conn| queries::list(conn, &params)).await
 }
 
-/// [`list`], and what `also` reads about the page on the same connection in
-/// the same trip off the async workers (a face's extra columns, say).
-pub async fn list_with<T, F>(
-    db: &Database,
-    params: listing::ListParams,
-    also: F,
-) -> Result<(queries::StudentList, T), DbError>
+/// Runs `read`, which reads a page of the listing and whatever else the
+/// page needs, in one trip off the async workers. A search (`searching`)
+/// runs in one of the database's few search lanes: its cost is the client's
+/// choice, so it must not take the connections page reads need.
+pub async fn read_listing<T, F>(db: &Database, searching: bool, read: F) -> Result<T, DbError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut DbConnection, &queries::StudentList) -> Result<T, DbError> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
 {
-    let searching = params.search.is_some();
-    let work = move |conn: &mut DbConnection| {
-        let list = queries::list(conn, &params)?;
-        let extra = also(conn, &list)?;
-        Ok((list, extra))
-    };
     if searching {
-        db.run_search(work).await
+        db.run_search(read).await
     } else {
-        db.run(work).await
+        db.run(read).await
     }
 }

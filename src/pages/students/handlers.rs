@@ -50,11 +50,17 @@ pub async fn index(
         return render(StatusCode::OK, &refused(SEARCH_NEEDS_WORDS, page));
     }
     let course_id = params.course;
-    // The filter's course, in the same trip as the page. (The courses
-    // column is each row's own `current_courses`.)
-    let list = students::list_with(&db, params.clone(), move |conn, _| match course_id {
-        Some(id) => course_queries::find(conn, id),
-        None => Ok(None),
+    // The filter's course, read first in the same trip: its name for the
+    // page, and its count of students for the listing. (The courses column
+    // is each row's own `current_courses`.)
+    let listed = params.clone();
+    let list = students::read_listing(&db, search.is_some(), move |conn| {
+        let Some(course_id) = course_id else {
+            return Ok((queries::list(conn, &listed)?, None));
+        };
+        let course = course_queries::find(conn, course_id)?;
+        let enrolled = course.as_ref().map(|course| course.enrolled_count);
+        Ok((queries::list_in_course(conn, &listed, enrolled)?, course))
     })
     .await;
     let (list, course) = match list {

@@ -150,6 +150,30 @@ pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList,
         .map_or(0, i64::from),
         (Some(_), _) => on_backend!(conn, |c| narrowed!(c, search, course).count().get_result(c))?,
     };
+    listed(conn, params, total)
+}
+
+/// [`list`] narrowed to a course whose row the caller has just read:
+/// `enrolled` is its `enrolled_count` (`None`: no such course), which is the
+/// listing's total unless it searches too. The row is not read twice.
+pub fn list_in_course(
+    conn: &mut DbConnection,
+    params: &ListParams,
+    enrolled: Option<i32>,
+) -> Result<StudentList, DbError> {
+    if params.search.is_some() || params.course.is_none() {
+        return list(conn, params);
+    }
+    listed(conn, params, enrolled.map_or(0, i64::from))
+}
+
+/// The page of a listing of `total` rows that `params` asks for.
+fn listed(
+    conn: &mut DbConnection,
+    params: &ListParams,
+    total: i64,
+) -> Result<StudentList, DbError> {
+    let (search, course) = (params.search.as_deref(), params.course);
     let mut pagination = Pagination::new(params.page, params.per_page, total);
     let narrowing = Narrowing { search, course };
     // A page past the end is shown as the last page, counted from the end.
