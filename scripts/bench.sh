@@ -30,7 +30,9 @@
 # whatever happens), runs `migrate` and `seed`, starts one server per backend,
 # measures each endpoint for a fixed time with the same number of
 # connections, and prints, per backend, requests/s, p50/p99 latency, the
-# ratio to that backend's /healthz measured in the same run, non-2xx/3xx
+# ratio to that backend's /healthz measured in the same run (to its first
+# /healthz row, and to one measured for half the duration just before each
+# endpoint, which adds that half to each endpoint's time), non-2xx/3xx
 # counts and the server's peak memory (the app's process only: PostgreSQL's
 # own processes are not counted). Last, the stall scenarios: 16 connections
 # loop on a search while one more reads a student's page; the reader's row is
