@@ -120,6 +120,29 @@ pub fn find(conn: &mut DbConnection, id: i32) -> Result<Option<Course>, DbError>
         .optional())?)
 }
 
+/// A course and how many rows its class list has (every status), in one
+/// statement: what its page needs before reading a page of the list
+/// ([`class_list_of`]), instead of reading the course and counting apart.
+pub fn find_with_class_size(
+    conn: &mut DbConnection,
+    id: i32,
+) -> Result<Option<(Course, i64)>, DbError> {
+    // The count is correlated with the course read: a subquery per course
+    // row, and this reads one.
+    Ok(on_backend!(conn, |c| courses::table
+        .find(id)
+        .select((
+            Course::as_select(),
+            enrolments::table
+                .filter(enrolments::course_id.eq(courses::id))
+                .count()
+                .single_value()
+                .assume_not_null(),
+        ))
+        .first(c)
+        .optional())?)
+}
+
 pub fn find_enrolment(conn: &mut DbConnection, id: i32) -> Result<Option<Enrolment>, DbError> {
     Ok(on_backend!(conn, |c| enrolments::table
         .find(id)
@@ -345,6 +368,18 @@ pub fn class_list(
         .filter(enrolments::course_id.eq(course_id))
         .count()
         .get_result(c))?;
+    class_list_of(conn, course_id, total, params)
+}
+
+/// The page of a class list of `total` rows (as [`find_with_class_size`]
+/// counted them) that `params` asks for, with each row's student: one
+/// statement.
+pub fn class_list_of(
+    conn: &mut DbConnection,
+    course_id: i32,
+    total: i64,
+    params: &ClassListParams,
+) -> Result<ClassList, DbError> {
     let pagination = Pagination::new(params.page, params.per_page, total);
     let (offset, limit, direction, backward) = match pagination.fetch() {
         Fetch::Forward { offset, limit } => (offset, limit, params.direction, false),

@@ -66,11 +66,11 @@ pub async fn show(
     let params = query.class_params();
     let (course, events, class) = db
         .run(move |conn| {
-            let Some(course) = queries::find(conn, id)? else {
+            let Some((course, class_size)) = queries::find_with_class_size(conn, id)? else {
                 return Ok(None);
             };
             let events = audit::for_subject(conn, Subject::Course(id), HISTORY_LENGTH)?;
-            let class = queries::class_list(conn, id, &params)?;
+            let class = queries::class_list_of(conn, id, class_size, &params)?;
             Ok::<_, DbError>(Some((course, events, class)))
         })
         .await?
