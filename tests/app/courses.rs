@@ -95,6 +95,34 @@ impl Registry {
     }
 }
 
+/// Runs `enrol` once per item of `each`, all at once: each on a thread and
+/// pooled connection of its own, released together by a barrier. The
+/// outcomes, in the order of `each`.
+fn enrol_at_once<T: Copy + Send>(
+    registry: &Registry,
+    each: &[T],
+    enrol: impl Fn(&mut PooledConnection<ConnectionManager>, T) -> Result<i32, EnrolError> + Sync,
+) -> Vec<Result<i32, EnrolError>> {
+    let barrier = Barrier::new(each.len());
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = each
+            .iter()
+            .map(|&item| {
+                let mut conn = registry.conn();
+                let (barrier, enrol) = (&barrier, &enrol);
+                scope.spawn(move || {
+                    barrier.wait();
+                    enrol(&mut conn, item)
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|thread| thread.join().expect("no panic"))
+            .collect()
+    })
+}
+
 /// The student's count of current courses, as the database keeps it.
 fn current_courses(conn: &mut DbConnection, student: i32) -> i32 {
     students::queries::find(conn, student)
@@ -435,24 +463,8 @@ fn fifty_concurrent_enrolments_into_ten_seats_fill_exactly_ten() {
     let registry = Registry::with_pool(TRIES as u32);
     let course = registry.course("CS-101", Some(10));
     let students = registry.students(TRIES as u64);
-    let barrier = Arc::new(Barrier::new(TRIES));
-    let outcomes: Vec<Result<i32, EnrolError>> = std::thread::scope(|scope| {
-        let threads: Vec<_> = students
-            .iter()
-            .map(|&student| {
-                let barrier = Arc::clone(&barrier);
-                let mut conn = registry.conn();
-                let course_id = course.id;
-                scope.spawn(move || {
-                    barrier.wait();
-                    queries::enrol(&mut conn, &cli(), course_id, student, date(1)).map(|e| e.id)
-                })
-            })
-            .collect();
-        threads
-            .into_iter()
-            .map(|thread| thread.join().expect("no panic"))
-            .collect()
+    let outcomes = enrol_at_once(&registry, &students, |conn, student| {
+        queries::enrol(conn, &cli(), course.id, student, date(1)).map(|e| e.id)
     });
     let enrolled = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
     let full = outcomes
@@ -486,24 +498,9 @@ fn concurrent_enrolments_of_one_student_all_succeed_and_are_counted() {
     let courses: Vec<Course> = (0..COURSES)
         .map(|n| registry.course(&format!("PAR-{n}"), Some(5)))
         .collect();
-    let barrier = Arc::new(Barrier::new(COURSES));
-    let outcomes: Vec<Result<i32, EnrolError>> = std::thread::scope(|scope| {
-        let threads: Vec<_> = courses
-            .iter()
-            .map(|course| {
-                let barrier = Arc::clone(&barrier);
-                let mut conn = registry.conn();
-                let course_id = course.id;
-                scope.spawn(move || {
-                    barrier.wait();
-                    queries::enrol(&mut conn, &cli(), course_id, ada, date(1)).map(|e| e.id)
-                })
-            })
-            .collect();
-        threads
-            .into_iter()
-            .map(|thread| thread.join().expect("no panic"))
-            .collect()
+    let ids: Vec<i32> = courses.iter().map(|course| course.id).collect();
+    let outcomes = enrol_at_once(&registry, &ids, |conn, course_id| {
+        queries::enrol(conn, &cli(), course_id, ada, date(1)).map(|e| e.id)
     });
     assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
     let mut conn = registry.conn();

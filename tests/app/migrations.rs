@@ -148,6 +148,18 @@ fn migration_3_indexes_existing_students_for_search_and_counting() {
     );
 }
 
+/// Runs the migrations before the first whose name contains `name`.
+fn migrate_until(db: &TestDatabase, conn: &mut AnyConnection, name: &str) {
+    while conn
+        .pending_migrations(db.migrations())
+        .unwrap()
+        .first()
+        .is_some_and(|next| !next.name().to_string().contains(name))
+    {
+        conn.run_next_migration(db.migrations()).unwrap();
+    }
+}
+
 #[test]
 fn the_class_list_name_order_is_filled_in_for_existing_enrolments() {
     use student_registry::courses::listing::ClassListParams;
@@ -156,14 +168,7 @@ fn the_class_list_name_order_is_filled_in_for_existing_enrolments() {
     let db = TestDatabase::new();
     let mut conn = db.connect();
     // The database as it was before enrolments kept their student's name.
-    while conn
-        .pending_migrations(db.migrations())
-        .unwrap()
-        .first()
-        .is_some_and(|next| !next.name().to_string().contains("class_list_in_name_order"))
-    {
-        conn.run_next_migration(db.migrations()).unwrap();
-    }
+    migrate_until(&db, &mut conn, "class_list_in_name_order");
     conn.batch_execute(
         "INSERT INTO students (firstname, lastname, email) VALUES
             ('Zed', 'Young', 'zed@example.com'),
@@ -196,19 +201,7 @@ fn each_students_current_courses_are_counted_for_existing_enrolments() {
     let db = TestDatabase::new();
     let mut conn = db.connect();
     // The database as it was before students kept their count.
-    while conn
-        .pending_migrations(db.migrations())
-        .unwrap()
-        .first()
-        .is_some_and(|next| {
-            !next
-                .name()
-                .to_string()
-                .contains("current_courses_on_the_student")
-        })
-    {
-        conn.run_next_migration(db.migrations()).unwrap();
-    }
+    migrate_until(&db, &mut conn, "current_courses_on_the_student");
     conn.batch_execute(
         "INSERT INTO students (firstname, lastname, email) VALUES
             ('Ann', 'Abbot', 'ann@example.com'),
