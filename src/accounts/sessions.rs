@@ -9,8 +9,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
+use super::User;
 use crate::database::{DbConnection, DbError, on_backend};
-use crate::schema::sessions;
+use crate::schema::{sessions, users};
 
 /// How long a session lasts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +53,15 @@ pub struct StoredSession {
     pub state: String,
 }
 
+/// A stored session as a request finds it: the account it is signed in as
+/// is read in the same statement (`None` when signed out, or when that
+/// account is gone), as every signed-in page needs both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedSession {
+    pub session: StoredSession,
+    pub account: Option<User>,
+}
+
 /// The stored form of a cookie's key: its SHA-256, in hex. The key is 64
 /// random characters, so a hash without a salt is enough: no one can guess
 /// keys to match a stolen table.
@@ -64,27 +74,35 @@ pub fn key_hash(key: &str) -> String {
     hex
 }
 
-/// The session stored under `key_hash`, unless it has expired (then it is
-/// removed). Its last use becomes `now` when that was over
-/// [`TOUCH_INTERVAL`] ago.
+/// The session stored under `key_hash` and its account, unless it has
+/// expired (then it is removed). Its last use becomes `now` when that was
+/// over [`TOUCH_INTERVAL`] ago.
 pub fn load(
     conn: &mut DbConnection,
     key_hash: &str,
     now: NaiveDateTime,
     lifetime: SessionLifetime,
-) -> Result<Option<StoredSession>, DbError> {
-    let row: Option<(Option<i32>, String, NaiveDateTime, NaiveDateTime)> =
-        on_backend!(conn, |c| sessions::table
-            .find(key_hash)
-            .select((
-                sessions::user_id,
-                sessions::state,
-                sessions::created_at,
-                sessions::last_seen_at,
-            ))
-            .first(c)
-            .optional())?;
-    let Some((user_id, state, created_at, last_seen_at)) = row else {
+) -> Result<Option<LoadedSession>, DbError> {
+    type Row = (
+        Option<i32>,
+        String,
+        NaiveDateTime,
+        NaiveDateTime,
+        Option<User>,
+    );
+    let row: Option<Row> = on_backend!(conn, |c| sessions::table
+        .left_join(users::table)
+        .filter(sessions::key_hash.eq(key_hash))
+        .select((
+            sessions::user_id,
+            sessions::state,
+            sessions::created_at,
+            sessions::last_seen_at,
+            Option::<User>::as_select(),
+        ))
+        .first(c)
+        .optional())?;
+    let Some((user_id, state, created_at, last_seen_at, account)) = row else {
         return Ok(None);
     };
     let lifetime = SessionLifetime {
@@ -115,7 +133,10 @@ pub fn load(
             tracing::warn!("could not record a session's use: {err}");
         }
     }
-    Ok(Some(StoredSession { user_id, state }))
+    Ok(Some(LoadedSession {
+        session: StoredSession { user_id, state },
+        account,
+    }))
 }
 
 fn is_expired(

@@ -122,7 +122,6 @@ impl Database {
             DatabaseLocation::Sqlite(path) => Some(Arc::new(DatabaseFile::opened(path)?)),
             DatabaseLocation::Postgres(_) => None,
         };
-        let pool = pool::CountedPool::new(pool);
         let group = if is_sqlite {
             Some(GroupWriter::start(
                 pool.clone(),
@@ -161,7 +160,11 @@ impl Database {
         web::block(move || {
             let mut conn = pool.get()?;
             let _budget = budget::Budget::start(budget);
-            work(&mut conn)
+            let done = work(&mut conn);
+            if done.is_err() {
+                pool.check_after_failure(&mut conn);
+            }
+            done
         })
         .await
         .map_err(|_| E::from(DbError::Cancelled))?

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
@@ -26,8 +26,13 @@ pub const POOL_TIMEOUT: Duration = Duration::from_secs(15);
 /// server is down or restarting, and the request gets a 503 page soon.
 pub const POSTGRES_POOL_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub(super) fn build(settings: &DatabaseSettings) -> anyhow::Result<DbPool> {
+/// After a connection is found dead, every checkout is tested for this long:
+/// a server restart kills every pooled connection at once.
+pub const TEST_CHECKOUTS_AFTER_LOSS: Duration = Duration::from_secs(30);
+
+pub(super) fn build(settings: &DatabaseSettings) -> anyhow::Result<CountedPool> {
     let location = &settings.location;
+    let losses = Arc::new(ConnectionLosses::new());
     let builder = Pool::builder()
         .max_size(settings.pool_size)
         .connection_customizer(Box::new(ConnectionSetup {
@@ -40,16 +45,63 @@ pub(super) fn build(settings: &DatabaseSettings) -> anyhow::Result<DbPool> {
         DatabaseLocation::Sqlite(_) => builder
             .connection_timeout(POOL_TIMEOUT)
             .test_on_check_out(false),
-        // A server restart kills every pooled connection, and diesel does not
-        // always notice on reads; checking on checkout replaces dead ones, so
-        // the app recovers by itself once the server is back.
+        // A server restart kills every pooled connection. A `SELECT 1` on
+        // every checkout would find them, at the cost of a round trip on
+        // every request (two per page); the manager only tests checkouts
+        // for a while after a request found its connection dead (see
+        // `ConnectionLosses`), so one request sees the restart, not all.
         DatabaseLocation::Postgres(_) => builder
             .connection_timeout(POSTGRES_POOL_TIMEOUT)
             .test_on_check_out(true),
     };
-    builder
-        .build(ConnectionManager::new(location.clone()))
-        .with_context(|| format!("cannot open database {location}"))
+    let pool = builder
+        .build(ConnectionManager {
+            location: location.clone(),
+            losses: Arc::clone(&losses),
+        })
+        .with_context(|| format!("cannot open database {location}"))?;
+    Ok(CountedPool {
+        pool,
+        counts: Arc::default(),
+        losses,
+    })
+}
+
+/// When a pooled connection was last found dead. Until
+/// [`TEST_CHECKOUTS_AFTER_LOSS`] after that, checkouts are tested.
+#[derive(Debug)]
+struct ConnectionLosses {
+    started: Instant,
+    /// Milliseconds after `started`, plus one (0: never).
+    last_lost_at: AtomicU64,
+}
+
+impl ConnectionLosses {
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            last_lost_at: AtomicU64::new(0),
+        }
+    }
+
+    fn since_start(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX - 1)
+    }
+
+    fn record(&self) {
+        self.last_lost_at
+            .store(self.since_start() + 1, Ordering::Relaxed);
+    }
+
+    fn recent(&self) -> bool {
+        match self.last_lost_at.load(Ordering::Relaxed) {
+            0 => false,
+            lost => {
+                self.since_start() + 1 - lost
+                    < u64::try_from(TEST_CHECKOUTS_AFTER_LOSS.as_millis()).unwrap_or(u64::MAX)
+            }
+        }
+    }
 }
 
 /// The pool, and what r2d2 does not count: checkouts under way, and those
@@ -58,6 +110,7 @@ pub(super) fn build(settings: &DatabaseSettings) -> anyhow::Result<DbPool> {
 pub(super) struct CountedPool {
     pool: DbPool,
     counts: Arc<Checkouts>,
+    losses: Arc<ConnectionLosses>,
 }
 
 #[derive(Debug, Default)]
@@ -67,13 +120,6 @@ struct Checkouts {
 }
 
 impl CountedPool {
-    pub(super) fn new(pool: DbPool) -> Self {
-        Self {
-            pool,
-            counts: Arc::default(),
-        }
-    }
-
     /// A connection, counted. r2d2 fails a checkout only when its wait ran
     /// out.
     pub(super) fn get(&self) -> Result<PooledConnection<ConnectionManager>, DbError> {
@@ -82,8 +128,18 @@ impl CountedPool {
         self.counts.waiting.fetch_sub(1, Ordering::Relaxed);
         if conn.is_err() {
             self.counts.timed_out.fetch_add(1, Ordering::Relaxed);
+            self.losses.record();
         }
         conn.map_err(|err| DbError::Unavailable(Arc::new(err)))
+    }
+
+    /// After work on `conn` failed: whether the connection itself is dead
+    /// (PostgreSQL: its server restarted, or ended it). If so, checkouts are
+    /// tested for a while, and this one is not handed out again.
+    pub(super) fn check_after_failure(&self, conn: &mut AnyConnection) {
+        if matches!(conn, AnyConnection::Postgresql(_)) && conn.ping().is_err() {
+            self.losses.record();
+        }
     }
 
     pub(super) fn status(&self) -> PoolStatus {
@@ -136,8 +192,16 @@ impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for ConnectionSetup
             // converted to the session's zone when stored, so that must be UTC.
             // statement_timeout is the query budget: the server cancels a
             // statement that runs longer (0 means never).
+            // Generic plans: each statement is planned once per connection.
+            // By default PostgreSQL re-plans a statement for its values when
+            // that looks cheaper, and with LIMIT and OFFSET as parameters the
+            // class list always did: planning was a third of a course page's
+            // server time. Every page was measured both ways (bench/RESULTS.md);
+            // none is slower, and the course page's PostgreSQL time per
+            // request fell from ~600 to ~400 µs.
             AnyConnection::Postgresql(_) => format!(
-                "SET TIME ZONE 'UTC'; SET statement_timeout = {};",
+                "SET TIME ZONE 'UTC'; SET statement_timeout = {}; \
+                 SET plan_cache_mode = force_generic_plan;",
                 self.statement_timeout
                     .map_or(0, |timeout| timeout.as_millis())
             ),
@@ -196,11 +260,15 @@ fn existing_file_uri(path: &Path) -> String {
 #[derive(Debug)]
 pub struct ConnectionManager {
     location: DatabaseLocation,
+    losses: Arc<ConnectionLosses>,
 }
 
 impl ConnectionManager {
     pub fn new(location: DatabaseLocation) -> Self {
-        Self { location }
+        Self {
+            location,
+            losses: Arc::new(ConnectionLosses::new()),
+        }
     }
 }
 
@@ -222,7 +290,12 @@ impl r2d2::ManageConnection for ConnectionManager {
         Ok(connection)
     }
 
+    /// Only tested while connections are being lost (see `build`); r2d2
+    /// replaces one that fails.
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
+        if !self.losses.recent() {
+            return Ok(());
+        }
         conn.ping().map_err(diesel::r2d2::Error::QueryError)
     }
 

@@ -185,6 +185,46 @@ async fn the_app_answers_503_while_postgres_is_away_and_recovers_by_itself() {
     assert!(app.student(created).is_some());
 }
 
+/// The server ends every connection and takes new ones at once (a quick
+/// restart, a failover, an idle-connection reaper). Checkouts are not
+/// tested while nothing fails (that would be a `SELECT 1` on every request),
+/// so the first request may meet a dead connection and answer 503; that
+/// makes the pool test its checkouts, and every request after it succeeds:
+/// no other dead connection is handed out.
+#[tokio::test]
+async fn after_the_server_ends_every_connection_only_the_request_that_finds_it_fails() {
+    let app = spawn_app().await;
+    let id = app.create(&sammy()).await;
+    // Several connections open and back in the pool.
+    let paths = ["/".to_owned(), format!("/{id}/"), "/courses/".to_owned()];
+    for _ in 0..3 {
+        let responses =
+            futures::future::join_all(paths.iter().chain(&paths).map(|path| app.get(path))).await;
+        assert!(responses.iter().all(|r| r.status() == StatusCode::OK));
+    }
+    let name = app.database.name().to_owned();
+    app.database
+        .admin()
+        .batch_execute(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = '{name}' AND pid <> pg_backend_pid();"
+        ))
+        .unwrap();
+
+    let first = app.get(&format!("/{id}/")).await.status();
+    assert!(
+        first == StatusCode::OK || first == StatusCode::SERVICE_UNAVAILABLE,
+        "{first}"
+    );
+    for _ in 0..4 {
+        let responses =
+            futures::future::join_all(paths.iter().chain(&paths).map(|path| app.get(path))).await;
+        for response in responses {
+            assert_eq!(response.status(), StatusCode::OK, "{}", response.url());
+        }
+    }
+}
+
 /// Drops the role when the test ends, whatever happens: roles outlive
 /// databases.
 struct TemporaryRole<'a> {

@@ -4,7 +4,7 @@
 //! Every page's request first loads its session, then the gate reads the
 //! account it names: two hand-offs to the blocking pool, each a thread wake-up
 //! either way, which was a fifth of a page's CPU under load (perf). The store
-//! reads both in one, and leaves the account in a slot that lives as long as
+//! reads both in one statement (a join), and leaves the account in a slot that lives as long as
 //! the request's task; the gate takes it from there. The account is read
 //! afresh on every request either way, so a change of role or a deactivation
 //! still takes effect at once.

@@ -11,7 +11,6 @@ use rand::distr::Alphanumeric;
 
 use super::preload::{self, Preloaded};
 use super::{CREDENTIALS, SIGNED_IN_AS};
-use crate::accounts::queries as account_queries;
 use crate::accounts::sessions::{self, SessionLifetime, StoredSession};
 use crate::database::{Database, DbError};
 
@@ -94,30 +93,23 @@ impl SessionStore for DatabaseSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
         let hash = sessions::key_hash(key.as_ref());
         let lifetime = self.lifetime;
-        let (stored, account) = self
+        let loaded = self
             .database
-            .run_on_opened_file(move |conn| {
-                let stored = sessions::load(conn, &hash, now(), lifetime)?;
-                // The account too, while on this thread (see `preload`). Its
-                // failure is the gate's to report, reading it again.
-                let account =
-                    stored
-                        .as_ref()
-                        .and_then(|stored| stored.user_id)
-                        .and_then(|user_id| {
-                            let user = account_queries::find_by_id(conn, user_id).ok()?;
-                            Some(Preloaded { user_id, user })
-                        });
-                Ok::<_, DbError>((stored, account))
-            })
+            .run_on_opened_file(move |conn| sessions::load(conn, &hash, now(), lifetime))
             .await
             .map_err(|err| LoadError::Other(err.into()))?;
-        if let Some(account) = account {
-            preload::leave(account);
+        let Some(loaded) = loaded else {
+            return Ok(None);
+        };
+        // The account was read with the session (see `preload`).
+        if let Some(user_id) = loaded.session.user_id {
+            preload::leave(Preloaded {
+                user_id,
+                user: loaded.account,
+            });
         }
-        stored
-            .map(|stored| serde_json::from_str(&stored.state))
-            .transpose()
+        serde_json::from_str(&loaded.session.state)
+            .map(Some)
             .map_err(|err| LoadError::Deserialization(err.into()))
     }
 
