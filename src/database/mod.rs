@@ -34,7 +34,10 @@ use group_commit::GroupWriter;
 pub use group_commit::{GroupCommits, MAX_GROUP};
 pub use id_list::in_ids;
 pub use migrations::{DataUpgrade, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, migrate};
-pub use pool::{BUSY_TIMEOUT, ConnectionManager, POOL_TIMEOUT, POSTGRES_POOL_TIMEOUT, PoolStatus};
+pub use pool::{
+    BUSY_TIMEOUT, ConnectionManager, POOL_TIMEOUT, POSTGRES_POOL_TIMEOUT, PoolStatus,
+    TEST_CHECKOUTS_AFTER_LOSS,
+};
 pub use timestamp::{StoredDate, StoredTime};
 
 pub type DbConnection = AnyConnection;

@@ -7,7 +7,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
+use diesel::connection::{
+    AnsiTransactionManager, Instrumentation, InstrumentationEvent, SimpleConnection,
+    TransactionManager,
+};
 use diesel::prelude::*;
 use diesel::r2d2::{CustomizeConnection, Pool, PooledConnection, R2D2Connection};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
@@ -49,7 +52,8 @@ pub(super) fn build(settings: &DatabaseSettings) -> anyhow::Result<CountedPool> 
         // every checkout would find them, at the cost of a round trip on
         // every request (two per page); the manager only tests checkouts
         // for a while after a request found its connection dead (see
-        // `ConnectionLosses`), so one request sees the restart, not all.
+        // `CountedPool::check_after_failure`), so one request sees the
+        // restart, not all.
         DatabaseLocation::Postgres(_) => builder
             .connection_timeout(POSTGRES_POOL_TIMEOUT)
             .test_on_check_out(true),
@@ -89,15 +93,16 @@ impl ConnectionLosses {
     }
 
     fn record(&self) {
+        // The latest wins, whichever thread stores last.
         self.last_lost_at
-            .store(self.since_start() + 1, Ordering::Relaxed);
+            .fetch_max(self.since_start() + 1, Ordering::Relaxed);
     }
 
     fn recent(&self) -> bool {
         match self.last_lost_at.load(Ordering::Relaxed) {
             0 => false,
             lost => {
-                self.since_start() + 1 - lost
+                (self.since_start() + 1).saturating_sub(lost)
                     < u64::try_from(TEST_CHECKOUTS_AFTER_LOSS.as_millis()).unwrap_or(u64::MAX)
             }
         }
@@ -128,17 +133,38 @@ impl CountedPool {
         self.counts.waiting.fetch_sub(1, Ordering::Relaxed);
         if conn.is_err() {
             self.counts.timed_out.fetch_add(1, Ordering::Relaxed);
-            self.losses.record();
+            // With room in the pool, new connections are failing (the server
+            // is away), not merely all in use.
+            if self.pool.state().connections < self.pool.max_size() {
+                self.losses.record();
+            }
         }
         conn.map_err(|err| DbError::Unavailable(Arc::new(err)))
     }
 
     /// After work on `conn` failed: whether the connection itself is dead
-    /// (PostgreSQL: its server restarted, or ended it). If so, checkouts are
-    /// tested for a while, and this one is not handed out again.
+    /// (PostgreSQL: its server restarted, or ended it). If so, it is marked
+    /// broken (r2d2 then closes it instead of pooling it), checkouts are
+    /// tested for a while, and every idle connection is tested now: the
+    /// pool hands out its most recently used first, so one deeper in it
+    /// might otherwise wait, dead, until after that while.
     pub(super) fn check_after_failure(&self, conn: &mut AnyConnection) {
-        if matches!(conn, AnyConnection::Postgresql(_)) && conn.ping().is_err() {
-            self.losses.record();
+        let AnyConnection::Postgresql(pg) = conn else {
+            return;
+        };
+        if pg.ping().is_ok() {
+            return;
+        }
+        AnsiTransactionManager::transaction_manager_status_mut(pg).set_in_error();
+        self.losses.record();
+        // Each checkout is tested now, and a dead one closed; those that
+        // pass are held until the end, so each idle connection is met once.
+        let mut live = Vec::new();
+        for _ in 0..self.pool.max_size() {
+            match self.pool.try_get() {
+                Some(conn) => live.push(conn),
+                None => break,
+            }
         }
     }
 
@@ -192,16 +218,8 @@ impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for ConnectionSetup
             // converted to the session's zone when stored, so that must be UTC.
             // statement_timeout is the query budget: the server cancels a
             // statement that runs longer (0 means never).
-            // Generic plans: each statement is planned once per connection.
-            // By default PostgreSQL re-plans a statement for its values when
-            // that looks cheaper, and with LIMIT and OFFSET as parameters the
-            // class list always did: planning was a third of a course page's
-            // server time. Every page was measured both ways (bench/RESULTS.md);
-            // none is slower, and the course page's PostgreSQL time per
-            // request fell from ~600 to ~400 µs.
             AnyConnection::Postgresql(_) => format!(
-                "SET TIME ZONE 'UTC'; SET statement_timeout = {}; \
-                 SET plan_cache_mode = force_generic_plan;",
+                "SET TIME ZONE 'UTC'; SET statement_timeout = {};",
                 self.statement_timeout
                     .map_or(0, |timeout| timeout.as_millis())
             ),
@@ -264,6 +282,8 @@ pub struct ConnectionManager {
 }
 
 impl ConnectionManager {
+    /// A manager outside the app's pool (tests, tools): nothing records
+    /// lost connections for it, so its checkouts are never tested.
     pub fn new(location: DatabaseLocation) -> Self {
         Self {
             location,
