@@ -40,6 +40,7 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        class_size -> Integer,
     }
 }
 

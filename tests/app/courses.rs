@@ -131,6 +131,14 @@ fn current_courses(conn: &mut DbConnection, student: i32) -> i32 {
         .current_courses
 }
 
+/// The length of the course's class list, as the course's row keeps it.
+fn class_size(conn: &mut DbConnection, course: i32) -> i64 {
+    queries::find_with_class_size(conn, course)
+        .unwrap()
+        .expect("the course")
+        .1
+}
+
 /// Someone over HTTP; no account (the tests create none), so the event's
 /// account is empty while its label and address are kept.
 fn actor() -> Actor {
@@ -336,6 +344,7 @@ fn enrol_withdraw_and_enrol_again_reuse_one_row() {
     );
     queries::enrol(&mut conn, &cli(), other.id, ada, date(1)).unwrap();
     assert_eq!(current_courses(&mut conn, ada), 2);
+    assert_eq!(class_size(&mut conn, course.id), 1);
     let again = queries::enrol(&mut conn, &cli(), course.id, ada, date(2));
     assert!(
         matches!(again, Err(EnrolError::AlreadyEnrolled)),
@@ -343,6 +352,7 @@ fn enrol_withdraw_and_enrol_again_reuse_one_row() {
     );
     assert_eq!(queries::count_enrolled(&mut conn, course.id).unwrap(), 1);
     assert_eq!(current_courses(&mut conn, ada), 2, "a refused enrolment");
+    assert_eq!(class_size(&mut conn, course.id), 1, "a refused enrolment");
 
     let withdrawn = queries::set_status(
         &mut conn,
@@ -358,10 +368,12 @@ fn enrol_withdraw_and_enrol_again_reuse_one_row() {
     );
     assert_eq!(queries::count_enrolled(&mut conn, course.id).unwrap(), 0);
     assert_eq!(current_courses(&mut conn, ada), 1, "withdrawn");
+    assert_eq!(class_size(&mut conn, course.id), 1, "still on the list");
 
     let back = queries::enrol(&mut conn, &cli(), course.id, ada, date(4)).unwrap();
     assert_eq!(back.id, first.id, "the withdrawn row is reactivated");
     assert_eq!(current_courses(&mut conn, ada), 2, "enrolled again");
+    assert_eq!(class_size(&mut conn, course.id), 1, "one row");
     assert_eq!(
         (back.status, back.enrolled_on, back.withdrawn_on),
         (EnrolmentStatus::Enrolled, date(4), None)
@@ -476,8 +488,10 @@ fn fifty_concurrent_enrolments_into_ten_seats_fill_exactly_ten() {
         queries::count_enrolled(&mut registry.conn(), course.id).unwrap(),
         10
     );
-    // Each student's own count follows their outcome.
+    // Each student's own count follows their outcome, and the class list's
+    // length the rows written.
     let mut conn = registry.conn();
+    assert_eq!(class_size(&mut conn, course.id), 10);
     for (student, outcome) in students.iter().zip(&outcomes) {
         assert_eq!(
             current_courses(&mut conn, *student),
@@ -517,7 +531,9 @@ fn deleting_a_student_deletes_their_enrolments() {
     registry.enrol(&course, ada, 1).unwrap();
     registry.enrol(&course, alan, 1).unwrap();
     let mut conn = registry.conn();
+    assert_eq!(class_size(&mut conn, course.id), 2);
     students::queries::delete(&mut conn, &cli(), ada, None).unwrap();
+    assert_eq!(class_size(&mut conn, course.id), 1, "the cascade");
     assert!(queries::for_student(&mut conn, ada).unwrap().is_empty());
     let class = queries::class_list(&mut conn, course.id, &ClassListParams::default()).unwrap();
     let ids: Vec<i32> = class.members.iter().map(|m| m.student.id).collect();
@@ -526,6 +542,7 @@ fn deleting_a_student_deletes_their_enrolments() {
     let listed = queries::list(&mut conn, &ListParams::default()).unwrap();
     assert_eq!(listed.courses[0].enrolled, 1);
     students::queries::delete(&mut conn, &cli(), alan, None).unwrap();
+    assert_eq!(class_size(&mut conn, course.id), 0);
     // No row left: the course may go now.
     queries::delete(&mut conn, &cli(), course.id, None).unwrap();
 }

@@ -230,3 +230,55 @@ fn each_students_current_courses_are_counted_for_existing_enrolments() {
         "withdrawn enrolments are not counted"
     );
 }
+
+#[test]
+fn each_courses_class_size_is_counted_for_existing_enrolments() {
+    use student_registry::courses::queries as course_queries;
+
+    let db = TestDatabase::new();
+    let mut conn = db.connect();
+    // The database as it was before courses kept their class list's length.
+    migrate_until(&db, &mut conn, "class_size_on_the_course");
+    conn.batch_execute(
+        "INSERT INTO students (firstname, lastname, email) VALUES
+            ('Ann', 'Abbot', 'ann@example.com'),
+            ('Bo', 'Baker', 'bo@example.com'),
+            ('Cy', 'Cole', 'cy@example.com');
+         INSERT INTO courses (code, title) VALUES
+            ('BIO-1', 'Biology'), ('CHE-1', 'Chemistry'), ('GEO-1', 'Geography');
+         INSERT INTO enrolments (student_id, course_id, enrolled_on, status)
+            SELECT students.id, courses.id, '2026-12-01', 'enrolled'
+            FROM students, courses WHERE courses.code <> 'GEO-1'
+            AND (courses.code = 'BIO-1' OR students.firstname = 'Ann');
+         UPDATE enrolments SET status = 'withdrawn', withdrawn_on = '2026-12-02'
+            WHERE student_id = (SELECT id FROM students WHERE firstname = 'Bo');",
+    )
+    .unwrap();
+
+    conn.run_pending_migrations(db.migrations()).unwrap();
+    let sizes: Vec<i64> = (1..=3)
+        .map(|id| {
+            course_queries::find_with_class_size(&mut conn, id)
+                .unwrap()
+                .unwrap()
+                .1
+        })
+        .collect();
+    assert_eq!(sizes, [3, 1, 0], "withdrawn enrolments are on the list");
+    // And it follows what comes after.
+    conn.batch_execute(
+        "INSERT INTO enrolments (student_id, course_id, enrolled_on, status)
+            SELECT students.id, 3, '2026-12-03', 'enrolled' FROM students;
+         DELETE FROM enrolments WHERE course_id = 1 AND student_id = 1;",
+    )
+    .unwrap();
+    let sizes: Vec<i64> = (1..=3)
+        .map(|id| {
+            course_queries::find_with_class_size(&mut conn, id)
+                .unwrap()
+                .unwrap()
+                .1
+        })
+        .collect();
+    assert_eq!(sizes, [2, 1, 3]);
+}

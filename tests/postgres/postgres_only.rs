@@ -74,7 +74,7 @@ fn the_postgres_schema_has_the_same_columns_as_sqlites() {
     .load(&mut sqlite)
     .unwrap();
 
-    assert_eq!(postgres_columns.len(), 66);
+    assert_eq!(postgres_columns.len(), 67);
     assert_eq!(postgres_columns, sqlite_columns);
 }
 

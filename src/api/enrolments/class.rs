@@ -51,8 +51,9 @@ pub async fn list(
     let params = list_params(&query)?;
     let class = db
         .run(move |conn| {
-            queries::find(conn, id)?.ok_or(ApiError::NO_SUCH_COURSE)?;
-            Ok::<_, ApiError>(queries::class_list(conn, id, &params)?)
+            let (_, size) =
+                queries::find_with_class_size(conn, id)?.ok_or(ApiError::NO_SUCH_COURSE)?;
+            Ok::<_, ApiError>(queries::class_list_of(conn, id, size, &params)?)
         })
         .await?;
     let pagination = class.pagination;

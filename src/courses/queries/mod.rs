@@ -127,20 +127,14 @@ pub fn find_with_class_size(
     conn: &mut DbConnection,
     id: i32,
 ) -> Result<Option<(Course, i64)>, DbError> {
-    // The count is correlated with the course read: a subquery per course
-    // row, and this reads one.
-    Ok(on_backend!(conn, |c| courses::table
+    // Kept on the course's row by triggers (migration
+    // `…_class_size_on_the_course`), so no class is counted.
+    let found: Option<(Course, i32)> = on_backend!(conn, |c| courses::table
         .find(id)
-        .select((
-            Course::as_select(),
-            enrolments::table
-                .filter(enrolments::course_id.eq(courses::id))
-                .count()
-                .single_value()
-                .assume_not_null(),
-        ))
+        .select((Course::as_select(), courses::class_size))
         .first(c)
-        .optional())?)
+        .optional())?;
+    Ok(found.map(|(course, class_size)| (course, i64::from(class_size))))
 }
 
 pub fn find_enrolment(conn: &mut DbConnection, id: i32) -> Result<Option<Enrolment>, DbError> {
@@ -364,10 +358,7 @@ pub fn class_list(
     course_id: i32,
     params: &ClassListParams,
 ) -> Result<ClassList, DbError> {
-    let total: i64 = on_backend!(conn, |c| enrolments::table
-        .filter(enrolments::course_id.eq(course_id))
-        .count()
-        .get_result(c))?;
+    let total = find_with_class_size(conn, course_id)?.map_or(0, |(_, size)| size);
     class_list_of(conn, course_id, total, params)
 }
 
