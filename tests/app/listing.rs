@@ -124,6 +124,19 @@ async fn a_page_past_the_end_shows_the_last_page_and_says_so() {
         text(&html, ".pagination [aria-current=page]").as_deref(),
         Some("3")
     );
+    // A search's page past its end too (it has no row to carry the count).
+    app.create(&sammy()).await;
+    let (status, html) = app.page("/?q=student&page=99").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        text(&html, ".notice").as_deref(),
+        Some("There is no page 99; this is the last page, 3.")
+    );
+    assert_eq!(
+        text(&html, ".summary").as_deref(),
+        Some("60 students match ‘student’, showing 51–60")
+    );
+    assert_eq!(names(&html).len(), 10);
 }
 
 #[tokio::test]
