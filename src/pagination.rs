@@ -86,7 +86,9 @@ pub struct Pagination {
 
 /// How to read a page: SQL `OFFSET` costs a step per skipped row, so a page in
 /// the second half is read backwards from the end. The last page then costs
-/// what the first does, and no page skips more than half the rows.
+/// what the first does, and no page skips more than half the rows. (A
+/// search's numbered pages are read forward: it sorts every match anyway,
+/// see `students::queries::searched_page`.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fetch {
     Forward {

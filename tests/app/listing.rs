@@ -453,7 +453,13 @@ async fn a_searchs_first_page_counts_every_match_in_every_order() {
     let app = spawn_app().await;
     insert_students(&app, 60);
     app.create(&sammy()).await;
-    for (sort, dir) in [("name", "asc"), ("age", "desc"), ("city", "asc")] {
+    for (sort, dir) in [
+        ("name", "asc"),
+        ("age", "desc"),
+        ("city", "asc"),
+        ("email", "desc"),
+        ("joined", "asc"),
+    ] {
         let (_, first) = app
             .page(&format!("/?q=student&sort={sort}&dir={dir}"))
             .await;
@@ -481,6 +487,23 @@ async fn a_searchs_first_page_counts_every_match_in_every_order() {
         assert_eq!(names(&all).len(), 60);
         assert_eq!(names(&first), names(&all)[..25]);
         assert_eq!(names(&third), names(&all)[50..]);
+        let (_, second) = app
+            .page(&format!("/?q=student&sort={sort}&dir={dir}&page=2"))
+            .await;
+        assert_eq!(names(&second), names(&all)[25..50]);
+        // Pages that end exactly at the last match, and the one after.
+        let (_, last_full) = app
+            .page(&format!(
+                "/?q=student&sort={sort}&dir={dir}&per_page=20&page=3"
+            ))
+            .await;
+        assert_eq!(names(&last_full), names(&all)[40..]);
+        let (_, past) = app
+            .page(&format!(
+                "/?q=student&sort={sort}&dir={dir}&per_page=20&page=4"
+            ))
+            .await;
+        assert_eq!(names(&past), names(&all)[40..]);
     }
     // One match, and none.
     let (_, one) = app.page("/?q=shark").await;
@@ -492,6 +515,13 @@ async fn a_searchs_first_page_counts_every_match_in_every_order() {
     let (status, none) = app.page("/?q=nobody").await;
     assert_eq!(status, StatusCode::OK);
     assert!(names(&none).is_empty());
+    let (status, none_past) = app.page("/?q=nobody&page=2").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(names(&none_past).is_empty());
+    assert_eq!(
+        text(&none_past, ".empty-state h2").as_deref(),
+        Some("No students match ‘nobody’")
+    );
     assert_eq!(
         text(&none, ".empty-state h2").as_deref(),
         Some("No students match ‘nobody’")

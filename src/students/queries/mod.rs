@@ -124,7 +124,8 @@ macro_rules! narrowed {
 
 /// Two queries whatever the page size: the count, then the page (for a
 /// search's numbered page, its ids with the count, then its rows: see
-/// [`searched_page`]); none for a search with no letters or digits.
+/// [`searched_page`]; three past a search's end); none for a search with no
+/// letters or digits.
 pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList, DbError> {
     let search = params.search.as_deref();
     if search.is_some_and(|term| !is_searchable(term)) {
@@ -373,13 +374,18 @@ fn load_page(
 /// A search's numbered page: its ids and the number of matches in one
 /// statement (`count(*) OVER ()` on each row), then those students. The
 /// full-text match is a search's cost, and counting first ran it twice (a
-/// third of a search, perf). A student deleted between the two reads is
-/// left out of the page, as if the page had been read a moment later. A
-/// page past the end has no row to carry the total: then it is counted, and
-/// the last page shown, as for any listing.
+/// third of a search, perf). Every page is read forward, so the search's
+/// last pages skip more rows than a listing's (which reads them from the
+/// end); a search sorts every match anyway. A student deleted between the
+/// two reads leaves the page a row short (the count still has them), and one
+/// edited meanwhile shows as edited at their old place, as the count and the
+/// page read apart could before. A page past the end has no row to carry
+/// the total: then it is counted, and the last page shown, as for any
+/// listing.
 fn searched_page(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList, DbError> {
     let (search, course) = (params.search.as_deref(), params.course);
-    let offset = (params.page.max(1) - 1).saturating_mul(params.per_page);
+    let per_page = params.per_page.max(1);
+    let offset = (params.page.max(1) - 1).saturating_mul(per_page);
     // Ids only: the count is over every match, which are all kept (and
     // sorted) for it; whole rows there cost more than the ids' second read.
     let page: Vec<(i32, i64)> = on_backend!(conn, |c| with_order!(
@@ -389,7 +395,7 @@ fn searched_page(conn: &mut DbConnection, params: &ListParams) -> Result<Student
         |query| query
             .select((students::id, diesel::dsl::sql::<BigInt>("count(*) OVER ()")))
             .offset(offset)
-            .limit(params.per_page)
+            .limit(per_page)
             .load(c)
     ))?;
     let total = match page.first() {
@@ -408,7 +414,7 @@ fn searched_page(conn: &mut DbConnection, params: &ListParams) -> Result<Student
     rows.sort_by_key(|student| ids.iter().position(|id| *id == student.id));
     Ok(StudentList {
         students: rows,
-        pagination: Pagination::new(params.page, params.per_page, total),
+        pagination: Pagination::new(params.page, per_page, total),
         read: PageRead::Counted,
     })
 }
