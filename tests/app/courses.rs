@@ -132,7 +132,7 @@ fn current_courses(conn: &mut DbConnection, student: i32) -> i32 {
 }
 
 /// The length of the course's class list, as the course's row keeps it.
-fn class_size(conn: &mut DbConnection, course: i32) -> i64 {
+pub(crate) fn class_size(conn: &mut DbConnection, course: i32) -> i64 {
     queries::find_with_class_size(conn, course)
         .unwrap()
         .expect("the course")

@@ -194,6 +194,12 @@ fn the_class_list_name_order_is_filled_in_for_existing_enrolments() {
     assert_eq!(names, ["Ann abbot", "Zed Young"]);
 }
 
+/// Three students (ids 1 to 3), for the tests of what a migration fills in.
+const ANN_BO_AND_CY: &str = "INSERT INTO students (firstname, lastname, email) VALUES
+    ('Ann', 'Abbot', 'ann@example.com'),
+    ('Bo', 'Baker', 'bo@example.com'),
+    ('Cy', 'Cole', 'cy@example.com');";
+
 #[test]
 fn each_students_current_courses_are_counted_for_existing_enrolments() {
     use student_registry::students::queries as student_queries;
@@ -202,12 +208,9 @@ fn each_students_current_courses_are_counted_for_existing_enrolments() {
     let mut conn = db.connect();
     // The database as it was before students kept their count.
     migrate_until(&db, &mut conn, "current_courses_on_the_student");
+    conn.batch_execute(ANN_BO_AND_CY).unwrap();
     conn.batch_execute(
-        "INSERT INTO students (firstname, lastname, email) VALUES
-            ('Ann', 'Abbot', 'ann@example.com'),
-            ('Bo', 'Baker', 'bo@example.com'),
-            ('Cy', 'Cole', 'cy@example.com');
-         INSERT INTO courses (code, title) VALUES ('BIO-1', 'Biology'), ('CHE-1', 'Chemistry');
+        "INSERT INTO courses (code, title) VALUES ('BIO-1', 'Biology'), ('CHE-1', 'Chemistry');
          INSERT INTO enrolments (student_id, course_id, enrolled_on, status)
             SELECT students.id, courses.id, '2026-12-01', 'enrolled'
             FROM students, courses WHERE students.firstname <> 'Cy';
@@ -233,18 +236,13 @@ fn each_students_current_courses_are_counted_for_existing_enrolments() {
 
 #[test]
 fn each_courses_class_size_is_counted_for_existing_enrolments() {
-    use student_registry::courses::queries as course_queries;
-
     let db = TestDatabase::new();
     let mut conn = db.connect();
     // The database as it was before courses kept their class list's length.
     migrate_until(&db, &mut conn, "class_size_on_the_course");
+    conn.batch_execute(ANN_BO_AND_CY).unwrap();
     conn.batch_execute(
-        "INSERT INTO students (firstname, lastname, email) VALUES
-            ('Ann', 'Abbot', 'ann@example.com'),
-            ('Bo', 'Baker', 'bo@example.com'),
-            ('Cy', 'Cole', 'cy@example.com');
-         INSERT INTO courses (code, title) VALUES
+        "INSERT INTO courses (code, title) VALUES
             ('BIO-1', 'Biology'), ('CHE-1', 'Chemistry'), ('GEO-1', 'Geography');
          INSERT INTO enrolments (student_id, course_id, enrolled_on, status)
             SELECT students.id, courses.id, '2026-12-01', 'enrolled'
@@ -256,15 +254,16 @@ fn each_courses_class_size_is_counted_for_existing_enrolments() {
     .unwrap();
 
     conn.run_pending_migrations(db.migrations()).unwrap();
-    let sizes: Vec<i64> = (1..=3)
-        .map(|id| {
-            course_queries::find_with_class_size(&mut conn, id)
-                .unwrap()
-                .unwrap()
-                .1
-        })
-        .collect();
-    assert_eq!(sizes, [3, 1, 0], "withdrawn enrolments are on the list");
+    let sizes = |conn: &mut AnyConnection| -> Vec<i64> {
+        (1..=3)
+            .map(|id| crate::courses::class_size(conn, id))
+            .collect()
+    };
+    assert_eq!(
+        sizes(&mut conn),
+        [3, 1, 0],
+        "withdrawn enrolments are on the list"
+    );
     // And it follows what comes after, whatever the rows' status: Bo's
     // withdrawn row in BIO-1 goes, and one comes into CHE-1 already
     // withdrawn.
@@ -276,13 +275,5 @@ fn each_courses_class_size_is_counted_for_existing_enrolments() {
          DELETE FROM enrolments WHERE course_id = 1 AND student_id IN (1, 2);",
     )
     .unwrap();
-    let sizes: Vec<i64> = (1..=3)
-        .map(|id| {
-            course_queries::find_with_class_size(&mut conn, id)
-                .unwrap()
-                .unwrap()
-                .1
-        })
-        .collect();
-    assert_eq!(sizes, [1, 2, 3]);
+    assert_eq!(sizes(&mut conn), [1, 2, 3]);
 }
