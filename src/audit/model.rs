@@ -208,9 +208,12 @@ impl AuditEvent {
     }
 }
 
-/// What [`crate::audit::record`] inserts.
+/// What [`crate::audit::record`] inserts. Every field is written, `None` as
+/// NULL (each column's default anyway): with DEFAULT for `None`, the SQL
+/// would differ by which fields are set, and diesel would prepare the
+/// statement afresh for every write instead of caching it.
 #[derive(Insertable)]
-#[diesel(table_name = audit_events)]
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
 pub(super) struct NewAuditEvent<'a> {
     pub actor_user_id: Option<i32>,
     pub actor_label: &'a str,

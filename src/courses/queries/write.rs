@@ -212,13 +212,17 @@ pub fn enrol(
         if !lock_student(conn, student_id)? {
             return Err(EnrolError::NoSuchStudent);
         }
-        let course = lock_course(conn, course_id)?.ok_or(EnrolError::NoSuchCourse)?;
+        // Read under the student's lock, which every change to this
+        // student's enrolments takes first, and before the course's: every
+        // enrolment into the course waits for that lock until this
+        // transaction commits, so it is taken as late as it can be.
         let existing: Option<Enrolment> = on_backend!(conn, |c| enrolments::table
             .filter(enrolments::student_id.eq(student_id))
             .filter(enrolments::course_id.eq(course_id))
             .select(Enrolment::as_select())
             .first(c)
             .optional())?;
+        let course = lock_course(conn, course_id)?.ok_or(EnrolError::NoSuchCourse)?;
         if existing
             .as_ref()
             .is_some_and(|row| row.status == EnrolmentStatus::Enrolled)
