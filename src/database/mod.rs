@@ -11,6 +11,7 @@ mod error;
 mod group_commit;
 mod id_list;
 mod migrations;
+mod paging;
 mod pool;
 mod sqlite_extension;
 mod timestamp;
@@ -34,6 +35,7 @@ use group_commit::GroupWriter;
 pub use group_commit::{GroupCommits, MAX_GROUP};
 pub use id_list::in_ids;
 pub use migrations::{DataUpgrade, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, migrate};
+pub use paging::PageOf;
 pub use pool::{
     BUSY_TIMEOUT, ConnectionManager, POOL_TIMEOUT, POSTGRES_POOL_TIMEOUT, PoolStatus,
     TEST_CHECKOUTS_AFTER_LOSS,

@@ -1,6 +1,7 @@
 //! What only PostgreSQL has to prove: its schema matches SQLite's, its
-//! search uses its index, the app survives the server going away, and two
-//! admins demoting each other at once leave one admin.
+//! search uses its index, the app survives the server going away, two
+//! admins demoting each other at once leave one admin, and a listing's first
+//! page is not planned afresh each time.
 
 use std::time::Duration;
 
@@ -597,4 +598,75 @@ async fn ending_an_accounts_sessions_on_one_instance_ends_them_on_every_instance
     let signed_out = app.post_form("/logout/", &[]).await;
     assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
     assert_eq!(replay().await.unwrap().status(), StatusCode::SEE_OTHER);
+}
+
+#[derive(QueryableByName, Debug)]
+struct PreparedStatement {
+    #[diesel(sql_type = Text)]
+    statement: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    generic_plans: i64,
+}
+
+/// The first page of the student index, the course list and a class list
+/// is planned once on a connection and the plan kept (a generic plan), not
+/// planned afresh on every page: with `LIMIT $1 OFFSET $2` PostgreSQL found
+/// a plan made for the values cheaper every time (database::paging).
+#[test]
+fn the_first_page_of_each_listing_keeps_one_plan_on_a_connection() {
+    use chrono::NaiveDate;
+    use student_registry::courses::CourseDraft;
+    use student_registry::courses::listing::{ClassListParams, ListParams as CourseListParams};
+    use student_registry::courses::queries as course_queries;
+    use student_registry::students::listing::ListParams;
+    use student_registry::students::queries as student_queries;
+
+    let db = TestDatabase::new();
+    let mut conn = db.connect();
+    conn.run_pending_migrations(db.migrations()).unwrap();
+    seed::seed(&mut conn, 500).unwrap();
+    let actor = Actor::command_line();
+    let today = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+    for index in 0..20 {
+        let draft = CourseDraft {
+            code: format!("BIO-{index}"),
+            title: format!("Biology {index}"),
+            ..CourseDraft::default()
+        };
+        let course = course_queries::create(&mut conn, &actor, &draft.validate().unwrap()).unwrap();
+        for student in (1 + index..=500).step_by(7) {
+            course_queries::enrol(&mut conn, &actor, course.id, student, today).unwrap();
+        }
+    }
+    conn.batch_execute("ANALYZE").unwrap();
+
+    for _ in 0..10 {
+        student_queries::list(&mut conn, &ListParams::default()).unwrap();
+        course_queries::list(&mut conn, &CourseListParams::default()).unwrap();
+        course_queries::class_list(&mut conn, 1, &ClassListParams::default()).unwrap();
+    }
+
+    let AnyConnection::Postgresql(pg) = &mut conn else {
+        panic!("a PostgreSQL connection")
+    };
+    let prepared: Vec<PreparedStatement> =
+        diesel::sql_query("SELECT statement, generic_plans FROM pg_prepared_statements")
+            .load(pg)
+            .unwrap();
+    for listing in [
+        r#"FROM "students" ORDER BY"#,
+        r#"FROM "courses" ORDER BY"#,
+        r#"FROM ("enrolments" INNER JOIN "students""#,
+    ] {
+        let statement = prepared
+            .iter()
+            .find(|prepared| prepared.statement.contains(listing))
+            .unwrap_or_else(|| panic!("no statement {listing} among {prepared:#?}"));
+        // Five plans made for the values first, then the generic plan for
+        // each of the other five runs.
+        assert!(
+            statement.generic_plans >= 4,
+            "the plan is made again for each page: {statement:#?}"
+        );
+    }
 }

@@ -18,7 +18,7 @@ pub use write::{
 
 use super::listing::{ClassListParams, ClassSortKey, Direction, ListParams, SortKey};
 use super::model::{Course, Enrolment, EnrolmentStatus, OpenCourse};
-use crate::database::{DbConnection, DbError, in_ids, on_backend};
+use crate::database::{DbConnection, DbError, PageOf, in_ids, on_backend};
 use crate::pagination::{Fetch, Pagination};
 use crate::schema::{courses, enrolments, students};
 
@@ -209,28 +209,45 @@ pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<CourseList, 
     // and pages never overlap or skip rows. Each order its own statement.
     macro_rules! page {
         ($query:expr, $c:ident) => {{
-            let query = $query
-                .select(Course::as_select())
-                .offset(offset)
-                .limit(limit);
+            let query = $query.select(Course::as_select());
             match (params.sort, direction) {
-                (SortKey::Code, Direction::Asc) => {
-                    query.order_by(lower(courses::code).asc()).load($c)
-                }
-                (SortKey::Code, Direction::Desc) => {
-                    query.order_by(lower(courses::code).desc()).load($c)
-                }
-                (SortKey::Title, Direction::Asc) => query
-                    .order_by((lower(courses::title).asc(), courses::id.asc()))
+                (SortKey::Code, Direction::Asc) => $c
+                    .page_of(query.order_by(lower(courses::code).asc()), offset, limit)
                     .load($c),
-                (SortKey::Title, Direction::Desc) => query
-                    .order_by((lower(courses::title).desc(), courses::id.desc()))
+                (SortKey::Code, Direction::Desc) => $c
+                    .page_of(query.order_by(lower(courses::code).desc()), offset, limit)
                     .load($c),
-                (SortKey::Credits, Direction::Asc) => query
-                    .order_by((NullsFirst::new(courses::credits.asc()), courses::id.asc()))
+                (SortKey::Title, Direction::Asc) => $c
+                    .page_of(
+                        query.order_by((lower(courses::title).asc(), courses::id.asc())),
+                        offset,
+                        limit,
+                    )
                     .load($c),
-                (SortKey::Credits, Direction::Desc) => query
-                    .order_by((NullsLast::new(courses::credits.desc()), courses::id.desc()))
+                (SortKey::Title, Direction::Desc) => $c
+                    .page_of(
+                        query.order_by((lower(courses::title).desc(), courses::id.desc())),
+                        offset,
+                        limit,
+                    )
+                    .load($c),
+                (SortKey::Credits, Direction::Asc) => $c
+                    .page_of(
+                        query
+                            .order_by((NullsFirst::new(courses::credits.asc()), courses::id.asc())),
+                        offset,
+                        limit,
+                    )
+                    .load($c),
+                (SortKey::Credits, Direction::Desc) => $c
+                    .page_of(
+                        query.order_by((
+                            NullsLast::new(courses::credits.desc()),
+                            courses::id.desc(),
+                        )),
+                        offset,
+                        limit,
+                    )
                     .load($c),
             }
         }};
@@ -404,33 +421,41 @@ pub fn class_list_of(
             // The student's name as each enrolment keeps it (a trigger copies
             // it), so enrolments_course_name_idx gives the order without reading
             // every student of the course.
-            (ClassSortKey::Name, Direction::Asc) => query!()
-                .order_by((
-                    enrolments::sort_lastname.asc(),
-                    enrolments::sort_firstname.asc(),
-                    enrolments::student_id.asc(),
-                ))
-                .offset(offset)
-                .limit(limit)
+            (ClassSortKey::Name, Direction::Asc) => c
+                .page_of(
+                    query!().order_by((
+                        enrolments::sort_lastname.asc(),
+                        enrolments::sort_firstname.asc(),
+                        enrolments::student_id.asc(),
+                    )),
+                    offset,
+                    limit
+                )
                 .load(c),
-            (ClassSortKey::Name, Direction::Desc) => query!()
-                .order_by((
-                    enrolments::sort_lastname.desc(),
-                    enrolments::sort_firstname.desc(),
-                    enrolments::student_id.desc(),
-                ))
-                .offset(offset)
-                .limit(limit)
+            (ClassSortKey::Name, Direction::Desc) => c
+                .page_of(
+                    query!().order_by((
+                        enrolments::sort_lastname.desc(),
+                        enrolments::sort_firstname.desc(),
+                        enrolments::student_id.desc(),
+                    )),
+                    offset,
+                    limit
+                )
                 .load(c),
-            (ClassSortKey::Enrolled, Direction::Asc) => query!()
-                .order_by((enrolments::enrolled_on.asc(), enrolments::id.asc()))
-                .offset(offset)
-                .limit(limit)
+            (ClassSortKey::Enrolled, Direction::Asc) => c
+                .page_of(
+                    query!().order_by((enrolments::enrolled_on.asc(), enrolments::id.asc())),
+                    offset,
+                    limit
+                )
                 .load(c),
-            (ClassSortKey::Enrolled, Direction::Desc) => query!()
-                .order_by((enrolments::enrolled_on.desc(), enrolments::id.desc()))
-                .offset(offset)
-                .limit(limit)
+            (ClassSortKey::Enrolled, Direction::Desc) => c
+                .page_of(
+                    query!().order_by((enrolments::enrolled_on.desc(), enrolments::id.desc())),
+                    offset,
+                    limit
+                )
                 .load(c),
         })?;
     rows.truncate(usize::try_from(wanted).unwrap_or(usize::MAX));
