@@ -45,6 +45,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    courses_count (id) {
+        id -> Integer,
+        total -> BigInt,
+    }
+}
+
+diesel::table! {
     enrolments (id) {
         id -> Integer,
         student_id -> Integer,
@@ -129,6 +136,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     audit_events,
     courses,
+    courses_count,
     enrolments,
     health_probe,
     sessions,

@@ -35,7 +35,7 @@ use group_commit::GroupWriter;
 pub use group_commit::{GroupCommits, MAX_GROUP};
 pub use id_list::in_ids;
 pub use migrations::{DataUpgrade, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, migrate};
-pub use paging::PageOf;
+pub use paging::{PageOf, rows_to_read};
 pub use pool::{
     BUSY_TIMEOUT, ConnectionManager, POOL_TIMEOUT, POSTGRES_POOL_TIMEOUT, PoolStatus,
     TEST_CHECKOUTS_AFTER_LOSS,

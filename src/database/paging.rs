@@ -11,9 +11,12 @@
 //! text and no `OFFSET` on a first page (nor on a last, which is read
 //! backward), the generic plan is the one a page needs, and PostgreSQL keeps
 //! it. Pages further in keep both as parameters: an offset in the text would
-//! make a statement per page. The limit is a number the server chose (a page
-//! size, 1 to 100), never text from a request, so a few statements per
-//! listing are cached at most.
+//! make a statement per page. The limit written is a page size (1 to 100,
+//! a number, never text from a request): a last page read backward asks for
+//! a whole page's rows and is cut after ([`rows_to_read`]), so its length
+//! does not make statements of its own. Each order of a listing then has a
+//! statement per page size in use (one or two, in practice) on each
+//! connection.
 //!
 //! SQLite plans both forms alike, and a statement whose text varies is
 //! cached by its text, which diesel then writes out on every run to look it
@@ -29,6 +32,20 @@ use diesel::serialize::ToSql;
 use diesel::sql_types::BigInt;
 use diesel::sqlite::SqliteConnection;
 use diesel::{QueryResult, RunQueryDsl};
+
+use super::AnyConnection;
+
+/// How many rows to ask for when a page of `rows` rows (a last page, read
+/// backward from the listing's end) is wanted: on PostgreSQL a whole page
+/// (`per_page`), cut to `rows` after reading, so the statement written is
+/// the page size's (see the module's comment); on SQLite `rows`, as reading
+/// the extra rows would cost it CPU for nothing.
+pub fn rows_to_read(conn: &AnyConnection, rows: i64, per_page: i64) -> i64 {
+    match conn {
+        AnyConnection::Postgresql(_) => rows.max(per_page),
+        AnyConnection::Sqlite(_) => rows,
+    }
+}
 
 /// `query LIMIT limit OFFSET offset` as `Self`'s backend should run it, for
 /// a query without a limit of its own (an ordered `select`):

@@ -277,3 +277,36 @@ fn each_courses_class_size_is_counted_for_existing_enrolments() {
     .unwrap();
     assert_eq!(sizes(&mut conn), [1, 2, 3]);
 }
+
+#[test]
+fn the_course_lists_total_counts_existing_courses_and_follows_them() {
+    use student_registry::courses::listing::ListParams;
+    use student_registry::courses::queries as course_queries;
+
+    let db = TestDatabase::new();
+    let mut conn = db.connect();
+    // The database as it was before the total was kept on a row.
+    migrate_until(&db, &mut conn, "course_count_on_a_row");
+    conn.batch_execute(
+        "INSERT INTO courses (code, title) VALUES
+            ('BIO-1', 'Biology'), ('CHE-1', 'Chemistry'), ('GEO-1', 'Geography');",
+    )
+    .unwrap();
+
+    conn.run_pending_migrations(db.migrations()).unwrap();
+    let total = |conn: &mut AnyConnection| {
+        course_queries::list(conn, &ListParams::default())
+            .unwrap()
+            .pagination
+            .total
+    };
+    assert_eq!(total(&mut conn), 3, "the courses that were there");
+    // Several rows in one statement each way, as PostgreSQL's triggers
+    // count a statement's rows at once.
+    conn.batch_execute(
+        "INSERT INTO courses (code, title) VALUES ('ART-1', 'Art'), ('MUS-1', 'Music');
+         DELETE FROM courses WHERE code IN ('BIO-1', 'CHE-1', 'ART-1');",
+    )
+    .unwrap();
+    assert_eq!(total(&mut conn), 2);
+}

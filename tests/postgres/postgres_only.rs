@@ -55,7 +55,7 @@ fn the_postgres_schema_has_the_same_columns_as_sqlites() {
                      ELSE data_type END AS data_type,
                 is_nullable = 'NO' AS not_null
          FROM information_schema.columns
-         WHERE table_schema = 'public' AND table_name IN ('api_tokens', 'audit_events', 'courses', 'enrolments', 'sessions', 'sign_in_failures', 'students', 'students_count', 'users')
+         WHERE table_schema = 'public' AND table_name IN ('api_tokens', 'audit_events', 'courses', 'courses_count', 'enrolments', 'sessions', 'sign_in_failures', 'students', 'students_count', 'users')
          ORDER BY table_name, ordinal_position",
     )
     .load(&mut postgres.connect())
@@ -69,13 +69,13 @@ fn the_postgres_schema_has_the_same_columns_as_sqlites() {
         "SELECT m.name AS table_name, c.name AS column_name, lower(c.type) AS data_type,
                 (c.\"notnull\" OR c.pk) AS not_null
          FROM sqlite_schema m JOIN pragma_table_info(m.name) c
-         WHERE m.name IN ('api_tokens', 'audit_events', 'courses', 'enrolments', 'sessions', 'sign_in_failures', 'students', 'students_count', 'users')
+         WHERE m.name IN ('api_tokens', 'audit_events', 'courses', 'courses_count', 'enrolments', 'sessions', 'sign_in_failures', 'students', 'students_count', 'users')
          ORDER BY m.name, c.cid",
     )
     .load(&mut sqlite)
     .unwrap();
 
-    assert_eq!(postgres_columns.len(), 67);
+    assert_eq!(postgres_columns.len(), 69);
     assert_eq!(postgres_columns, sqlite_columns);
 }
 
@@ -614,8 +614,6 @@ struct PreparedStatement {
 /// a plan made for the values cheaper every time (database::paging).
 #[test]
 fn the_first_page_of_each_listing_keeps_one_plan_on_a_connection() {
-    use chrono::NaiveDate;
-    use student_registry::courses::CourseDraft;
     use student_registry::courses::listing::{ClassListParams, ListParams as CourseListParams};
     use student_registry::courses::queries as course_queries;
     use student_registry::students::listing::ListParams;
@@ -624,21 +622,21 @@ fn the_first_page_of_each_listing_keeps_one_plan_on_a_connection() {
     let db = TestDatabase::new();
     let mut conn = db.connect();
     conn.run_pending_migrations(db.migrations()).unwrap();
-    seed::seed(&mut conn, 500).unwrap();
-    let actor = Actor::command_line();
-    let today = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
-    for index in 0..20 {
-        let draft = CourseDraft {
-            code: format!("BIO-{index}"),
-            title: format!("Biology {index}"),
-            ..CourseDraft::default()
-        };
-        let course = course_queries::create(&mut conn, &actor, &draft.validate().unwrap()).unwrap();
-        for student in (1 + index..=500).step_by(7) {
-            course_queries::enrol(&mut conn, &actor, course.id, student, today).unwrap();
-        }
-    }
-    conn.batch_execute("ANALYZE").unwrap();
+    seed::seed(&mut conn, 3_000).unwrap();
+    // Thirty courses (two pages of them), ten of 300 students each: with
+    // classes this size, bound LIMIT and OFFSET had the class list and the
+    // index planned afresh every time (no generic plan in ten runs). At 30
+    // courses the course list kept its generic plan either way; its text is
+    // checked.
+    conn.batch_execute(
+        "INSERT INTO courses (code, title)
+            SELECT 'BIO-' || n, 'Biology ' || n FROM generate_series(1, 30) AS n;
+         INSERT INTO enrolments (student_id, course_id, enrolled_on, status)
+            SELECT students.id, courses.id, '2026-12-05', 'enrolled'
+            FROM students JOIN courses ON students.id % 10 = courses.id - 1;
+         ANALYZE;",
+    )
+    .unwrap();
 
     for _ in 0..10 {
         student_queries::list(&mut conn, &ListParams::default()).unwrap();
@@ -653,6 +651,7 @@ fn the_first_page_of_each_listing_keeps_one_plan_on_a_connection() {
         diesel::sql_query("SELECT statement, generic_plans FROM pg_prepared_statements")
             .load(pg)
             .unwrap();
+    let mut replanned = Vec::new();
     for listing in [
         r#"FROM "students" ORDER BY"#,
         r#"FROM "courses" ORDER BY"#,
@@ -662,11 +661,14 @@ fn the_first_page_of_each_listing_keeps_one_plan_on_a_connection() {
             .iter()
             .find(|prepared| prepared.statement.contains(listing))
             .unwrap_or_else(|| panic!("no statement {listing} among {prepared:#?}"));
-        // Five plans made for the values first, then the generic plan for
-        // each of the other five runs.
-        assert!(
-            statement.generic_plans >= 4,
-            "the plan is made again for each page: {statement:#?}"
-        );
+        // At most the five plans made for the values that PostgreSQL tries
+        // first, then the generic plan.
+        if !statement.statement.ends_with(" LIMIT 25") || statement.generic_plans < 5 {
+            replanned.push(statement);
+        }
     }
+    assert!(
+        replanned.is_empty(),
+        "planned again for each page: {replanned:#?}"
+    );
 }

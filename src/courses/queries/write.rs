@@ -212,10 +212,13 @@ pub fn enrol(
         if !lock_student(conn, student_id)? {
             return Err(EnrolError::NoSuchStudent);
         }
-        // Read under the student's lock, which every change to this
-        // student's enrolments takes first, and before the course's: every
-        // enrolment into the course waits for that lock until this
-        // transaction commits, so it is taken as late as it can be.
+        // Read under the student's lock, before the course's. Every change
+        // to this student's enrolments holds or waits for the student's row
+        // (the handlers lock it first; a student's delete is on that row;
+        // on PostgreSQL an insert's sort-name trigger takes it in share
+        // mode, the seed's included), so the row read is current. And every
+        // enrolment into the course waits for the course's lock until this
+        // transaction commits, so that one is taken as late as it can be.
         let existing: Option<Enrolment> = on_backend!(conn, |c| enrolments::table
             .filter(enrolments::student_id.eq(student_id))
             .filter(enrolments::course_id.eq(course_id))

@@ -20,7 +20,7 @@ pub use write::{
 
 use super::listing::{Cursor, Direction, ListParams, Side, SortKey, SortValues};
 use super::model::Student;
-use crate::database::{DbConnection, DbError, PageOf, in_ids, on_backend};
+use crate::database::{DbConnection, DbError, PageOf, in_ids, on_backend, rows_to_read};
 use crate::pagination::{Fetch, Pagination};
 use crate::schema::{courses, enrolments, students, students_count};
 
@@ -240,7 +240,9 @@ fn counted_page(
         )?,
         Fetch::Backward { offset, limit } => {
             let reversed = params.direction.reversed();
-            let mut rows = load_page(conn, narrowing, params.sort, reversed, offset, limit)?;
+            let read = rows_to_read(conn, limit, params.per_page);
+            let mut rows = load_page(conn, narrowing, params.sort, reversed, offset, read)?;
+            rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
             rows.reverse();
             rows
         }
@@ -314,20 +316,18 @@ fn load_page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<Student>> {
-    // The same page of either query: a macro, not a function, as every order
-    // gives the query its own static type.
-    macro_rules! page_of {
-        ($query:expr, $c:ident) => {
-            with_order!($query, sort, direction, |query| $c
-                .page_of(query.select(Student::as_select()), offset, limit)
-                .load($c))
-        };
-    }
     match narrowing {
         Narrowing {
             search: None,
             course: None,
-        } => on_backend!(conn, |c| page_of!(students::table, c)),
+        } => on_backend!(conn, |c| with_order!(
+            students::table,
+            sort,
+            direction,
+            |query| c
+                .page_of(query.select(Student::as_select()), offset, limit)
+                .load(c)
+        )),
         // A course's students by name: each enrolment keeps its student's
         // sort name (a trigger copies it), so enrolments_course_name_idx
         // walks the course's rows in this order and only the page's
@@ -369,9 +369,19 @@ fn load_page(
                     .load(c),
             }
         }),
-        Narrowing { search, course } => {
-            on_backend!(conn, |c| page_of!(narrowed!(c, search, course), c))
-        }
+        // Bound, as for the course by name above: `page_of` serves the
+        // listings it was measured on; with a course's, the limit in the
+        // text had PostgreSQL plan every page again.
+        Narrowing { search, course } => on_backend!(conn, |c| with_order!(
+            narrowed!(c, search, course),
+            sort,
+            direction,
+            |query| query
+                .select(Student::as_select())
+                .offset(offset)
+                .limit(limit)
+                .load(c)
+        )),
     }
 }
 

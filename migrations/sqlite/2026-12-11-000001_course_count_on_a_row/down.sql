@@ -1,0 +1,3 @@
+DROP TRIGGER courses_count_after_delete;
+DROP TRIGGER courses_count_after_insert;
+DROP TABLE courses_count;
