@@ -409,8 +409,9 @@ pub fn class_list_of(
     // size's: `database::paging`.)
     let wanted = limit;
     let limit = rows_to_read(conn, limit, params.per_page);
-    // Each order is its own statement type, so each backend prepares it once
-    // per connection and keeps it (a boxed query is prepared afresh every
+    // Each order is its own statement, which each backend prepares once per
+    // connection and keeps (PostgreSQL's first and last pages once per page
+    // size: `database::paging`; a boxed query would be prepared afresh every
     // time). Each order ends in a unique id, so pages never overlap.
     // A macro, not a value: `as_select` is typed by the backend it runs on.
     macro_rules! query {
