@@ -15,7 +15,8 @@
 //!   [`config`] and [`telemetry`].
 
 pub mod accounts;
-pub mod allocator;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod allocator;
 pub mod api;
 pub mod audit;
 pub mod cli;

@@ -6,7 +6,6 @@ use student_registry::config::Settings;
 use student_registry::telemetry;
 
 fn main() -> ExitCode {
-    student_registry::allocator::limit_arenas();
     let cli = Cli::parse();
     let result = load_settings().and_then(|settings| {
         telemetry::init(settings.database.log_sql);
