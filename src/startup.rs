@@ -242,7 +242,7 @@ fn serve(
     .listen(listener)?
     // Database work is the only blocking work, and no more of it can run at
     // once than the pool has connections: more threads would only wait for
-    // one, each holding its own stack and allocator arena.
+    // one, each holding its own stack and allocator cache.
     .worker_max_blocking_threads(settings.database.pool_size as usize)
     // The cap is per worker; actix starts one worker per available CPU.
     .max_connections(settings.max_connections.div_ceil(worker_count()))

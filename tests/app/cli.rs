@@ -122,6 +122,35 @@ fn an_unusable_database_location_is_a_one_line_error_not_a_panic() {
     assert!(!stderr.contains("panicked"));
 }
 
+/// SQLite and libpq allocate with `malloc`, so jemalloc must replace it,
+/// not only serve Rust's allocations (src/allocator.rs). A jemalloc that
+/// replaced nothing would read `_RJEM_MALLOC_CONF`, not `MALLOC_CONF`, and
+/// print nothing here; glibc's malloc would print nothing either.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_binary_allocates_with_jemalloc_and_its_compiled_in_settings() {
+    let output = Command::new(env!("CARGO_BIN_EXE_student-registry"))
+        .arg("--help")
+        // jemalloc then lists, as it starts, each setting it takes and from where.
+        .env("MALLOC_CONF", "confirm_conf:true")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let compiled_in = stderr
+        .lines()
+        .skip_while(|line| !line.contains("specified via --with-malloc-conf"))
+        .skip(1)
+        .take_while(|line| line.contains("-- Set conf value"))
+        .map(|line| line.rsplit(' ').next().unwrap_or_default())
+        .collect::<Vec<_>>();
+    assert_eq!(
+        compiled_in,
+        ["narenas:1", "dirty_decay_ms:1000"],
+        "{stderr}"
+    );
+}
+
 #[test]
 fn a_bad_setting_is_a_one_line_error() {
     let dir = tempfile::tempdir().unwrap();
