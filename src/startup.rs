@@ -234,6 +234,9 @@ fn serve(
                     .wrap(from_fn(session::require_sign_in))
                     .wrap(flashes)
                     .wrap(sessions)
+                    // Before the session loads: what the page will read, to
+                    // be read with it.
+                    .wrap(from_fn(pages::read_ahead))
                     .wrap(from_fn(session::storage_failure))
                     .configure(pages::configure)
                     .default_service(web::to(pages::not_found)),

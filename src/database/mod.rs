@@ -160,13 +160,31 @@ impl Database {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        self.run_reporting(move |conn| {
+            let done = work(conn);
+            let failed = done.is_err();
+            (done, failed)
+        })
+        .await
+    }
+
+    /// Like [`Database::run`], for work that can fail in part and still
+    /// succeed (a read it only attempts after its own): it says beside its
+    /// result whether anything in it failed, so that the connection is
+    /// checked as after any failure.
+    async fn run_reporting<F, T, E>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> (Result<T, E>, bool) + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
         let pool = self.pool.clone();
         let budget = self.query_timeout;
         web::block(move || {
             let mut conn = pool.get()?;
             let _budget = budget::Budget::start(budget);
-            let done = work(&mut conn);
-            if done.is_err() {
+            let (done, failed) = work(&mut conn);
+            if failed {
                 pool.check_after_failure(&mut conn);
             }
             done
@@ -178,17 +196,18 @@ impl Database {
     /// Like [`Database::run`], first checking (on SQLite) that the file is
     /// still the one opened: for the read that decides who is signed in, so
     /// that a deleted or replaced database file stops every page, not only
-    /// the writes.
+    /// the writes. `work` says beside its result whether anything in it
+    /// failed (see [`Database::run_reporting`]).
     pub async fn run_on_opened_file<F, T, E>(&self, work: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> (Result<T, E>, bool) + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
         let file = self.file.clone();
-        self.run(move |conn| {
-            if let Some(file) = &file {
-                file.check()?;
+        self.run_reporting(move |conn| {
+            if let Some(Err(err)) = file.as_ref().map(|file| file.check()) {
+                return (Err(err.into()), true);
             }
             work(conn)
         })

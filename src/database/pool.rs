@@ -122,6 +122,8 @@ pub(super) struct CountedPool {
 struct Checkouts {
     waiting: AtomicU64,
     timed_out: AtomicU64,
+    /// Every connection handed out: one per trip to the database.
+    handed_out: AtomicU64,
 }
 
 impl CountedPool {
@@ -131,6 +133,9 @@ impl CountedPool {
         self.counts.waiting.fetch_add(1, Ordering::Relaxed);
         let conn = self.pool.get();
         self.counts.waiting.fetch_sub(1, Ordering::Relaxed);
+        if conn.is_ok() {
+            self.counts.handed_out.fetch_add(1, Ordering::Relaxed);
+        }
         if conn.is_err() {
             self.counts.timed_out.fetch_add(1, Ordering::Relaxed);
             // With room in the pool, new connections are failing (the server
@@ -176,6 +181,7 @@ impl CountedPool {
             max: self.pool.max_size(),
             waiting: self.counts.waiting.load(Ordering::Relaxed),
             timed_out: self.counts.timed_out.load(Ordering::Relaxed),
+            checkouts: self.counts.handed_out.load(Ordering::Relaxed),
         }
     }
 }
@@ -194,6 +200,9 @@ pub struct PoolStatus {
     pub waiting: u64,
     /// Checkouts that waited the pool's whole timeout for nothing, ever.
     pub timed_out: u64,
+    /// Connections handed out, ever: each is one trip to the database off
+    /// the async workers, and a thread woken for it.
+    pub checkouts: u64,
 }
 
 #[derive(Debug)]

@@ -155,11 +155,17 @@ fn pool_families(pool: PoolStatus) -> prometheus::Result<Vec<prometheus::proto::
         "Requests that waited the pool's whole timeout for a connection",
     )?;
     timeouts.inc_by(pool.timed_out);
+    let checkouts = IntCounter::new(
+        "db_pool_checkouts_total",
+        "Connections handed out: one per trip to the database",
+    )?;
+    checkouts.inc_by(pool.checkouts);
     Ok([
         connections.collect(),
         max.collect(),
         waiting.collect(),
         timeouts.collect(),
+        checkouts.collect(),
     ]
     .concat())
 }
@@ -350,6 +356,7 @@ mod tests {
                     max: 8,
                     waiting: 0,
                     timed_out: 3,
+                    checkouts: 12,
                 },
                 Some(GroupCommits {
                     commits: 4,
@@ -367,6 +374,7 @@ mod tests {
             "db_pool_max_connections 8",
             "db_pool_waiting 0",
             "db_pool_timeouts_total 3",
+            "db_pool_checkouts_total 12",
             "db_write_groups_total 4",
             "db_grouped_writes_total 10",
         ] {

@@ -38,6 +38,10 @@ pub mod session;
 mod students;
 mod users;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, Resource, ResponseError, Route, guard, web};
 
 pub use auth::{PasswordChecks, SetupToken};
@@ -54,6 +58,32 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     enrolments::configure(cfg);
     students::configure(cfg);
     users::configure(cfg);
+}
+
+/// Asks for the page's own read to be made with the session's, for the
+/// pages that can say what they will read before the session loads (see
+/// [`session::read_ahead`]). Each resource recognises its own pages.
+pub async fn read_ahead(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        let request = req.request();
+        if let Some(read) = students::read_ahead(request).or_else(|| courses::read_ahead(request)) {
+            session::read_ahead::ask(read);
+        }
+    }
+    next.call(req).await
+}
+
+/// The id in a path made of `prefix`, the id in ASCII digits and `/`
+/// (`/courses/12/` for the prefix `/courses/`).
+fn id_in_path(path: &str, prefix: &str) -> Option<i32> {
+    let id = path.strip_prefix(prefix)?.strip_suffix('/')?;
+    if id.is_empty() || !id.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    id.parse().ok()
 }
 
 /// Registers what needs no session: the static files and `/healthz`. Mounted
@@ -84,4 +114,30 @@ fn page(path: &str, allow: &'static str) -> Resource {
 /// GET, and HEAD with it: the same handler, whose body the server leaves out.
 fn read() -> Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::id_in_path;
+
+    #[test]
+    fn an_id_is_read_from_ascii_digits_between_the_prefix_and_a_slash() {
+        assert_eq!(id_in_path("/12/", "/"), Some(12));
+        assert_eq!(id_in_path("/courses/7/", "/courses/"), Some(7));
+        for path in [
+            "/",
+            "//",
+            "/12",
+            "/12/edit/",
+            "/+12/",
+            "/-1/",
+            "/%31/",
+            "/99999999999/",
+            "/courses/",
+            "/courses/x/",
+        ] {
+            assert_eq!(id_in_path(path, "/"), None, "{path}");
+        }
+        assert_eq!(id_in_path("/12/", "/courses/"), None);
+    }
 }

@@ -30,6 +30,7 @@ mod listing;
 mod metrics;
 mod migrations;
 mod pages;
+mod read_ahead;
 mod roles;
 mod sessions;
 mod sign_in;

@@ -53,6 +53,8 @@ mod metrics;
 mod migrations;
 #[path = "../app/pages.rs"]
 mod pages;
+#[path = "../app/read_ahead.rs"]
+mod read_ahead;
 #[path = "../app/roles.rs"]
 mod roles;
 #[path = "../app/sessions.rs"]

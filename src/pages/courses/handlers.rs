@@ -1,7 +1,7 @@
 //! The course pages: list, course page, create, edit, delete.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 
 use super::forms::{CourseForm, Query};
@@ -10,16 +10,32 @@ use super::views::{
     CandidateSearch, CandidateView, ClassListView, CourseFormPage, CoursePage, CourseView,
     DeleteRefusedPage, MemberView,
 };
-use crate::audit::{self, Subject};
-use crate::courses::queries::{self, IfUnchanged};
+use crate::audit::{self, AuditEvent, Subject};
+use crate::courses::Course;
+use crate::courses::listing::ClassListParams;
+use crate::courses::queries::{self, ClassList, IfUnchanged};
 use crate::courses::{CourseDraft, CourseSaveError, FieldErrors};
-use crate::database::{Database, DbError};
+use crate::database::{Database, DbConnection, DbError};
 use crate::pages::csrf::{ButtonForm, ProtectedForm};
 use crate::pages::history::EventView;
 use crate::pages::record_form;
 use crate::pages::respond::{render, see_other};
 use crate::pages::session::Editor;
+use crate::pages::session::read_ahead::{self, ReadAhead};
 use crate::pages::{AppError, Page};
+
+/// Reads a page of the course list with the session (see
+/// `session::read_ahead`); not a search, which waits for a search lane.
+pub fn read_ahead_index(req: &HttpRequest) -> Option<ReadAhead> {
+    let params = Query::parse(req.query_string()).list_params();
+    if params.search.is_some() {
+        return None;
+    }
+    Some(ReadAhead::new(move |conn, _role| {
+        let read = queries::list(conn, &params);
+        (params, read)
+    }))
+}
 
 pub async fn index(
     db: web::Data<Database>,
@@ -27,16 +43,19 @@ pub async fn index(
     query: Query,
 ) -> Result<HttpResponse, AppError> {
     let params = query.list_params();
-    let list = {
-        let searching = params.search.is_some();
-        let params = params.clone();
-        let work = move |conn: &mut _| queries::list(conn, &params);
-        // A search's cost is the client's choice: it waits for a search
-        // lane, as the student list's does.
-        if searching {
-            db.run_search(work).await?
-        } else {
-            db.run(work).await?
+    let list = match read_ahead::take(&params) {
+        Some(read) => read?,
+        None => {
+            let searching = params.search.is_some();
+            let params = params.clone();
+            let work = move |conn: &mut _| queries::list(conn, &params);
+            // A search's cost is the client's choice: it waits for a search
+            // lane, as the student list's does.
+            if searching {
+                db.run_search(work).await?
+            } else {
+                db.run(work).await?
+            }
         }
     };
     render(
@@ -56,6 +75,32 @@ const HISTORY_LENGTH: i64 = 50;
 /// The most students the "Add students" search lists.
 const CANDIDATES: i64 = 20;
 
+/// What a course's page reads: the course, and a page of its class list.
+type ShowKey = (i32, ClassListParams);
+
+/// The course, its history and the page of its class list; `None`: no such
+/// course.
+type ShowData = Option<(Course, Vec<AuditEvent>, ClassList)>;
+
+/// Reads a course's page with the session (see `session::read_ahead`). The
+/// "Add students" search, when there is one, is read after.
+pub fn read_ahead_show(req: &HttpRequest, id: i32) -> ReadAhead {
+    let key = (id, Query::parse(req.query_string()).class_params());
+    ReadAhead::new(move |conn, _role| {
+        let read = read_show(conn, &key);
+        (key, read)
+    })
+}
+
+fn read_show(conn: &mut DbConnection, &(id, params): &ShowKey) -> Result<ShowData, DbError> {
+    let Some((course, class_size)) = queries::find_with_class_size(conn, id)? else {
+        return Ok(None);
+    };
+    let events = audit::for_subject(conn, Subject::Course(id), HISTORY_LENGTH)?;
+    let class = queries::class_list_of(conn, id, class_size, &params)?;
+    Ok(Some((course, events, class)))
+}
+
 pub async fn show(
     db: web::Data<Database>,
     page: Page,
@@ -64,17 +109,12 @@ pub async fn show(
 ) -> Result<CoursePage, AppError> {
     let id = id.into_inner();
     let params = query.class_params();
-    let (course, events, class) = db
-        .run(move |conn| {
-            let Some((course, class_size)) = queries::find_with_class_size(conn, id)? else {
-                return Ok(None);
-            };
-            let events = audit::for_subject(conn, Subject::Course(id), HISTORY_LENGTH)?;
-            let class = queries::class_list_of(conn, id, class_size, &params)?;
-            Ok::<_, DbError>(Some((course, events, class)))
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let key = (id, params);
+    let read = match read_ahead::take(&key) {
+        Some(read) => read?,
+        None => db.run(move |conn| read_show(conn, &key)).await?,
+    };
+    let (course, events, class) = read.ok_or(AppError::NotFound)?;
     // Only editors can enrol, so only they search for whom.
     let search = match query.find().filter(|_| page.can_edit()) {
         Some(term) => {

@@ -8,9 +8,19 @@ mod handlers;
 mod index;
 mod views;
 
-use actix_web::web;
+use actix_web::{HttpRequest, web};
 
-use super::{page, read};
+use super::session::read_ahead::ReadAhead;
+use super::{id_in_path, page, read};
+
+/// The read of the course list or a course's page, made with the session's
+/// (see [`super::session::read_ahead`]).
+pub fn read_ahead(req: &HttpRequest) -> Option<ReadAhead> {
+    match req.path() {
+        "/courses/" => handlers::read_ahead_index(req),
+        path => id_in_path(path, "/courses/").map(|id| handlers::read_ahead_show(req, id)),
+    }
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(page("/courses/", "GET, HEAD").route(read().to(handlers::index)))

@@ -10,6 +10,7 @@
 pub mod flash;
 pub mod gate;
 pub mod preload;
+pub mod read_ahead;
 pub mod store;
 
 use actix_session::storage::{SaveError, UpdateError};
@@ -86,9 +87,10 @@ pub async fn storage_failure(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    // The slot in which the session store leaves the signed-in account for
-    // the gate (see `preload`), for this request only.
-    match preload::with_slot(next.call(req)).await {
+    // The slots in which the session store leaves the signed-in account for
+    // the gate (see `preload`) and the page's data for its handler (see
+    // `read_ahead`), for this request only.
+    match preload::with_slot(read_ahead::with_slot(next.call(req))).await {
         Ok(response) => Ok(response.map_into_boxed_body()),
         Err(err) if is_storage_failure(&err) => {
             tracing::error!("the session store failed: {err:?}");

@@ -7,7 +7,8 @@
 //! reads both in one statement (a join), and leaves the account in a slot that lives as long as
 //! the request's task; the gate takes it from there. The account is read
 //! afresh on every request either way, so a change of role or a deactivation
-//! still takes effect at once.
+//! still takes effect at once. A page's own read travels the same way (see
+//! [`super::read_ahead`]).
 
 use std::cell::RefCell;
 use std::future::Future;

@@ -10,6 +10,7 @@ use rand::Rng;
 use rand::distr::Alphanumeric;
 
 use super::preload::{self, Preloaded};
+use super::read_ahead;
 use super::{CREDENTIALS, SIGNED_IN_AS};
 use crate::accounts::sessions::{self, SessionLifetime, StoredSession};
 use crate::database::{Database, DbError};
@@ -93,11 +94,35 @@ impl SessionStore for DatabaseSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
         let hash = sessions::key_hash(key.as_ref());
         let lifetime = self.lifetime;
-        let loaded = self
+        // The page's own read, when it asked to be made here (see
+        // `read_ahead`).
+        let page_read = read_ahead::asked();
+        let (loaded, page_data) = self
             .database
-            .run_on_opened_file(move |conn| sessions::load(conn, &hash, now(), lifetime))
+            .run_on_opened_file(move |conn| {
+                let loaded = match sessions::load(conn, &hash, now(), lifetime) {
+                    Ok(loaded) => loaded,
+                    Err(err) => return (Err(err), true),
+                };
+                let role = loaded
+                    .as_ref()
+                    .and_then(|loaded| loaded.account.as_ref())
+                    .filter(|account| account.active)
+                    .map(|account| account.role);
+                match (page_read, role) {
+                    (Some(read), Some(role)) => {
+                        let made = read.make(conn, role);
+                        let failed = made.failed;
+                        (Ok((loaded, Some(made))), failed)
+                    }
+                    _ => (Ok((loaded, None)), false),
+                }
+            })
             .await
-            .map_err(|err| LoadError::Other(err.into()))?;
+            .map_err(|err: DbError| LoadError::Other(err.into()))?;
+        if let Some(made) = page_data {
+            read_ahead::leave(made);
+        }
         let Some(loaded) = loaded else {
             return Ok(None);
         };

@@ -41,7 +41,7 @@ impl IndexQuery {
         .in_course(self.course.as_deref())
     }
 
-    fn parse(query: &str) -> Self {
+    pub(super) fn parse(query: &str) -> Self {
         let mut read = Self::default();
         for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
             let slot = match name.as_ref() {
@@ -72,7 +72,7 @@ impl StudentQuery {
         search_term(self.find_course.as_deref())
     }
 
-    fn parse(query: &str) -> Self {
+    pub(super) fn parse(query: &str) -> Self {
         let find_course = url::form_urlencoded::parse(query.as_bytes())
             .find(|(name, _)| name == "find_course")
             .map(|(_, value)| value.into_owned());

@@ -1,30 +1,61 @@
 //! The student pages: index, detail, create, edit, delete.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 
 use super::forms::{IndexQuery, StudentForm, StudentQuery};
 use super::index::{IndexPage, IndexRow, ListingView, PageStart};
 use super::selection::CourseOption;
 use super::views::{EnrolOffer, EnrolmentView, StudentFormPage, StudentPage, StudentView};
-use crate::audit::{self, Subject};
-use crate::courses::EnrolmentStatus;
+use crate::accounts::Role;
+use crate::audit::{self, AuditEvent, Subject};
 use crate::courses::queries as course_queries;
-use crate::database::{Database, DbError};
+use crate::courses::{Course, EnrolmentStatus, OpenCourse};
+use crate::database::{Database, DbConnection, DbError};
 use crate::http::{DbErrorKind, ServiceFailure};
 use crate::pages::csrf::{ButtonForm, ProtectedForm};
 use crate::pages::history::EventView;
 use crate::pages::record_form;
 use crate::pages::respond::{render, see_other};
 use crate::pages::session::Editor;
+use crate::pages::session::read_ahead::{self, ReadAhead};
 use crate::pages::{AppError, Page};
 use crate::pagination::Pagination;
 use crate::students::listing::ListParams;
 use crate::students::listing::{SEARCH_NEEDS_WORDS, SEARCH_TOO_BROAD};
 use crate::students::queries::IfUnchanged;
-use crate::students::queries::PageRead;
+use crate::students::queries::{PageRead, StudentList};
 use crate::students::{self, FieldErrors, SaveError, StudentDraft, queries};
+
+/// A page of the index (no search: a search waits for a search lane, so
+/// it is never read ahead), and the course it is narrowed to.
+type IndexData = (StudentList, Option<Course>);
+
+/// Reads a page of the index with the session (see `session::read_ahead`).
+pub fn read_ahead_index(req: &HttpRequest) -> Option<ReadAhead> {
+    let params =
+        PageStart::parse(req.query_string()).apply(IndexQuery::parse(req.query_string()).params());
+    if params.search.is_some() {
+        return None;
+    }
+    Some(ReadAhead::new(move |conn, _role| {
+        let read = read_index(conn, &params);
+        (params, read)
+    }))
+}
+
+/// The filter's course is read first in the same trip: its name for the
+/// page, and its count of students for the listing. (The courses column is
+/// each row's own `current_courses`.)
+fn read_index(conn: &mut DbConnection, params: &ListParams) -> Result<IndexData, DbError> {
+    let Some(course_id) = params.course else {
+        return Ok((queries::list(conn, params)?, None));
+    };
+    let course = course_queries::find(conn, course_id)?;
+    let enrolled = course.as_ref().map(|course| course.enrolled_count);
+    Ok((queries::list_in_course(conn, params, enrolled)?, course))
+}
 
 pub async fn index(
     db: web::Data<Database>,
@@ -49,20 +80,14 @@ pub async fn index(
     if search.is_some_and(|term| !queries::is_searchable(term)) {
         return render(StatusCode::OK, &refused(SEARCH_NEEDS_WORDS, page));
     }
-    let course_id = params.course;
-    // The filter's course, read first in the same trip: its name for the
-    // page, and its count of students for the listing. (The courses column
-    // is each row's own `current_courses`.)
-    let listed = params.clone();
-    let list = students::read_listing(&db, search.is_some(), move |conn| {
-        let Some(course_id) = course_id else {
-            return Ok((queries::list(conn, &listed)?, None));
-        };
-        let course = course_queries::find(conn, course_id)?;
-        let enrolled = course.as_ref().map(|course| course.enrolled_count);
-        Ok((queries::list_in_course(conn, &listed, enrolled)?, course))
-    })
-    .await;
+    let list = match read_ahead::take(&params) {
+        Some(read) => read,
+        None => {
+            let listed = params.clone();
+            students::read_listing(&db, search.is_some(), move |conn| read_index(conn, &listed))
+                .await
+        }
+    };
     let (list, course) = match list {
         Ok(found) => found,
         // 503, as for any request the server declined to finish: clients and
@@ -125,46 +150,87 @@ const ENROL_LIST_LIMIT: i64 = 50;
 /// The most courses an enrol form's search lists.
 const COURSE_MATCHES: i64 = 20;
 
+/// What a student's page reads: the student, and what the page shows of
+/// them to whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShowKey {
+    id: i32,
+    /// Editors get the enrol form, with the courses it offers.
+    offers_enrolment: bool,
+    /// The enrol form's course search.
+    term: Option<String>,
+}
+
+/// The student, their enrolments, the courses the enrol form offers and
+/// their history; `None`: no such student.
+type ShowData = Option<(
+    students::Student,
+    Vec<course_queries::StudentCourse>,
+    Option<Vec<OpenCourse>>,
+    Vec<AuditEvent>,
+)>;
+
+/// Reads a student's page with the session (see `session::read_ahead`).
+pub fn read_ahead_show(req: &HttpRequest, id: i32) -> ReadAhead {
+    let term = StudentQuery::parse(req.query_string()).find_course();
+    ReadAhead::new(move |conn, role| {
+        let key = ShowKey {
+            id,
+            offers_enrolment: role >= Role::Editor,
+            term,
+        };
+        let read = read_show(conn, &key);
+        (key, read)
+    })
+}
+
+fn read_show(conn: &mut DbConnection, key: &ShowKey) -> Result<ShowData, DbError> {
+    let id = key.id;
+    let Some(student) = queries::find(conn, id)? else {
+        return Ok(None);
+    };
+    let enrolments = course_queries::for_student(conn, id)?;
+    let current: Vec<i32> = enrolments
+        .iter()
+        .filter(|row| row.enrolment.status == EnrolmentStatus::Enrolled)
+        .map(|row| row.enrolment.course_id)
+        .collect();
+    // `None`: more open courses than the form lists before a search.
+    let open_courses = match (key.offers_enrolment, key.term.as_deref()) {
+        (false, _) => Some(Vec::new()),
+        (true, None) => course_queries::all_open_to_student(conn, &current, ENROL_LIST_LIMIT)?,
+        // One more than listed tells whether there are more.
+        (true, Some(term)) => Some(course_queries::open_to_student_matching(
+            conn,
+            &current,
+            term,
+            COURSE_MATCHES + 1,
+        )?),
+    };
+    let events = audit::for_subject(conn, Subject::Student(id), HISTORY_LENGTH)?;
+    Ok(Some((student, enrolments, open_courses, events)))
+}
+
 pub async fn show(
     db: web::Data<Database>,
     page: Page,
     id: web::Path<i32>,
     query: StudentQuery,
 ) -> Result<StudentPage, AppError> {
-    let id = id.into_inner();
-    let offers_enrolment = page.can_edit();
-    let term = query.find_course();
-    let searched = term.clone();
-    let (student, enrolments, open_courses, events) = db
-        .run(move |conn| {
-            let Some(student) = queries::find(conn, id)? else {
-                return Ok(None);
-            };
-            let enrolments = course_queries::for_student(conn, id)?;
-            let current: Vec<i32> = enrolments
-                .iter()
-                .filter(|row| row.enrolment.status == EnrolmentStatus::Enrolled)
-                .map(|row| row.enrolment.course_id)
-                .collect();
-            // `None`: more open courses than the form lists before a search.
-            let open_courses = match (offers_enrolment, searched.as_deref()) {
-                (false, _) => Some(Vec::new()),
-                (true, None) => {
-                    course_queries::all_open_to_student(conn, &current, ENROL_LIST_LIMIT)?
-                }
-                // One more than listed tells whether there are more.
-                (true, Some(term)) => Some(course_queries::open_to_student_matching(
-                    conn,
-                    &current,
-                    term,
-                    COURSE_MATCHES + 1,
-                )?),
-            };
-            let events = audit::for_subject(conn, Subject::Student(id), HISTORY_LENGTH)?;
-            Ok::<_, DbError>(Some((student, enrolments, open_courses, events)))
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let key = ShowKey {
+        id: id.into_inner(),
+        offers_enrolment: page.can_edit(),
+        term: query.find_course(),
+    };
+    let read = match read_ahead::take(&key) {
+        Some(read) => read?,
+        None => {
+            let key = key.clone();
+            db.run(move |conn| read_show(conn, &key)).await?
+        }
+    };
+    let (student, enrolments, open_courses, events) = read.ok_or(AppError::NotFound)?;
+    let term = key.term;
     let offer = match (term, open_courses) {
         (None, Some(courses)) => EnrolOffer {
             by_search: false,

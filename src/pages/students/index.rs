@@ -253,7 +253,7 @@ impl PageStart {
         params.at_cursor(self.after.as_deref(), self.before.as_deref())
     }
 
-    fn parse(query: &str) -> Self {
+    pub(super) fn parse(query: &str) -> Self {
         let mut read = Self::default();
         for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
             let slot = match name.as_ref() {

@@ -7,9 +7,19 @@ mod index;
 mod selection;
 mod views;
 
-use actix_web::web;
+use actix_web::{HttpRequest, web};
 
-use super::{page, read};
+use super::session::read_ahead::ReadAhead;
+use super::{id_in_path, page, read};
+
+/// The read of the index or a student's page, made with the session's (see
+/// [`super::session::read_ahead`]).
+pub fn read_ahead(req: &HttpRequest) -> Option<ReadAhead> {
+    match req.path() {
+        "/" => handlers::read_ahead_index(req),
+        path => id_in_path(path, "/").map(|id| handlers::read_ahead_show(req, id)),
+    }
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(page("/", "GET, HEAD").route(read().to(handlers::index)))
