@@ -28,6 +28,8 @@ thread_local! {
     /// When the work running on this thread must stop; `None` outside request
     /// work (start-up, the CLI, r2d2's own threads), which is never stopped.
     static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    /// The budget the work running on this thread started with.
+    static LIMIT: Cell<Option<Duration>> = const { Cell::new(None) };
 }
 
 /// Registers the SQLite progress handler for every connection opened from now
@@ -77,6 +79,7 @@ pub(super) struct Budget(());
 impl Budget {
     /// Starts a budget of `limit` (none when `None`) on this thread.
     pub(super) fn start(limit: Option<Duration>) -> Self {
+        LIMIT.set(limit);
         DEADLINE.set(limit.map(|limit| Instant::now() + limit));
         Self(())
     }
@@ -84,7 +87,19 @@ impl Budget {
 
 impl Drop for Budget {
     fn drop(&mut self) {
+        LIMIT.set(None);
         DEADLINE.set(None);
+    }
+}
+
+/// Gives the work on this thread its whole budget again, from now: for a
+/// second request's worth of work in the same trip (a page's read after its
+/// session's), which would otherwise have had a trip and a budget of its
+/// own. Outside a budget it does nothing.
+pub fn restart() {
+    let limit = LIMIT.try_with(Cell::get).ok().flatten();
+    if let Some(limit) = limit {
+        DEADLINE.set(Some(Instant::now() + limit));
     }
 }
 
@@ -98,4 +113,23 @@ pub(super) fn spent() -> bool {
         .ok()
         .flatten()
         .is_some_and(|deadline| Instant::now() >= deadline)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_restarted_budget_runs_its_whole_length_again_from_now() {
+        let budget = Budget::start(Some(Duration::from_millis(30)));
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(spent());
+        restart();
+        assert!(!spent(), "the whole budget again");
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(spent());
+        drop(budget);
+        restart();
+        assert!(!spent(), "outside a budget there is nothing to restart");
+    }
 }

@@ -28,6 +28,7 @@ use diesel::r2d2::{Pool, PooledConnection};
 use tokio::sync::Semaphore;
 
 use crate::config::{DatabaseLocation, DatabaseSettings};
+pub use budget::restart as restart_budget;
 pub use connection::AnyConnection;
 pub(crate) use connection::on_backend;
 pub use error::DbError;

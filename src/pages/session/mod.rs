@@ -90,7 +90,10 @@ pub async fn storage_failure(
     // The slots in which the session store leaves the signed-in account for
     // the gate (see `preload`) and the page's data for its handler (see
     // `read_ahead`), for this request only.
-    match preload::with_slot(read_ahead::with_slot(next.call(req))).await {
+    // Called inside the slots' scope, so that what the middleware inside
+    // does even before its first await is in it.
+    let request = async move { next.call(req).await };
+    match preload::with_slot(read_ahead::with_slot(request)).await {
         Ok(response) => Ok(response.map_into_boxed_body()),
         Err(err) if is_storage_failure(&err) => {
             tracing::error!("the session store failed: {err:?}");

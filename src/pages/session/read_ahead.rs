@@ -20,7 +20,7 @@ use std::cell::RefCell;
 use std::future::Future;
 
 use crate::accounts::Role;
-use crate::database::{DbConnection, DbError};
+use crate::database::{DbConnection, DbError, restart_budget};
 
 /// A page's read: given the connection and the signed-in account's role, it
 /// returns what it read and the key it read it for.
@@ -60,8 +60,11 @@ impl ReadAhead {
         }))
     }
 
-    /// Makes the read, for an account of `role`.
+    /// Makes the read, for an account of `role`, with the whole query budget
+    /// it would have had in a trip of its own (the session's read may have
+    /// waited for SQLite's write lock to record its use).
     pub(super) fn make(self, conn: &mut DbConnection, role: Role) -> Made {
+        restart_budget();
         (self.0)(conn, role)
     }
 }
