@@ -41,6 +41,13 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// Like [`spawn_app`], with `/metrics` served on an address of its own
+/// ([`TestApp::metrics_address`]).
+#[allow(dead_code)] // not every test binary asks
+pub async fn spawn_app_with_metrics() -> TestApp {
+    spawn_app_with(|settings| settings.metrics_addr = Some(([127, 0, 0, 1], 0).into())).await
+}
+
 /// Like [`spawn_app`], with settings adjusted by `configure`.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_app_on(TestDatabase::new(), configure).await

@@ -9,10 +9,6 @@ use student_registry::students::seed;
 
 use crate::helpers::*;
 
-async fn spawn_app_with_metrics() -> TestApp {
-    spawn_app_with(|settings| settings.metrics_addr = Some(([127, 0, 0, 1], 0).into())).await
-}
-
 /// The text a scrape of `app`'s metrics returns.
 async fn scrape(app: &TestApp) -> String {
     let address = app.metrics_address.as_ref().expect("metrics are on");

@@ -8,13 +8,10 @@ use reqwest::StatusCode;
 use student_registry::accounts::Role;
 use student_registry::audit::Actor;
 use student_registry::courses::{CourseDraft, queries as course_queries};
+use student_registry::database::AnyConnection;
 use student_registry::students::{self, StudentDraft};
 
 use crate::helpers::*;
-
-async fn spawn_app_with_metrics() -> TestApp {
-    spawn_app_with(|settings| settings.metrics_addr = Some(([127, 0, 0, 1], 0).into())).await
-}
 
 /// Connections the pool has handed out so far: one per trip.
 async fn checkouts(app: &TestApp) -> u64 {
@@ -44,22 +41,27 @@ async fn read_page(app: &TestApp, client: &reqwest::Client, path: &str) -> (Stri
     (body, checkouts(app).await - before)
 }
 
+/// A course made on the command line.
+fn course(conn: &mut AnyConnection, code: &str, title: &str) -> i32 {
+    let draft = CourseDraft {
+        code: code.into(),
+        title: title.into(),
+        ..CourseDraft::default()
+    };
+    course_queries::create(
+        conn,
+        &Actor::command_line(),
+        &draft.validate().expect("valid"),
+    )
+    .expect("the course")
+    .id
+}
+
 /// A student enrolled in BIO-101, and CHEM-1, which they are not in, all made
 /// on the command line.
 fn student_in_course(app: &TestApp) -> (i32, i32) {
     let mut conn = app.db();
-    let course = course_queries::create(
-        &mut conn,
-        &Actor::command_line(),
-        &CourseDraft {
-            code: "BIO-101".into(),
-            title: "Marine biology".into(),
-            ..CourseDraft::default()
-        }
-        .validate()
-        .expect("valid"),
-    )
-    .expect("the course");
+    let biology = course(&mut conn, "BIO-101", "Marine biology");
     let student = students::queries::create(
         &mut conn,
         &Actor::command_line(),
@@ -77,25 +79,14 @@ fn student_in_course(app: &TestApp) -> (i32, i32) {
     course_queries::enrol(
         &mut conn,
         &Actor::command_line(),
-        course.id,
+        biology,
         student,
         Utc::now().date_naive(),
     )
     .expect("enrolled");
     // One the student is not in, which editors are offered.
-    course_queries::create(
-        &mut conn,
-        &Actor::command_line(),
-        &CourseDraft {
-            code: "CHEM-1".into(),
-            title: "Chemistry".into(),
-            ..CourseDraft::default()
-        }
-        .validate()
-        .expect("valid"),
-    )
-    .expect("the course");
-    (student, course.id)
+    course(&mut conn, "CHEM-1", "Chemistry");
+    (student, biology)
 }
 
 #[tokio::test]
