@@ -672,3 +672,52 @@ fn the_first_page_of_each_listing_keeps_one_plan_on_a_connection() {
         "planned again for each page: {replanned:#?}"
     );
 }
+
+/// Work that fails in part and still succeeds (a page's read made after its
+/// session's, which failed when the session's did not) says so, and the
+/// pool then checks its connections as after any failure. Here the server
+/// ends every connection while the work runs, its own too, and the work
+/// answers success; the idle connection, dead too, is not handed out after.
+#[tokio::test]
+async fn work_reported_as_failing_in_part_makes_the_pool_check_its_connections() {
+    let db = TestDatabase::new();
+    db.connect()
+        .run_pending_migrations(db.migrations())
+        .unwrap();
+    let mut settings = DatabaseSettings::new(DatabaseLocation::from_url(&db.url()).unwrap());
+    settings.pool_size = 2;
+    let database = Database::connect(&settings, &DATA_UPGRADES).expect("connected");
+    let select_one = || {
+        database.run(|conn| {
+            std::thread::sleep(Duration::from_millis(50));
+            diesel::sql_query("SELECT 1")
+                .execute(conn)
+                .map_err(student_registry::database::DbError::from)
+        })
+    };
+    // Both connections open, and back in the pool.
+    let (first, second) = futures::join!(select_one(), select_one());
+    first.and(second).expect("two connections");
+    let ended = database
+        .run_on_opened_file(|conn| {
+            let others = diesel::sql_query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            )
+            .execute(conn)
+            .is_ok();
+            let itself = diesel::sql_query("SELECT pg_terminate_backend(pg_backend_pid())")
+                .execute(conn)
+                .is_err();
+            (
+                Ok::<_, student_registry::database::DbError>(others && itself),
+                true,
+            )
+        })
+        .await
+        .expect("reported as a success");
+    assert!(ended, "both connections were ended");
+    // Both at once, so that one of them needs the connection that was idle.
+    let (first, second) = futures::join!(select_one(), select_one());
+    first.and(second).expect("two live connections");
+}
