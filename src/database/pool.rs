@@ -135,8 +135,7 @@ impl CountedPool {
         self.counts.waiting.fetch_sub(1, Ordering::Relaxed);
         if conn.is_ok() {
             self.counts.handed_out.fetch_add(1, Ordering::Relaxed);
-        }
-        if conn.is_err() {
+        } else {
             self.counts.timed_out.fetch_add(1, Ordering::Relaxed);
             // With room in the pool, new connections are failing (the server
             // is away), not merely all in use.

@@ -89,9 +89,9 @@ pub async fn storage_failure(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     // The slots in which the session store leaves the signed-in account for
     // the gate (see `preload`) and the page's data for its handler (see
-    // `read_ahead`), for this request only.
-    // Called inside the slots' scope, so that what the middleware inside
-    // does even before its first await is in it.
+    // `read_ahead`), for this request only. The inner services are called
+    // inside them, so even what they do before their first await is in
+    // scope.
     let request = async move { next.call(req).await };
     match preload::with_slot(read_ahead::with_slot(request)).await {
         Ok(response) => Ok(response.map_into_boxed_body()),

@@ -32,7 +32,7 @@ impl<F: FnOnce(&mut DbConnection, Role) -> Made + Send> MakeRead for F {}
 
 /// What a read ahead made: its key and result, and whether it failed.
 pub(super) struct Made {
-    pub(super) data: Box<dyn Any + Send>,
+    data: Box<dyn Any + Send>,
     pub(super) failed: bool,
 }
 
