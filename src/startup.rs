@@ -245,8 +245,9 @@ fn serve(
     .listen(listener)?
     // Database work is the only blocking work, and no more of it can run at
     // once than the pool has connections: more threads would only wait for
-    // one, each holding its own stack and allocator cache.
-    .worker_max_blocking_threads(settings.database.pool_size as usize)
+    // one, each holding its own stack and allocator cache. The cap is per
+    // worker, so the pool is shared out among them.
+    .worker_max_blocking_threads((settings.database.pool_size as usize).div_ceil(worker_count()))
     // The cap is per worker; actix starts one worker per available CPU.
     .max_connections(settings.max_connections.div_ceil(worker_count()))
     .shutdown_timeout(settings.shutdown_timeout.as_secs())

@@ -1,10 +1,15 @@
 // Progressive enhancement only: every page works without this script.
 "use strict";
 
-// Ask before a destructive form is submitted (delete buttons carry data-confirm).
+// Ask before a destructive form is submitted. The question is on the form,
+// or on the button that submitted it (a list's rows share one form).
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+  if (!(form instanceof HTMLFormElement)) {
+    return;
+  }
+  const question = event.submitter?.dataset.confirm ?? form.dataset.confirm;
+  if (question && !window.confirm(question)) {
     event.preventDefault();
   }
 });

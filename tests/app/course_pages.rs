@@ -593,6 +593,43 @@ async fn a_student_can_be_withdrawn_completed_and_enrolled_again_while_a_seat_is
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
 
+/// A class list's buttons share one form, which carries the CSRF token and
+/// where to come back to; each posts its own enrolment's address and status
+/// (a click without JavaScript, as the browser makes it).
+#[tokio::test]
+async fn each_class_list_button_changes_its_own_enrolment() {
+    let app = spawn_app().await;
+    let bio = course(&app, "BIO-101", "Marine biology", None, None);
+    let ann = student(&app, "Ann", "Lee");
+    let bob = student(&app, "Bob", "Ray");
+    let anns = enrol(&app, &bio, ann);
+    let bobs = enrol(&app, &bio, bob);
+    let page = format!("/courses/{}/", bio.id);
+    let button = |enrolment: &Enrolment, status: &str| {
+        format!(
+            "#class-list button[form=class-list-change][formaction='/enrolments/{}/status/'][value={status}]",
+            enrolment.id
+        )
+    };
+
+    let (_, html) = app.page(&page).await;
+    assert_eq!(select(&html, "#class-list input[name=csrf_token]").len(), 1);
+    let response = app.click(&html, &button(&bobs, "withdrawn")).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), page);
+    assert_eq!(status_of(&app, bobs.id), EnrolmentStatus::Withdrawn);
+    assert_eq!(status_of(&app, anns.id), EnrolmentStatus::Enrolled);
+
+    let (_, html) = app.page(&page).await;
+    let response = app.click(&html, &button(&bobs, "enrolled")).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(status_of(&app, bobs.id), EnrolmentStatus::Enrolled);
+    let (_, html) = app.page(&page).await;
+    app.click(&html, &button(&anns, "completed")).await;
+    assert_eq!(status_of(&app, anns.id), EnrolmentStatus::Completed);
+    assert_eq!(status_of(&app, bobs.id), EnrolmentStatus::Enrolled);
+}
+
 #[tokio::test]
 async fn course_forms_without_a_csrf_token_are_refused() {
     let app = spawn_app().await;

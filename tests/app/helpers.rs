@@ -305,6 +305,54 @@ impl TestApp {
             .expect("POST")
     }
 
+    /// Clicks the button `button` selects in `html`, as a browser without
+    /// JavaScript would: posts its form's fields and the button's own name
+    /// and value to the button's `formaction`, else the form's `action`. The
+    /// form is the button's `form` attribute's, else the one around it.
+    #[allow(dead_code)] // not every test binary asks
+    pub async fn click(&self, html: &Html, button: &str) -> Response {
+        let selector = Selector::parse(button).expect("valid selector");
+        let button = html.select(&selector).next().expect("the button");
+        let form = match button.value().attr("form") {
+            Some(id) => {
+                let by_id = Selector::parse(&format!("form#{id}")).expect("valid selector");
+                html.select(&by_id).next().expect("the button's form")
+            }
+            None => button
+                .ancestors()
+                .filter_map(scraper::ElementRef::wrap)
+                .find(|element| element.value().name() == "form")
+                .expect("a form around the button"),
+        };
+        assert_eq!(form.value().attr("method"), Some("post"), "a POST form");
+        let action = button
+            .value()
+            .attr("formaction")
+            .or_else(|| form.value().attr("action"))
+            .expect("where the form goes");
+        let inputs = Selector::parse("input[name]").expect("valid selector");
+        let mut body: Vec<(String, String)> = form
+            .select(&inputs)
+            .map(|input| {
+                let field = input.value();
+                (
+                    field.attr("name").unwrap_or_default().to_owned(),
+                    field.attr("value").unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        if let Some(name) = button.value().attr("name") {
+            let value = button.value().attr("value").unwrap_or_default();
+            body.push((name.to_owned(), value.to_owned()));
+        }
+        self.client
+            .post(self.url(action))
+            .form(&body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
     /// Creates a student through the form and returns its id.
     pub async fn create(&self, fields: &[(&str, String)]) -> i32 {
         let response = self.post_form("/create/", fields).await;

@@ -68,14 +68,29 @@ async fn the_index_shows_every_student_with_their_details_and_actions() {
         attr(&html, "tbody .actions a", "href"),
         Some(format!("/{sammy_id}/edit/"))
     );
+    // Each row's Delete button submits the page's one delete form (with the
+    // CSRF token) to its own student's address.
+    let delete = "tbody .actions button[form=row-delete]";
     assert_eq!(
-        attr(&html, "tbody .actions form", "action"),
+        attr(&html, delete, "formaction"),
         Some(format!("/{sammy_id}/delete/"))
     );
     assert_eq!(
-        attr(&html, "tbody .actions form", "data-confirm").as_deref(),
+        attr(&html, delete, "data-confirm").as_deref(),
         Some("Delete Sammy Shark?")
     );
+    assert_eq!(
+        select(&html, "main input[name=csrf_token]").len(),
+        1,
+        "one token for every row"
+    );
+    // Clicked without JavaScript: only that student goes.
+    let response = app
+        .click(&html, &format!("button[formaction='/{carl_id}/delete/']"))
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let left: Vec<i32> = app.students().iter().map(|student| student.id).collect();
+    assert_eq!(left, [sammy_id]);
     // Unknown age and city read sensibly.
     assert!(rows[1].starts_with(&format!("Select Carl White {carl_id} Carl White")));
     assert!(

@@ -268,6 +268,30 @@ async fn deleting_asks_first_and_only_deletes_when_confirmed() {
     );
     browser.open(&student_path).await;
     browser.wait_for_heading("Page not found").await;
+
+    // From the list, whose rows' buttons share one form: each asks about
+    // its own student and deletes only that one when confirmed.
+    browser.open("/").await;
+    add_student(&browser, &CARL).await;
+    browser.click_link("Student Registry").await;
+    browser.wait_for_heading("Students").await;
+    browser.click_button("Delete Carl White").await;
+    assert_eq!(browser.dialog_text().await, "Delete Carl White?");
+    browser.client().dismiss_alert().await.expect("dismiss");
+    assert!(browser.main_text().await.contains("Carl White"));
+    browser.click_button("Delete Carl White").await;
+    assert_eq!(browser.dialog_text().await, "Delete Carl White?");
+    browser.client().accept_alert().await.expect("accept");
+    browser
+        .wait_for("the emptied list", async || {
+            Ok(browser
+                .main_text()
+                .await
+                .contains("No students yet")
+                .then_some(()))
+        })
+        .await;
+    assert_eq!(browser.flash().await, "Student Carl White deleted");
     browser.quit().await;
 }
 
