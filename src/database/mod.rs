@@ -113,6 +113,9 @@ impl Database {
     /// and `upgrades`, and builds the pool. Blocking: call it at start-up.
     pub fn connect(settings: &DatabaseSettings, upgrades: &[DataUpgrade]) -> anyhow::Result<Self> {
         let is_sqlite = matches!(settings.location, DatabaseLocation::Sqlite(_));
+        if is_sqlite {
+            sqlite_extension::configure_library();
+        }
         if is_sqlite && settings.query_timeout.is_some() {
             budget::install_sqlite_handler();
         }
