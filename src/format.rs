@@ -25,6 +25,17 @@ pub fn rfc3339(at: &NaiveDateTime) -> String {
     out
 }
 
+/// "2026-11-22", a day as ISO 8601 and `<time datetime>` write it.
+pub fn iso_date(day: &impl Datelike) -> String {
+    let mut out = String::with_capacity(10);
+    push_number(&mut out, day.year().unsigned_abs(), 4);
+    out.push('-');
+    push_number(&mut out, day.month(), 2);
+    out.push('-');
+    push_number(&mut out, day.day(), 2);
+    out
+}
+
 /// The most names [`list_of`] writes out before counting the rest.
 const NAMES_LISTED: usize = 10;
 
@@ -94,6 +105,14 @@ fn push_number(out: &mut String, value: u32, width: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_are_written_as_chrono_writes_them() {
+        for (y, m, d) in [(2026, 11, 22), (1999, 1, 5), (1, 1, 1), (2024, 2, 29)] {
+            let day = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(iso_date(&day), day.format("%Y-%m-%d").to_string());
+        }
+    }
 
     #[test]
     fn names_are_listed_in_words() {

@@ -11,6 +11,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
 use crate::audit::Actor;
+use crate::database::{StoredOptionalTime, StoredTime};
 use crate::schema::users;
 
 /// What an account may do. Each role may do everything the ones before it
@@ -110,8 +111,10 @@ pub struct User {
     /// Argon2id, in the PHC string format.
     pub password_hash: String,
     /// UTC, set by the database.
+    #[diesel(deserialize_as = StoredTime)]
     pub created_at: NaiveDateTime,
     /// UTC; `None` until the first sign-in.
+    #[diesel(deserialize_as = StoredOptionalTime)]
     pub last_sign_in_at: Option<NaiveDateTime>,
 }
 

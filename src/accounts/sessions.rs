@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::User;
-use crate::database::{DbConnection, DbError, on_backend};
+use crate::database::{DbConnection, DbError, StoredTime, on_backend};
 use crate::schema::{sessions, users};
 
 /// How long a session lasts.
@@ -83,13 +83,7 @@ pub fn load(
     now: NaiveDateTime,
     lifetime: SessionLifetime,
 ) -> Result<Option<LoadedSession>, DbError> {
-    type Row = (
-        Option<i32>,
-        String,
-        NaiveDateTime,
-        NaiveDateTime,
-        Option<User>,
-    );
+    type Row = (Option<i32>, String, StoredTime, StoredTime, Option<User>);
     let row: Option<Row> = on_backend!(conn, |c| sessions::table
         .left_join(users::table)
         .filter(sessions::key_hash.eq(key_hash))
@@ -102,7 +96,8 @@ pub fn load(
         ))
         .first(c)
         .optional())?;
-    let Some((user_id, state, created_at, last_seen_at, account)) = row else {
+    let Some((user_id, state, StoredTime(created_at), StoredTime(last_seen_at), account)) = row
+    else {
         return Ok(None);
     };
     let lifetime = SessionLifetime {

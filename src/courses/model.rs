@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
-use crate::database::StoredDate;
+use crate::database::{StoredDate, StoredTime};
 use crate::schema::{courses, enrolments};
 
 /// A stored course.
@@ -29,8 +29,10 @@ pub struct Course {
     /// Bumped on every change; an edit based on an older version is refused.
     pub version: i32,
     /// UTC, set by the database.
+    #[diesel(deserialize_as = StoredTime)]
     pub created_at: NaiveDateTime,
     /// UTC, set by the database.
+    #[diesel(deserialize_as = StoredTime)]
     pub updated_at: NaiveDateTime,
 }
 

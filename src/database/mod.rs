@@ -41,7 +41,7 @@ pub use pool::{
     BUSY_TIMEOUT, ConnectionManager, POOL_TIMEOUT, POSTGRES_POOL_TIMEOUT, PoolStatus,
     TEST_CHECKOUTS_AFTER_LOSS,
 };
-pub use timestamp::{StoredDate, StoredTime};
+pub use timestamp::{StoredDate, StoredOptionalTime, StoredTime};
 
 pub type DbConnection = AnyConnection;
 pub type DbPool = Pool<ConnectionManager>;

@@ -7,12 +7,14 @@
 //! (perf). The text is always `YYYY-MM-DD HH:MM:SS` with an optional
 //! fraction (SQLite's `CURRENT_TIMESTAMP`, diesel's own encoding); anything
 //! else still goes to diesel's parser. [`StoredDate`] does the same for
-//! date columns (`YYYY-MM-DD`), one per class-list row.
+//! date columns (`YYYY-MM-DD`), one per class-list row, and
+//! [`StoredOptionalTime`] for a nullable timestamp (an account's last
+//! sign-in, read with the session on every page).
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::pg::{Pg, PgValue};
-use diesel::sql_types::{Date, Timestamp};
+use diesel::sql_types::{Date, Nullable, Timestamp};
 use diesel::sqlite::{Sqlite, SqliteValue};
 
 /// Read as a model field with `#[diesel(deserialize_as = StoredTime)]`.
@@ -37,6 +39,42 @@ impl FromSql<Timestamp, Sqlite> for StoredTime {
 impl FromSql<Timestamp, Pg> for StoredTime {
     fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
         <NaiveDateTime as FromSql<Timestamp, Pg>>::from_sql(value).map(Self)
+    }
+}
+
+/// Read as a model field with `#[diesel(deserialize_as = StoredOptionalTime)]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromSqlRow)]
+pub struct StoredOptionalTime(pub Option<NaiveDateTime>);
+
+impl From<StoredOptionalTime> for Option<NaiveDateTime> {
+    fn from(time: StoredOptionalTime) -> Self {
+        time.0
+    }
+}
+
+impl FromSql<Nullable<Timestamp>, Sqlite> for StoredOptionalTime {
+    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        <StoredTime as FromSql<Timestamp, Sqlite>>::from_sql(value).map(|time| Self(Some(time.0)))
+    }
+
+    fn from_nullable_sql(value: Option<SqliteValue<'_, '_, '_>>) -> deserialize::Result<Self> {
+        value.map_or(
+            Ok(Self(None)),
+            <Self as FromSql<Nullable<Timestamp>, Sqlite>>::from_sql,
+        )
+    }
+}
+
+impl FromSql<Nullable<Timestamp>, Pg> for StoredOptionalTime {
+    fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
+        <NaiveDateTime as FromSql<Timestamp, Pg>>::from_sql(value).map(|time| Self(Some(time)))
+    }
+
+    fn from_nullable_sql(value: Option<PgValue<'_>>) -> deserialize::Result<Self> {
+        value.map_or(
+            Ok(Self(None)),
+            <Self as FromSql<Nullable<Timestamp>, Pg>>::from_sql,
+        )
     }
 }
 
@@ -114,8 +152,32 @@ fn digits(bytes: &[u8]) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse, parse_date};
+    use super::{StoredOptionalTime, parse, parse_date};
     use chrono::{NaiveDate, NaiveDateTime};
+    use diesel::prelude::*;
+
+    #[test]
+    fn a_nullable_time_reads_null_as_none_and_text_as_chrono_does() {
+        fn read(conn: &mut SqliteConnection, sql: &str) -> Option<NaiveDateTime> {
+            let column =
+                diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Timestamp>>(sql);
+            diesel::select(column)
+                .get_result::<StoredOptionalTime>(conn)
+                .expect("read")
+                .0
+        }
+        let mut conn = SqliteConnection::establish(":memory:").expect("a database");
+        assert_eq!(read(&mut conn, "NULL"), None);
+        assert_eq!(
+            read(&mut conn, "'2026-12-05 00:29:44'"),
+            NaiveDateTime::parse_from_str("2026-12-05 00:29:44", "%F %T").ok()
+        );
+        // Not the stored form: left to diesel's parser, which reads this too.
+        assert_eq!(
+            read(&mut conn, "'2026-12-05T00:29:44'"),
+            NaiveDateTime::parse_from_str("2026-12-05 00:29:44", "%F %T").ok()
+        );
+    }
 
     #[test]
     fn reads_dates_as_chrono_does_and_leaves_the_rest_to_it() {

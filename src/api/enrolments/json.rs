@@ -2,17 +2,12 @@
 //! (in a class list) or the course (in a student's list) it relates, the
 //! bodies clients send, and the class list's query.
 
-use chrono::NaiveDate;
+use crate::format::iso_date;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::courses::queries::{ClassMember, CourseSummary, StudentCourse, StudentSummary};
 use crate::courses::{Enrolment, EnrolmentStatus};
-
-/// A day as ISO 8601 writes it: `2026-11-23`.
-fn iso_date(day: &NaiveDate) -> String {
-    day.format("%Y-%m-%d").to_string()
-}
 
 fn enrolment_example() -> serde_json::Value {
     serde_json::json!({

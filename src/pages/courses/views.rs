@@ -12,7 +12,7 @@ use crate::courses::validation::{
     CAPACITY_MIN, CODE_MAX, CREDITS_MAX, CREDITS_MIN, DESCRIPTION_MAX, TITLE_MAX,
 };
 use crate::courses::{Course, CourseDraft, EnrolmentStatus, Field, FieldErrors};
-use crate::format::{readable_date, thousands};
+use crate::format::{iso_date, readable_date, thousands};
 use crate::pages::Page;
 use crate::pages::field::InputField;
 use crate::pages::history::EventView;
@@ -144,7 +144,7 @@ impl From<&ClassMember> for MemberView {
                 EnrolmentStatus::Completed => "status-completed",
             },
             enrolled_on: day(&enrolment.enrolled_on),
-            enrolled_on_iso: enrolment.enrolled_on.to_string(),
+            enrolled_on_iso: iso_date(&enrolment.enrolled_on),
             is_enrolled: enrolment.status == EnrolmentStatus::Enrolled,
         }
     }

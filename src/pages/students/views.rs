@@ -8,7 +8,7 @@ use askama_web::WebTemplate;
 use super::selection::CourseOption;
 use crate::courses::EnrolmentStatus;
 use crate::courses::queries::StudentCourse;
-use crate::format::{readable_date, rfc3339};
+use crate::format::{iso_date, readable_date, rfc3339};
 use crate::pages::Page;
 use crate::pages::field::InputField;
 use crate::pages::history::EventView;
@@ -73,10 +73,10 @@ impl From<&StudentCourse> for EnrolmentView {
             },
             current: enrolment.status == EnrolmentStatus::Enrolled,
             enrolled_on: readable_date(&enrolment.enrolled_on),
-            enrolled_on_iso: enrolment.enrolled_on.to_string(),
+            enrolled_on_iso: iso_date(&enrolment.enrolled_on),
             withdrawn_on: enrolment
                 .withdrawn_on
-                .map(|day| (readable_date(&day), day.to_string())),
+                .map(|day| (readable_date(&day), iso_date(&day))),
         }
     }
 }
