@@ -243,11 +243,14 @@ fn serve(
             )
     })
     .listen(listener)?
-    // Database work is the only blocking work, and no more of it can run at
-    // once than the pool has connections: more threads would only wait for
-    // one, each holding its own stack and allocator cache. The cap is per
-    // worker, so the pool is shared out among them.
-    .worker_max_blocking_threads((settings.database.pool_size as usize).div_ceil(worker_count()))
+    // The cap is per worker, and a worker's idle threads cannot serve
+    // another's work: each worker may run as much database work as the pool
+    // allows. Sharing the pool out among the workers (4 threads each on two
+    // CPUs) saved a tenth of a page's CPU, but a worker's few threads were
+    // then held by searches running to their budget, by password hashes and
+    // by compression (which actix runs on these threads too), and a page
+    // read behind them waited: bench/RESULTS.md, the stall rows.
+    .worker_max_blocking_threads(settings.database.pool_size as usize)
     // The cap is per worker; actix starts one worker per available CPU.
     .max_connections(settings.max_connections.div_ceil(worker_count()))
     .shutdown_timeout(settings.shutdown_timeout.as_secs())

@@ -8,7 +8,11 @@ document.addEventListener("submit", (event) => {
   if (!(form instanceof HTMLFormElement)) {
     return;
   }
-  const question = event.submitter?.dataset.confirm ?? form.dataset.confirm;
+  // Browsers without SubmitEvent.submitter (Safari before 15.4) still focus
+  // the button that was pressed.
+  const button = event.submitter ?? document.activeElement;
+  const question = (button instanceof HTMLButtonElement ? button.dataset.confirm : undefined)
+    ?? form.dataset.confirm;
   if (question && !window.confirm(question)) {
     event.preventDefault();
   }

@@ -50,7 +50,7 @@ pub(super) fn configure_library() {
             )
         };
         if threading != ffi::SQLITE_OK || statistics != ffi::SQLITE_OK {
-            tracing::debug!("SQLite was initialised already: its default locking stays");
+            tracing::warn!("SQLite was initialised already: its default locking stays");
         }
     });
 }

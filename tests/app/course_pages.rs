@@ -625,7 +625,8 @@ async fn each_class_list_button_changes_its_own_enrolment() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(status_of(&app, bobs.id), EnrolmentStatus::Enrolled);
     let (_, html) = app.page(&page).await;
-    app.click(&html, &button(&anns, "completed")).await;
+    let response = app.click(&html, &button(&anns, "completed")).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(status_of(&app, anns.id), EnrolmentStatus::Completed);
     assert_eq!(status_of(&app, bobs.id), EnrolmentStatus::Enrolled);
 }

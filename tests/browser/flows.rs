@@ -278,6 +278,9 @@ async fn deleting_asks_first_and_only_deletes_when_confirmed() {
     browser.click_button("Delete Carl White").await;
     assert_eq!(browser.dialog_text().await, "Delete Carl White?");
     browser.client().dismiss_alert().await.expect("dismiss");
+    // Loaded again: a delete sent despite the answer would show by now.
+    browser.open("/").await;
+    browser.wait_for_heading("Students").await;
     assert!(browser.main_text().await.contains("Carl White"));
     browser.click_button("Delete Carl White").await;
     assert_eq!(browser.dialog_text().await, "Delete Carl White?");
