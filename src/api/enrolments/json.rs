@@ -2,12 +2,12 @@
 //! (in a class list) or the course (in a student's list) it relates, the
 //! bodies clients send, and the class list's query.
 
-use crate::format::iso_date;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::courses::queries::{ClassMember, CourseSummary, StudentCourse, StudentSummary};
 use crate::courses::{Enrolment, EnrolmentStatus};
+use crate::format::iso_date;
 
 fn enrolment_example() -> serde_json::Value {
     serde_json::json!({
