@@ -8,6 +8,7 @@
 mod budget;
 mod connection;
 mod error;
+mod fixed_sql;
 mod group_commit;
 mod id_list;
 mod migrations;
@@ -32,6 +33,7 @@ pub use budget::restart as restart_budget;
 pub use connection::AnyConnection;
 pub(crate) use connection::on_backend;
 pub use error::DbError;
+pub use fixed_sql::FixedSql;
 use group_commit::GroupWriter;
 pub use group_commit::{GroupCommits, MAX_GROUP};
 pub use id_list::in_ids;

@@ -20,7 +20,7 @@ pub use write::{
 
 use super::listing::{Cursor, Direction, ListParams, Side, SortKey, SortValues};
 use super::model::Student;
-use crate::database::{DbConnection, DbError, PageOf, in_ids, on_backend, rows_to_read};
+use crate::database::{DbConnection, DbError, FixedSql, PageOf, in_ids, on_backend, rows_to_read};
 use crate::pagination::{Fetch, Pagination};
 use crate::schema::{courses, enrolments, students, students_count};
 
@@ -56,7 +56,7 @@ macro_rules! age_key {
     () => {
         coalesce(
             crate::schema::students::age,
-            diesel::dsl::sql::<Integer>("0"),
+            crate::database::FixedSql::<Integer>::new("0"),
         )
     };
 }
@@ -67,7 +67,7 @@ macro_rules! city_key {
     () => {
         coalesce_text(
             lower_nullable(crate::schema::students::city),
-            diesel::dsl::sql::<Text>("''"),
+            crate::database::FixedSql::<Text>::new("''"),
         )
     };
 }
@@ -407,7 +407,7 @@ fn searched_page(conn: &mut DbConnection, params: &ListParams) -> Result<Student
         params.sort,
         params.direction,
         |query| query
-            .select((students::id, diesel::dsl::sql::<BigInt>("count(*) OVER ()")))
+            .select((students::id, FixedSql::<BigInt>::new("count(*) OVER ()")))
             .offset(offset)
             .limit(per_page)
             .load(c)

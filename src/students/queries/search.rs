@@ -1,13 +1,13 @@
 //! Search: the one query each backend writes its own way, each with its own
 //! full-text index (SQLite's FTS5 table, PostgreSQL's GIN index).
 
-use diesel::dsl::sql;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::Bool;
 use diesel::sqlite::Sqlite;
 use diesel::{PgConnection, SqliteConnection};
 
+use crate::database::FixedSql;
 use crate::schema::students;
 
 type Filter<DB> = Box<dyn BoxableExpression<students::table, DB, SqlType = Bool>>;
@@ -23,13 +23,11 @@ pub trait FullTextSearch: Connection {
 impl FullTextSearch for SqliteConnection {
     fn students_matching(&self, term: &str) -> students::BoxedQuery<'static, Sqlite> {
         let filter: Filter<Sqlite> = match search_words(term) {
-            Some(words) => Box::new(
-                sql::<Bool>(
-                    "students.id IN (SELECT rowid FROM students_search WHERE students_search MATCH ",
-                )
-                .bind::<Text, _>(fts5_query(&words))
-                .sql(")"),
-            ),
+            Some(words) => Box::new(FixedSql::<Bool>::with_text(
+                "students.id IN (SELECT rowid FROM students_search WHERE students_search MATCH ",
+                fts5_query(&words),
+                ")",
+            )),
             None => Box::new(matches_nothing()),
         };
         students::table.into_boxed().filter(filter)
@@ -41,16 +39,17 @@ impl FullTextSearch for PgConnection {
         let filter: Filter<Pg> = match search_words(term) {
             // The matching ids are collected first (one GIN index scan) and
             // the page is then taken from them: left to itself, the planner
-            // may walk a sort index and test every row instead.
-            Some(words) => Box::new(
-                sql::<Bool>(
-                    "students.id = ANY(ARRAY(SELECT s.id FROM students s \
-                     WHERE students_search_document(s.firstname, s.lastname, s.email, s.city) \
-                     @@ to_tsquery('simple'::regconfig, students_unaccent(",
-                )
-                .bind::<Text, _>(tsquery(&words))
-                .sql("))))"),
-            ),
+            // may walk a sort index and test every row instead. The index
+            // holds every prefix of every word, so each word typed is one
+            // exact entry (see the migration search_word_prefixes).
+            Some(words) => Box::new(FixedSql::<Bool>::with_text(
+                "students.id = ANY(ARRAY(SELECT s.id FROM students s \
+                 WHERE students_search_prefixes(\
+                 students_search_document(s.firstname, s.lastname, s.email, s.city)) \
+                 @@ to_tsquery('simple'::regconfig, students_unaccent(",
+                tsquery(&words),
+                "))))",
+            )),
             None => Box::new(matches_nothing()),
         };
         students::table.into_boxed().filter(filter)
@@ -59,13 +58,13 @@ impl FullTextSearch for PgConnection {
 
 /// A term without words matches nothing: looking for punctuation would
 /// mean reading every row. ([`super::list`] does not even ask.)
-fn matches_nothing() -> diesel::expression::SqlLiteral<Bool> {
-    sql::<Bool>("1 = 0")
+fn matches_nothing() -> FixedSql<Bool> {
+    FixedSql::new("1 = 0")
 }
 
 /// Whether `term` has something to look up: at least one letter or digit.
 /// One is enough: a one-character word is a prefix that both backends'
-/// indexes answer (FTS5's prefix index, the GIN index's partial match)
+/// indexes answer (FTS5's prefix index, the GIN index's one-letter prefixes)
 /// without reading the table, and the query budget bounds what it costs.
 pub fn is_searchable(term: &str) -> bool {
     search_words(term).is_some()
@@ -96,14 +95,15 @@ fn fts5_query(words: &[&str]) -> String {
     quoted.join(" ")
 }
 
-/// `sammy shark` → `'sammy':* & 'shark':*`. The words hold letters and digits
+/// `sammy shark` → `'sammy' & 'shark'`: exact words, matched against the
+/// index of every prefix of every word. The words hold letters and digits
 /// only, so none can be read as tsquery syntax.
 fn tsquery(words: &[&str]) -> String {
     let quoted: Vec<String> = words
         .iter()
         .flat_map(|word| word.split(UNACCENT_APOSTROPHES))
         .filter(|word| !word.is_empty())
-        .map(|word| format!("'{word}':*"))
+        .map(|word| format!("'{word}'"))
         .collect();
     quoted.join(" & ")
 }
@@ -132,17 +132,17 @@ mod tests {
     }
 
     #[test]
-    fn postgres_search_terms_become_prefix_tsqueries() {
-        assert_eq!(tsquery(&words("Sammy Shark")), "'Sammy':* & 'Shark':*");
+    fn postgres_search_terms_become_word_tsqueries() {
+        assert_eq!(tsquery(&words("Sammy Shark")), "'Sammy' & 'Shark'");
         assert_eq!(
             tsquery(&words("o'brien & !x | y:*")),
-            "'o':* & 'brien':* & 'x':* & 'y':*"
+            "'o' & 'brien' & 'x' & 'y'"
         );
-        assert_eq!(tsquery(&words("Chloé")), "'Chloé':*");
+        assert_eq!(tsquery(&words("Chloé")), "'Chloé'");
         // Letters `unaccent` makes apostrophes split words, as in the index.
         assert_eq!(
             tsquery(&words("Hawaiʻi Mykolaʼ")),
-            "'Hawai':* & 'i':* & 'Mykola':*"
+            "'Hawai' & 'i' & 'Mykola'"
         );
         assert_eq!(tsquery(&words("ʼ")), "");
     }
