@@ -146,6 +146,7 @@ async fn index_pages(app: &helpers::TestApp) {
         first.push(measure(query.to_owned()).await);
     }
     check_constant(&first, 2);
+    assert_eq!(first[0].2, 2, "{first:?}");
     let mut plain = Vec::new();
     for query in [
         "per_page=10&page=2".to_owned(),

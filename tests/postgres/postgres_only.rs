@@ -108,8 +108,8 @@ async fn search_is_answered_from_the_full_text_index() {
     let AnyConnection::Postgresql(conn) = &mut conn else {
         panic!("a PostgreSQL connection")
     };
-    // "s e" begins a word of every student (their email's "students" and
-    // "example"): the index must still be read, not every row.
+    // "s e" begins a word of every generated student (their email's
+    // "students" and "example"): the index must still be read, not every row.
     for term in ["ada", "chloé mont", "ross", "s e"] {
         let page = conn
             .students_matching(term)

@@ -272,9 +272,10 @@ macro_rules! order_columns {
 }
 
 /// Applies the order for `(sort, direction)` to `$query` and evaluates `$then`
-/// with the ordered query bound to `$q`. Each arm keeps its own static type:
-/// diesel caches the prepared statement of a static query, while a boxed one
-/// is parsed and planned again on every call. Every order is total (it ends
+/// with the ordered query bound to `$q`. Each arm keeps its own type: diesel
+/// finds the prepared statement of a static query by its type, and one whose
+/// text varies (boxed, or holding [`FixedSql`]) by writing its text out
+/// first. Every order is total (it ends
 /// with the id, or is by the unique email), so pages never overlap or skip
 /// rows.
 macro_rules! with_order {
@@ -395,9 +396,9 @@ fn load_page(
 /// students.
 fn first_page(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList, DbError> {
     let per_page = params.per_page.max(1);
-    let total = students_count::table
-        .select(students_count::total)
-        .single_value();
+    // Fixed text rather than `single_value()`, whose `LIMIT` would be a
+    // parameter: without one, PostgreSQL keeps one plan (design 14).
+    let total = FixedSql::<Nullable<BigInt>>::new("(SELECT total FROM students_count)");
     let rows: Vec<(Student, Option<i64>)> = on_backend!(conn, |c| with_order!(
         students::table,
         params.sort,
