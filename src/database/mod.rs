@@ -34,6 +34,7 @@ pub use connection::AnyConnection;
 pub(crate) use connection::on_backend;
 pub use error::DbError;
 pub use fixed_sql::FixedSql;
+pub(crate) use fixed_sql::fixed_sql_type;
 use group_commit::GroupWriter;
 pub use group_commit::{GroupCommits, MAX_GROUP};
 pub use id_list::in_ids;

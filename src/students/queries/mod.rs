@@ -20,7 +20,9 @@ pub use write::{
 
 use super::listing::{Cursor, Direction, ListParams, Side, SortKey, SortValues};
 use super::model::Student;
-use crate::database::{DbConnection, DbError, FixedSql, PageOf, in_ids, on_backend, rows_to_read};
+use crate::database::{
+    DbConnection, DbError, FixedSql, PageOf, fixed_sql_type, in_ids, on_backend, rows_to_read,
+};
 use crate::pagination::{Fetch, Pagination};
 use crate::schema::{courses, enrolments, students, students_count};
 
@@ -51,12 +53,29 @@ diesel::define_sql_function! {
 /// holds this expression; the SQL literal must stay the same text).
 const NO_AGE: i32 = 0;
 
+fixed_sql_type!(
+    /// [`NO_AGE`] as the age index's expression writes it.
+    NoAge: Integer = "0"
+);
+
+fixed_sql_type!(
+    /// No city, as the city index's expression writes it.
+    NoCity: Text = "''"
+);
+
+fixed_sql_type!(
+    /// The number of students, read in the first page's statement: fixed
+    /// text rather than `single_value()`, whose `LIMIT` would be a
+    /// parameter (without one, PostgreSQL keeps one plan, design 14).
+    StudentsTotal: Nullable<BigInt> = "(SELECT total FROM students_count)"
+);
+
 /// The age sort key as the index holds it.
 macro_rules! age_key {
     () => {
         coalesce(
             crate::schema::students::age,
-            crate::database::FixedSql::<Integer>::new("0"),
+            crate::students::queries::NoAge,
         )
     };
 }
@@ -67,7 +86,7 @@ macro_rules! city_key {
     () => {
         coalesce_text(
             lower_nullable(crate::schema::students::city),
-            crate::database::FixedSql::<Text>::new("''"),
+            crate::students::queries::NoCity,
         )
     };
 }
@@ -274,7 +293,7 @@ macro_rules! order_columns {
 /// Applies the order for `(sort, direction)` to `$query` and evaluates `$then`
 /// with the ordered query bound to `$q`. Each arm keeps its own type: diesel
 /// finds the prepared statement of a static query by its type, and one whose
-/// text varies (boxed, or holding [`FixedSql`]) by writing its text out
+/// text varies (boxed, or holding a [`FixedSql`]) by writing its text out
 /// first. Every order is total (it ends
 /// with the id, or is by the unique email), so pages never overlap or skip
 /// rows.
@@ -396,9 +415,7 @@ fn load_page(
 /// students.
 fn first_page(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList, DbError> {
     let per_page = params.per_page.max(1);
-    // Fixed text rather than `single_value()`, whose `LIMIT` would be a
-    // parameter: without one, PostgreSQL keeps one plan (design 14).
-    let total = FixedSql::<Nullable<BigInt>>::new("(SELECT total FROM students_count)");
+    let total = StudentsTotal;
     let rows: Vec<(Student, Option<i64>)> = on_backend!(conn, |c| with_order!(
         students::table,
         params.sort,
