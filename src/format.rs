@@ -10,14 +10,8 @@ use chrono::{Datelike, NaiveDateTime, Timelike};
 /// seconds (both backends' columns), so `Z` and no fraction.
 pub fn rfc3339(at: &NaiveDateTime) -> String {
     let mut out = String::with_capacity(20);
-    push_number(&mut out, at.year().unsigned_abs(), 4);
-    for (separator, value) in [
-        ('-', at.month()),
-        ('-', at.day()),
-        ('T', at.hour()),
-        (':', at.minute()),
-        (':', at.second()),
-    ] {
+    push_date(&mut out, at);
+    for (separator, value) in [('T', at.hour()), (':', at.minute()), (':', at.second())] {
         out.push(separator);
         push_number(&mut out, value, 2);
     }
@@ -28,12 +22,16 @@ pub fn rfc3339(at: &NaiveDateTime) -> String {
 /// "2026-11-22", a day as ISO 8601 and `<time datetime>` write it.
 pub fn iso_date(day: &impl Datelike) -> String {
     let mut out = String::with_capacity(10);
-    push_number(&mut out, day.year().unsigned_abs(), 4);
-    out.push('-');
-    push_number(&mut out, day.month(), 2);
-    out.push('-');
-    push_number(&mut out, day.day(), 2);
+    push_date(&mut out, day);
     out
+}
+
+fn push_date(out: &mut String, day: &impl Datelike) {
+    push_number(out, day.year().unsigned_abs(), 4);
+    out.push('-');
+    push_number(out, day.month(), 2);
+    out.push('-');
+    push_number(out, day.day(), 2);
 }
 
 /// The most names [`list_of`] writes out before counting the rest.
