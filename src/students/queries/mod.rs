@@ -21,7 +21,7 @@ pub use write::{
 use super::listing::{Cursor, Direction, ListParams, Side, SortKey, SortValues};
 use super::model::Student;
 use crate::database::{
-    DbConnection, DbError, FixedSql, PageOf, fixed_sql_type, in_ids, on_backend, rows_to_read,
+    DbConnection, DbError, PageOf, fixed_sql_type, in_ids, on_backend, rows_to_read,
 };
 use crate::pagination::{Fetch, Pagination};
 use crate::schema::{courses, enrolments, students, students_count};
@@ -68,6 +68,11 @@ fixed_sql_type!(
     /// text rather than `single_value()`, whose `LIMIT` would be a
     /// parameter (without one, PostgreSQL keeps one plan, design 14).
     StudentsTotal: Nullable<BigInt> = "(SELECT total FROM students_count)"
+);
+
+fixed_sql_type!(
+    /// The number of rows a query matches, on each of its rows.
+    MatchCount: BigInt = "count(*) OVER ()"
 );
 
 /// The age sort key as the index holds it.
@@ -293,10 +298,9 @@ macro_rules! order_columns {
 /// Applies the order for `(sort, direction)` to `$query` and evaluates `$then`
 /// with the ordered query bound to `$q`. Each arm keeps its own type: diesel
 /// finds the prepared statement of a static query by its type, and one whose
-/// text varies (boxed, or holding a [`FixedSql`]) by writing its text out
-/// first. Every order is total (it ends
-/// with the id, or is by the unique email), so pages never overlap or skip
-/// rows.
+/// text varies (boxed, or holding a [`crate::database::FixedSql`]) by writing its text out
+/// first. Every order is total (it ends with the id, or is by the unique
+/// email), so pages never overlap or skip rows.
 macro_rules! with_order {
     ($query:expr, $sort:expr, $direction:expr, |$q:ident| $then:expr) => {
         with_order!(@keys ($query, $sort, $direction, |$q| $then) {
@@ -415,13 +419,16 @@ fn load_page(
 /// students.
 fn first_page(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList, DbError> {
     let per_page = params.per_page.max(1);
-    let total = StudentsTotal;
     let rows: Vec<(Student, Option<i64>)> = on_backend!(conn, |c| with_order!(
         students::table,
         params.sort,
         params.direction,
         |query| c
-            .page_of(query.select((Student::as_select(), total)), 0, per_page)
+            .page_of(
+                query.select((Student::as_select(), StudentsTotal)),
+                0,
+                per_page
+            )
             .load(c)
     ))?;
     let total = rows.first().and_then(|(_, total)| *total).unwrap_or(0);
@@ -454,7 +461,7 @@ fn searched_page(conn: &mut DbConnection, params: &ListParams) -> Result<Student
         params.sort,
         params.direction,
         |query| query
-            .select((students::id, FixedSql::<BigInt>::new("count(*) OVER ()")))
+            .select((students::id, MatchCount))
             .offset(offset)
             .limit(per_page)
             .load(c)

@@ -7,7 +7,7 @@ use diesel::sql_types::Bool;
 use diesel::sqlite::Sqlite;
 use diesel::{PgConnection, SqliteConnection};
 
-use crate::database::FixedSql;
+use crate::database::{FixedSql, fixed_sql_type};
 use crate::schema::students;
 
 type Filter<DB> = Box<dyn BoxableExpression<students::table, DB, SqlType = Bool>>;
@@ -28,7 +28,7 @@ impl FullTextSearch for SqliteConnection {
                 fts5_query(&words),
                 ")",
             )),
-            None => Box::new(matches_nothing()),
+            None => Box::new(MatchesNothing),
         };
         students::table.into_boxed().filter(filter)
     }
@@ -56,17 +56,17 @@ impl FullTextSearch for PgConnection {
                 words.join(" "),
                 "), '[[:space:][:punct:]]+', ' ', 'g'))))",
             )),
-            None => Box::new(matches_nothing()),
+            None => Box::new(MatchesNothing),
         };
         students::table.into_boxed().filter(filter)
     }
 }
 
-/// A term without words matches nothing: looking for punctuation would
-/// mean reading every row. ([`super::list`] does not even ask.)
-fn matches_nothing() -> FixedSql<Bool> {
-    FixedSql::new("1 = 0")
-}
+fixed_sql_type!(
+    /// What a term without words matches: nothing. Looking for punctuation
+    /// would mean reading every row. ([`super::list`] does not even ask.)
+    MatchesNothing: Bool = "1 = 0"
+);
 
 /// Whether `term` has something to look up: at least one letter or digit.
 /// One is enough: a one-character word is a prefix that both backends'
