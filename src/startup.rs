@@ -17,6 +17,7 @@ use secrecy::ExposeSecret;
 use crate::accounts::throttle::ThrottleRules;
 use crate::accounts::{self, sessions::SessionLifetime};
 use crate::config::Settings;
+use crate::courses::EnrolQueue;
 use crate::database::{DataUpgrade, Database};
 use crate::http::BODY_LIMIT;
 use crate::http::deadline::{self, BodyDeadline};
@@ -180,6 +181,7 @@ fn serve(
     );
     let throttle = web::Data::new(ThrottleRules::from(&settings.sign_in));
     let password_checks = web::Data::new(PasswordChecks::new());
+    let enrol_queue = web::Data::new(EnrolQueue::new(database.get_ref().clone()));
     let body_timeout = settings.body_timeout;
 
     let server = HttpServer::new(move || {
@@ -219,6 +221,7 @@ fn serve(
             .app_data(setup.clone())
             .app_data(throttle.clone())
             .app_data(password_checks.clone())
+            .app_data(enrol_queue.clone())
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
             .app_data(BodyDeadline(body_timeout))
             .app_data(web::PathConfig::default().error_handler(|err, _| AppError::from(err).into()))

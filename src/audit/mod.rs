@@ -21,4 +21,4 @@ pub use listing::{
     ActivityFilter, ActivityParams, ActivityQuery, Cursor, DEFAULT_PER_PAGE, MAX_PER_PAGE,
 };
 pub use model::{Action, Actor, AuditEvent, Subject, UnknownAction};
-pub use queries::{ActivityPage, changed_fields, for_subject, list, prune, record};
+pub use queries::{ActivityPage, changed_fields, for_subject, list, prune, record, record_all};

@@ -20,7 +20,36 @@ pub fn record(
     subject: Option<Subject>,
     details: &Value,
 ) -> Result<(), DbError> {
-    let event = NewAuditEvent {
+    // One row through the single-row insert: a statement of its own in the
+    // statement cache, which every write uses.
+    let event = new_event(&(actor, action, subject, details));
+    on_backend!(conn, |c| diesel::insert_into(audit_events::table)
+        .values(&event)
+        .execute(c))?;
+    Ok(())
+}
+
+/// Records several events in one statement, each as [`record`] would: for a
+/// change made of several at once (a group of enrolments), inside its write
+/// transaction.
+pub fn record_all(
+    conn: &mut DbConnection,
+    events: &[(&Actor, Action, Option<Subject>, &Value)],
+) -> Result<(), DbError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<NewAuditEvent<'_>> = events.iter().map(new_event).collect();
+    on_backend!(conn, |c| diesel::insert_into(audit_events::table)
+        .values(&rows)
+        .execute(c))?;
+    Ok(())
+}
+
+fn new_event<'a>(
+    (actor, action, subject, details): &(&'a Actor, Action, Option<Subject>, &Value),
+) -> NewAuditEvent<'a> {
+    NewAuditEvent {
         actor_user_id: actor.user_id,
         actor_label: &actor.label,
         address: actor.address.as_deref(),
@@ -28,11 +57,7 @@ pub fn record(
         subject_type: subject.map(Subject::type_name),
         subject_id: subject.map(Subject::id),
         details: details.to_string(),
-    };
-    on_backend!(conn, |c| diesel::insert_into(audit_events::table)
-        .values(&event)
-        .execute(c))?;
-    Ok(())
+    }
 }
 
 /// The details of an update: each field whose value differs between

@@ -9,14 +9,18 @@
 //! - [`queries`]: reads and listings (a fixed number of statements each),
 //!   and the one write path (capacity enforced without a race);
 //! - [`listing`]: what a course list or class list may ask for;
+//! - [`enrol_queue`]: enrolments into one course gathered into groups that
+//!   commit together;
 //! - [`seed`]: sample courses and enrolments for `seed --courses`.
 
+pub mod enrol_queue;
 pub mod listing;
 pub mod model;
 pub mod queries;
 pub mod seed;
 pub mod validation;
 
+pub use enrol_queue::EnrolQueue;
 pub use model::{Course, Enrolment, EnrolmentStatus, OpenCourse};
-pub use queries::{CourseSaveError, EnrolError};
+pub use queries::{CourseSaveError, EnrolError, SeatRequest};
 pub use validation::{CourseDetails, CourseDraft, Field, FieldErrors};

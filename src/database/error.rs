@@ -108,7 +108,7 @@ impl DbError {
     /// as a whole (see `group_commit`): same variant, same message. A
     /// diesel error is not `Clone`; a database error is rebuilt from its
     /// kind and message, any other kept as its message.
-    pub(super) fn replicate(&self) -> Self {
+    pub fn replicate(&self) -> Self {
         fn copy(err: &DieselError) -> DieselError {
             let (kind, message) = match err {
                 DieselError::DatabaseError(kind, info) => (*kind, info.message().to_owned()),

@@ -265,13 +265,10 @@ impl Database {
         self.write_each(|conn| conn.write_transaction(work)).await
     }
 
-    /// Like [`Database::write`], for work made of independent writes, each
-    /// in its own [`AnyConnection::write_transaction`] and each kept even if
-    /// a later one fails (a batch of enrolments, each with its own answer).
-    /// On PostgreSQL each commits on its own: one transaction around a
-    /// whole batch would hold the course's row lock from the first
-    /// enrolment to the last, against deletes that lock a student first.
-    /// On SQLite they share their group's commit, as every write does.
+    /// Like [`Database::write`], for work that opens its write transactions
+    /// itself, through [`AnyConnection::write_transaction`] (a group of
+    /// enrolments, each with its own answer). On SQLite it shares its group's
+    /// commit, as every write does.
     pub async fn write_each<F, T, E>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,

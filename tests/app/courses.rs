@@ -7,6 +7,7 @@ use std::sync::{Arc, Barrier};
 
 use chrono::NaiveDate;
 use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
 use diesel::r2d2::PooledConnection;
 use student_registry::audit::{self, Action, Actor, Subject};
 use student_registry::config::DatabaseSettings;
@@ -15,9 +16,10 @@ use student_registry::courses::listing::{
 };
 use student_registry::courses::queries::{self, IfUnchanged};
 use student_registry::courses::{
-    Course, CourseDraft, CourseSaveError, EnrolError, EnrolmentStatus, Field,
+    Course, CourseDraft, CourseSaveError, EnrolError, EnrolmentStatus, Field, SeatRequest,
 };
 use student_registry::database::{ConnectionManager, Database, DbConnection};
+use student_registry::schema::audit_events;
 use student_registry::students::{self, StudentDraft};
 
 use crate::helpers::TestDatabase;
@@ -465,6 +467,169 @@ fn only_enrolled_rows_take_seats_and_enrolling_again_needs_one() {
         .unwrap()
         .unwrap();
     assert_eq!(row.status, EnrolmentStatus::Withdrawn);
+}
+
+/// What a group of requests is answered by `enrol_all`, reduced to its
+/// kind: the enrolment's student, or the refusal.
+fn outcome(answer: &Result<student_registry::courses::Enrolment, EnrolError>) -> String {
+    match answer {
+        Ok(row) => format!("enrolled {}", row.student_id),
+        Err(EnrolError::CourseFull { capacity }) => format!("full ({capacity})"),
+        Err(refused) => refused.to_string(),
+    }
+}
+
+fn seat(student_id: i32, label: &str) -> SeatRequest {
+    SeatRequest {
+        student_id,
+        actor: Actor {
+            user_id: None,
+            label: label.into(),
+            address: None,
+        },
+    }
+}
+
+/// A group is answered request by request exactly as enrolling them one at
+/// a time would be: a student asked for twice, one who does not exist, one
+/// withdrawn (made current again, same row), and the seats running out
+/// part-way. Each enrolment has its own event, naming its own actor.
+#[test]
+fn a_group_of_enrolments_is_answered_as_one_at_a_time_would_be() {
+    let registry = Registry::new();
+    let ann = registry.student("Ann", "Abbot");
+    let bo = registry.student("Bo", "Baker");
+    let cy = registry.student("Cy", "Cole");
+    let di = registry.student("Di", "Dunn");
+    let missing = 999_999;
+    for (code, one_at_a_time) in [("SEQ-1", true), ("GRP-1", false)] {
+        let course = registry.course(code, Some(3));
+        // Di was enrolled once and withdrew: her row comes back.
+        let di_row = registry.enrol(&course, di, 1).unwrap();
+        queries::set_status(
+            &mut registry.conn(),
+            &cli(),
+            di_row,
+            EnrolmentStatus::Withdrawn,
+            date(2),
+        )
+        .unwrap();
+        let requests = [
+            seat(ann, "first"),
+            seat(ann, "second"),
+            seat(missing, "third"),
+            seat(di, "fourth"),
+            seat(bo, "fifth"),
+            seat(cy, "sixth"),
+        ];
+        let answers: Vec<_> = if one_at_a_time {
+            requests
+                .iter()
+                .map(|r| {
+                    queries::enrol(
+                        &mut registry.conn(),
+                        &r.actor,
+                        course.id,
+                        r.student_id,
+                        date(3),
+                    )
+                })
+                .collect()
+        } else {
+            queries::enrol_all(&mut registry.conn(), course.id, &requests, date(3)).unwrap()
+        };
+        let kinds: Vec<String> = answers.iter().map(outcome).collect();
+        assert_eq!(
+            kinds,
+            [
+                format!("enrolled {ann}"),
+                "the student is already enrolled in this course".into(),
+                "no such student".into(),
+                format!("enrolled {di}"),
+                format!("enrolled {bo}"),
+                "full (3)".into(),
+            ],
+            "{code}"
+        );
+        let di_again = answers[3].as_ref().unwrap();
+        assert_eq!(di_again.id, di_row, "{code}: the withdrawn row is reused");
+        assert_eq!(di_again.enrolled_on, date(3));
+
+        let mut conn = registry.conn();
+        assert_eq!(queries::count_enrolled(&mut conn, course.id).unwrap(), 3);
+        let ann_row = answers[0].as_ref().unwrap().id;
+        let events = audit::for_subject(&mut conn, Subject::Enrolment(ann_row), 10).unwrap();
+        assert_eq!(events.len(), 1, "{code}");
+        assert_eq!(events[0].action, Action::EnrolmentCreate.as_str());
+        assert_eq!(events[0].actor_label, "first");
+        let events = audit::for_subject(&mut conn, Subject::Enrolment(di_row), 10).unwrap();
+        assert_eq!(events[0].action, Action::EnrolmentUpdate.as_str());
+        assert_eq!(events[0].actor_label, "fourth");
+    }
+    let mut conn = registry.conn();
+    for (student, courses) in [(ann, 2), (bo, 2), (cy, 0), (di, 2)] {
+        assert_eq!(current_courses(&mut conn, student), courses);
+    }
+}
+
+/// A group names the course's absence to each student who exists, as
+/// enrolling them one at a time would.
+#[test]
+fn a_group_for_a_course_that_does_not_exist_enrols_nobody() {
+    let registry = Registry::new();
+    let ann = registry.student("Ann", "Abbot");
+    let answers = queries::enrol_all(
+        &mut registry.conn(),
+        424_242,
+        &[seat(ann, "a"), seat(7_777, "b")],
+        date(1),
+    )
+    .unwrap();
+    let kinds: Vec<String> = answers.iter().map(outcome).collect();
+    assert_eq!(kinds, ["no such course", "no such student"]);
+}
+
+/// A group the database refuses part-way stores none of it: not the
+/// enrolment before the refused one, nor its event, nor the seat counts.
+#[test]
+fn a_group_the_database_refuses_stores_none_of_it() {
+    let registry = Registry::new();
+    let course = registry.course("BIO-101", Some(5));
+    let ann = registry.student("Ann", "Abbot");
+    let bo = registry.student("Bo", "Baker");
+    let refuse_bo = match crate::BACKEND {
+        crate::test_database::Backend::Sqlite => format!(
+            "CREATE TRIGGER refuse_bo BEFORE INSERT ON enrolments
+             WHEN NEW.student_id = {bo}
+             BEGIN SELECT RAISE(ABORT, 'the disk is unwell'); END;"
+        ),
+        crate::test_database::Backend::Postgres => format!(
+            "CREATE FUNCTION refuse_bo() RETURNS trigger AS $$
+             BEGIN RAISE EXCEPTION 'the disk is unwell'; END $$ LANGUAGE plpgsql;
+             CREATE TRIGGER refuse_bo BEFORE INSERT ON enrolments
+             FOR EACH ROW WHEN (NEW.student_id = {bo}) EXECUTE FUNCTION refuse_bo();"
+        ),
+    };
+    registry.conn().batch_execute(&refuse_bo).unwrap();
+    let refused = queries::enrol_all(
+        &mut registry.conn(),
+        course.id,
+        &[seat(ann, "a"), seat(bo, "b")],
+        date(1),
+    );
+    assert!(refused.is_err(), "{refused:?}");
+    let mut conn = registry.conn();
+    assert_eq!(queries::count_enrolled(&mut conn, course.id).unwrap(), 0);
+    assert_eq!(class_size(&mut conn, course.id), 0);
+    assert_eq!(current_courses(&mut conn, ann), 0);
+    let course = queries::find(&mut conn, course.id).unwrap().unwrap();
+    assert_eq!(course.enrolled_count, 0);
+    let created_events: i64 = audit_events::table
+        .filter(audit_events::action.eq(Action::EnrolmentCreate.as_str()))
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    assert_eq!(created_events, 0, "no event of an enrolment not stored");
 }
 
 /// 50 enrolments into a 10-seat course at once, each on its own connection:

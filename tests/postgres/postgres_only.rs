@@ -16,6 +16,7 @@ use student_registry::accounts::queries as account_queries;
 use student_registry::accounts::{AccountError, NewPassword, Role, UserDraft};
 use student_registry::audit::Actor;
 use student_registry::config::{DatabaseLocation, DatabaseSettings};
+use student_registry::courses::EnrolError;
 use student_registry::database::{
     AnyConnection, Database, SQLITE_MIGRATIONS, TEST_CHECKOUTS_AFTER_LOSS,
 };
@@ -722,4 +723,97 @@ async fn work_reported_as_failing_in_part_makes_the_pool_check_its_connections()
     // Both at once, so that one of them needs the connection that was idle.
     let (first, second) = futures::join!(select_one(), select_one());
     first.and(second).expect("two live connections");
+}
+
+/// Enrolments into one course that arrive while a group for it runs wait,
+/// then go in together as the next group: one transaction for all of them
+/// (one `xmin`), each with its own answer.
+#[actix_web::test]
+async fn enrolments_that_wait_for_a_course_commit_together_as_the_next_group() {
+    use student_registry::courses::queries as course_queries;
+    use student_registry::courses::{CourseDraft, EnrolQueue, SeatRequest};
+
+    let db = TestDatabase::new();
+    let mut conn = db.connect();
+    conn.run_pending_migrations(db.migrations()).unwrap();
+    seed::seed(&mut conn, 12).unwrap();
+    let AnyConnection::Postgresql(pg) = &mut conn else {
+        panic!("a PostgreSQL connection")
+    };
+    let ids: Vec<i32> = students::table
+        .select(students::id)
+        .order_by(students::id)
+        .load(pg)
+        .unwrap();
+    let draft = CourseDraft {
+        code: "BIO-101".into(),
+        title: "Marine biology".into(),
+        capacity: "10".into(),
+        ..CourseDraft::default()
+    };
+    let course = course_queries::create(
+        &mut conn,
+        &Actor::command_line(),
+        &draft.validate().unwrap(),
+    )
+    .unwrap();
+    let database = Database::connect(&DatabaseSettings::new(db.location()), &[]).unwrap();
+    let queue = EnrolQueue::new(database);
+    let enrol = |student_id: i32| {
+        let queue = queue.clone();
+        actix_web::rt::spawn(async move {
+            let request = SeatRequest {
+                student_id,
+                actor: Actor::command_line(),
+            };
+            queue.enrol(course.id, request).await
+        })
+    };
+
+    // Someone else holds the course: the first group waits for it.
+    let mut holder = db.connect();
+    holder
+        .batch_execute(&format!(
+            "BEGIN; SELECT id FROM courses WHERE id = {} FOR UPDATE",
+            course.id
+        ))
+        .unwrap();
+    let first = enrol(ids[0]);
+    actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    wait_for_lock_waiters(&db, 1);
+    let rest: Vec<_> = ids[1..].iter().map(|&id| enrol(id)).collect();
+    actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    holder.batch_execute("COMMIT").unwrap();
+
+    let mut answers = vec![first.await.unwrap()];
+    for waiting in rest {
+        answers.push(waiting.await.unwrap());
+    }
+    let enrolled = answers.iter().filter(|answer| answer.is_ok()).count();
+    let full = answers
+        .iter()
+        .filter(|answer| matches!(answer, Err(EnrolError::CourseFull { capacity: 10 })))
+        .count();
+    assert_eq!((enrolled, full), (10, ids.len() - 10), "{answers:?}");
+    let transactions: i64 = diesel::sql_query(format!(
+        "SELECT count(DISTINCT xmin::text) AS count FROM enrolments WHERE course_id = {}",
+        course.id
+    ))
+    .get_result::<Count>(pg_of(&mut conn))
+    .unwrap()
+    .count;
+    assert_eq!(transactions, 2, "the first group, then all that waited");
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    count: i64,
+}
+
+fn pg_of(conn: &mut AnyConnection) -> &mut diesel::PgConnection {
+    match conn {
+        AnyConnection::Postgresql(pg) => pg,
+        AnyConnection::Sqlite(_) => unreachable!("a PostgreSQL connection"),
+    }
 }

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 
 use super::json::{ClassListPage, ClassListQuery, ClassMemberRecord, EnrolInput, EnrolmentRecord};
 use super::responses::EnrolRefused;
-use super::{COLLECTION, NO_SUCH_STUDENT_ID, PRIVATE, today};
+use super::{COLLECTION, NO_SUCH_STUDENT_ID, PRIVATE};
 use crate::api::auth::ApiCaller;
 use crate::api::body::JsonBody;
 use crate::api::courses::course_id;
@@ -15,7 +15,7 @@ use crate::api::error::{ApiError, ErrorBody};
 use crate::api::paging::{self, PagingQuery};
 use crate::api::responses::{BodyRefused, NotSaved, ReadOnly, Unauthenticated};
 use crate::courses::listing::{ClassListParams, ClassSortKey};
-use crate::courses::queries;
+use crate::courses::{EnrolQueue, SeatRequest, queries};
 use crate::database::Database;
 
 /// Lists a course's enrolments (every status) a page at a time, each with
@@ -117,31 +117,26 @@ pub async fn list(
 pub async fn enrol(
     caller: ApiCaller,
     db: web::Data<Database>,
+    queue: web::Data<EnrolQueue>,
     id: web::Path<String>,
     body: JsonBody<EnrolInput>,
 ) -> Result<HttpResponse, ApiError> {
     let course_id = course_id(&id)?;
     let student_id = body.0.student_id;
-    let actor = caller.actor();
-    let enrolment = db
-        .write(move |conn| {
-            // An unknown course is a 404 whatever the body says.
-            queries::find(conn, course_id)?.ok_or(ApiError::NO_SUCH_COURSE)?;
-            let student_id = student_id
-                .ok_or_else(|| ApiError::invalid_field("student_id", "Student id is required"))?;
-            let student_id = i32::try_from(student_id.0)
-                .ok()
-                .filter(|id| *id >= 1)
-                .ok_or_else(|| ApiError::invalid_field("student_id", NO_SUCH_STUDENT_ID))?;
-            Ok::<_, ApiError>(queries::enrol(
-                conn,
-                &actor,
-                course_id,
-                student_id,
-                today(),
-            )?)
-        })
-        .await?;
+    // An unknown course is a 404 whatever the body says.
+    let found = db.run(move |conn| queries::find(conn, course_id)).await?;
+    found.ok_or(ApiError::NO_SUCH_COURSE)?;
+    let student_id = student_id
+        .ok_or_else(|| ApiError::invalid_field("student_id", "Student id is required"))?;
+    let student_id = i32::try_from(student_id.0)
+        .ok()
+        .filter(|id| *id >= 1)
+        .ok_or_else(|| ApiError::invalid_field("student_id", NO_SUCH_STUDENT_ID))?;
+    let request = SeatRequest {
+        student_id,
+        actor: caller.actor(),
+    };
+    let enrolment = queue.enrol(course_id, request).await?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("{COLLECTION}/{}", enrolment.id)))
         .json(EnrolmentRecord::from(&enrolment)))

@@ -2,6 +2,8 @@
 //! change in a write transaction of its own (a failed commit is an error,
 //! never a false success), recording its audit event in that transaction.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::NaiveDate;
 use diesel::dsl::now;
 use diesel::prelude::*;
@@ -255,6 +257,148 @@ pub fn enrol(
     })
 }
 
+/// One student to enrol, and who asks: an item of [`enrol_all`].
+#[derive(Debug, Clone)]
+pub struct SeatRequest {
+    pub student_id: i32,
+    pub actor: Actor,
+}
+
+/// Enrols each of `requests` into one course in ONE write transaction, with
+/// a fixed number of statements whatever their number, and answers each as
+/// [`enrol`] would have, called for them one after another in this order
+/// (a student asked for twice is enrolled once and then already enrolled).
+/// The outer `Err` is a failure of the whole transaction: then none of them
+/// is stored.
+///
+/// Locks are taken as [`enrol`] takes them, the students first (in id order,
+/// as a bulk delete takes them) and then the course, so a group never holds
+/// the course while it waits for a student, which a delete holding that
+/// student might be waiting on the course for.
+pub fn enrol_all(
+    conn: &mut DbConnection,
+    course_id: i32,
+    requests: &[SeatRequest],
+    today: NaiveDate,
+) -> Result<Vec<Result<Enrolment, EnrolError>>, DbError> {
+    conn.write_transaction(|conn| {
+        let mut ids: Vec<i32> = requests.iter().map(|request| request.student_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let present: HashSet<i32> = lock_students(conn, &ids)?.into_iter().collect();
+        let existing: HashMap<i32, Enrolment> = on_backend!(conn, |c| enrolments::table
+            .filter(enrolments::course_id.eq(course_id))
+            .filter(enrolments::student_id.eq_any(&ids))
+            .select(Enrolment::as_select())
+            .load(c))?
+        .into_iter()
+        .map(|row| (row.student_id, row))
+        .collect();
+        let course = lock_course(conn, course_id)?;
+        let mut seats_left = match &course {
+            Some(Course {
+                capacity: Some(capacity),
+                ..
+            }) => Some(i64::from(*capacity) - count_enrolled(conn, course_id)?),
+            _ => None,
+        };
+        // Each request's outcome, in order; a seat granted is a new row or
+        // an old one made current again.
+        let mut decided = Vec::with_capacity(requests.len());
+        let mut seated = HashSet::new();
+        for request in requests {
+            let id = request.student_id;
+            let outcome = match &course {
+                _ if !present.contains(&id) => Seat::Refused(EnrolError::NoSuchStudent),
+                None => Seat::Refused(EnrolError::NoSuchCourse),
+                Some(course) => {
+                    let current = existing
+                        .get(&id)
+                        .is_some_and(|row| row.status == EnrolmentStatus::Enrolled);
+                    if current || seated.contains(&id) {
+                        Seat::Refused(EnrolError::AlreadyEnrolled)
+                    } else if seats_left.is_some_and(|left| left <= 0) {
+                        Seat::Refused(EnrolError::CourseFull {
+                            capacity: course.capacity.unwrap_or_default(),
+                        })
+                    } else {
+                        seated.insert(id);
+                        seats_left = seats_left.map(|left| left - 1);
+                        match existing.get(&id) {
+                            Some(row) => Seat::Reactivate(row),
+                            None => Seat::New,
+                        }
+                    }
+                }
+            };
+            decided.push(outcome);
+        }
+
+        let new_rows: Vec<_> = requests
+            .iter()
+            .zip(&decided)
+            .filter(|(_, seat)| matches!(seat, Seat::New))
+            .map(|(request, _)| {
+                (
+                    enrolments::student_id.eq(request.student_id),
+                    enrolments::course_id.eq(course_id),
+                    enrolments::enrolled_on.eq(today),
+                    enrolments::status.eq(EnrolmentStatus::Enrolled),
+                    enrolments::withdrawn_on.eq(None::<NaiveDate>),
+                )
+            })
+            .collect();
+        let mut created: HashMap<i32, Enrolment> = if new_rows.is_empty() {
+            HashMap::new()
+        } else {
+            on_backend!(conn, |c| diesel::insert_into(enrolments::table)
+                .values(&new_rows)
+                .returning(Enrolment::as_returning())
+                .get_results(c))?
+            .into_iter()
+            .map(|row: Enrolment| (row.student_id, row))
+            .collect()
+        };
+
+        let mut answers = Vec::with_capacity(requests.len());
+        let mut new_events = Vec::with_capacity(new_rows.len());
+        for (request, seat) in requests.iter().zip(decided) {
+            answers.push(match seat {
+                Seat::Refused(refused) => Err(refused),
+                Seat::New => {
+                    let row = created
+                        .remove(&request.student_id)
+                        .ok_or(DbError::Query(DieselError::NotFound))?;
+                    let fields = Value::Object(enrolment_fields(&row));
+                    new_events.push((&request.actor, Subject::Enrolment(row.id), fields));
+                    Ok(row)
+                }
+                Seat::Reactivate(row) => match reactivate(conn, &request.actor, row, today) {
+                    // A failed statement fails the whole group: none of it
+                    // is stored.
+                    Err(EnrolError::Database(err)) => return Err(err),
+                    answer => answer,
+                },
+            });
+        }
+        let events: Vec<_> = new_events
+            .iter()
+            .map(|(actor, subject, fields)| {
+                (*actor, Action::EnrolmentCreate, Some(*subject), fields)
+            })
+            .collect();
+        audit::record_all(conn, &events)?;
+        Ok(answers)
+    })
+}
+
+/// What [`enrol_all`] decided for one request.
+enum Seat<'a> {
+    Refused(EnrolError),
+    New,
+    Reactivate(&'a Enrolment),
+}
+
 /// Changes an enrolment's status: `Withdrawn` (dated `today`), `Completed`,
 /// or `Enrolled` again (which needs a free seat, counted as [`enrol`] does,
 /// and dates the enrolment `today`). Setting the status it already has
@@ -374,6 +518,20 @@ fn lock_student(conn: &mut DbConnection, id: i32) -> Result<bool, DbError> {
             .optional()?,
     };
     Ok(found.is_some())
+}
+
+/// [`lock_student`] for several sorted ids, locked in that order (as a bulk
+/// delete locks them, so neither waits on the other in a cycle): the ones
+/// that exist.
+fn lock_students(conn: &mut DbConnection, ids: &[i32]) -> Result<Vec<i32>, DbError> {
+    let query = students::table
+        .filter(students::id.eq_any(ids))
+        .order_by(students::id)
+        .select(students::id);
+    Ok(match conn {
+        DbConnection::Sqlite(c) => query.load(c)?,
+        DbConnection::Postgresql(c) => query.for_no_key_update().load(c)?,
+    })
 }
 
 /// Reads a course inside a write transaction, keeping others from changing

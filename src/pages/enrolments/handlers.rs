@@ -8,7 +8,7 @@ use chrono::Utc;
 use super::forms::{EnrolForm, MAX_STUDENTS, ReturnTo, StatusForm};
 use super::views::{Batch, Stop, StoppedPage};
 use crate::courses::queries;
-use crate::courses::{EnrolError, EnrolmentStatus};
+use crate::courses::{EnrolError, EnrolQueue, EnrolmentStatus, SeatRequest};
 use crate::database::{Database, DbError};
 use crate::http::{DbErrorKind, ServiceFailure};
 use crate::pages::csrf::ProtectedForm;
@@ -16,11 +16,13 @@ use crate::pages::respond::{render, see_other};
 use crate::pages::session::Editor;
 use crate::pages::{AppError, Page};
 
-/// Enrols each student chosen, each in a transaction of its own, and
-/// answers with one line per kind of outcome.
+/// Enrols each student chosen, one after another, each committed before the
+/// next (through the course's [`EnrolQueue`]), and answers with one line per
+/// kind of outcome.
 pub async fn enrol(
     editor: Editor,
     db: web::Data<Database>,
+    queue: web::Data<EnrolQueue>,
     page: Page,
     form: ProtectedForm<EnrolForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -46,28 +48,31 @@ pub async fn enrol(
             students.len()
         )));
     }
-    let actor = editor.0.actor();
-    let today = Utc::now().date_naive();
     let ids = students.clone();
-    let batch = db
-        .write_each(move |conn| {
+    let (course, named) = db
+        .run(move |conn| {
             let Some(course) = queries::find(conn, course_id)? else {
-                return Ok(None);
+                return Ok::<_, DbError>((None, Vec::new()));
             };
-            let named = queries::students_named(conn, &ids)?;
-            let mut batch = Batch::new(course, named);
-            for id in ids {
-                if batch.is_stopped() {
-                    batch.not_tried.push(id);
-                } else {
-                    let result = queries::enrol(conn, &actor, course_id, id, today);
-                    batch.record(id, result);
-                }
-            }
-            Ok::<_, DbError>(Some(batch))
+            Ok((Some(course), queries::students_named(conn, &ids)?))
         })
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .await?;
+    let course = course.ok_or(AppError::NotFound)?;
+    let mut batch = Batch::new(course, named);
+    let actor = editor.0.actor();
+    // One student at a time: each answer (and commit) before the next, so
+    // those enrolled before a failure are stored and said to be.
+    for &student_id in &students {
+        if batch.is_stopped() {
+            batch.not_tried.push(student_id);
+            continue;
+        }
+        let request = SeatRequest {
+            student_id,
+            actor: actor.clone(),
+        };
+        batch.record(student_id, queue.enrol(course_id, request).await);
+    }
     match batch.stop {
         None => {
             for (kind, line) in batch.lines() {
