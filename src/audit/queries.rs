@@ -31,15 +31,20 @@ pub fn record(
 
 /// Records several events in one statement, each as [`record`] would: for a
 /// change made of several at once (a group of enrolments), inside its write
-/// transaction.
+/// transaction. (A multi-row insert is prepared afresh each time, so one
+/// event goes through [`record`]'s cached statement.)
 pub fn record_all(
     conn: &mut DbConnection,
     events: &[(&Actor, Action, Option<Subject>, &Value)],
 ) -> Result<(), DbError> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<NewAuditEvent<'_>> = events.iter().map(new_event).collect();
+    let rows: Vec<NewAuditEvent<'_>> = match events {
+        [] => return Ok(()),
+        [event] => {
+            let (actor, action, subject, details) = *event;
+            return record(conn, actor, action, subject, details);
+        }
+        _ => events.iter().map(new_event).collect(),
+    };
     on_backend!(conn, |c| diesel::insert_into(audit_events::table)
         .values(&rows)
         .execute(c))?;

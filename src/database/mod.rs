@@ -281,6 +281,12 @@ impl Database {
         }
     }
 
+    /// Whether writes are grouped into commits ([`Database::write_each`]):
+    /// SQLite's are.
+    pub fn groups_writes(&self) -> bool {
+        self.group.is_some()
+    }
+
     /// Writes grouped into commits so far (SQLite), for the metrics.
     pub fn group_commits(&self) -> Option<GroupCommits> {
         self.group.as_ref().map(|group| {

@@ -517,6 +517,11 @@ async fn adding_several_students_answers_for_each_one() {
         .post_form("/enrolments/", &enrol_form(999_999, &[cleo], "course"))
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    // No such course, and nobody it could have been found through.
+    let response = app
+        .post_form("/enrolments/", &enrol_form(999_999, &[missing], "course"))
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let too_many: Vec<i32> = (1..=201).collect();
     let response = app
         .post_form("/enrolments/", &enrol_form(open.id, &too_many, "course"))

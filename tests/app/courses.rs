@@ -7,7 +7,6 @@ use std::sync::{Arc, Barrier};
 
 use chrono::NaiveDate;
 use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
 use diesel::r2d2::PooledConnection;
 use student_registry::audit::{self, Action, Actor, Subject};
 use student_registry::config::DatabaseSettings;
@@ -19,7 +18,6 @@ use student_registry::courses::{
     Course, CourseDraft, CourseSaveError, EnrolError, EnrolmentStatus, Field, SeatRequest,
 };
 use student_registry::database::{ConnectionManager, Database, DbConnection};
-use student_registry::schema::audit_events;
 use student_registry::students::{self, StudentDraft};
 
 use crate::helpers::TestDatabase;
@@ -501,26 +499,29 @@ fn a_group_of_enrolments_is_answered_as_one_at_a_time_would_be() {
     let bo = registry.student("Bo", "Baker");
     let cy = registry.student("Cy", "Cole");
     let di = registry.student("Di", "Dunn");
+    let ed = registry.student("Ed", "Eden");
     let missing = 999_999;
     for (code, one_at_a_time) in [("SEQ-1", true), ("GRP-1", false)] {
-        let course = registry.course(code, Some(3));
-        // Di was enrolled once and withdrew: her row comes back.
+        let course = registry.course(code, Some(4));
+        // Di was enrolled once and withdrew, Cy completed the course: their
+        // rows come back.
         let di_row = registry.enrol(&course, di, 1).unwrap();
-        queries::set_status(
-            &mut registry.conn(),
-            &cli(),
-            di_row,
-            EnrolmentStatus::Withdrawn,
-            date(2),
-        )
-        .unwrap();
+        let cy_row = registry.enrol(&course, cy, 1).unwrap();
+        for (row, status) in [
+            (di_row, EnrolmentStatus::Withdrawn),
+            (cy_row, EnrolmentStatus::Completed),
+        ] {
+            queries::set_status(&mut registry.conn(), &cli(), row, status, date(2)).unwrap();
+        }
         let requests = [
             seat(ann, "first"),
             seat(ann, "second"),
             seat(missing, "third"),
             seat(di, "fourth"),
-            seat(bo, "fifth"),
+            seat(di, "fifth"),
             seat(cy, "sixth"),
+            seat(bo, "seventh"),
+            seat(ed, "eighth"),
         ];
         let answers: Vec<_> = if one_at_a_time {
             requests
@@ -536,7 +537,9 @@ fn a_group_of_enrolments_is_answered_as_one_at_a_time_would_be() {
                 })
                 .collect()
         } else {
-            queries::enrol_all(&mut registry.conn(), course.id, &requests, date(3)).unwrap()
+            queries::enrol_all(&mut registry.conn(), course.id, &requests, date(3))
+                .unwrap()
+                .answers
         };
         let kinds: Vec<String> = answers.iter().map(outcome).collect();
         assert_eq!(
@@ -546,17 +549,24 @@ fn a_group_of_enrolments_is_answered_as_one_at_a_time_would_be() {
                 "the student is already enrolled in this course".into(),
                 "no such student".into(),
                 format!("enrolled {di}"),
+                "the student is already enrolled in this course".into(),
+                format!("enrolled {cy}"),
                 format!("enrolled {bo}"),
-                "full (3)".into(),
+                "full (4)".into(),
             ],
             "{code}"
         );
         let di_again = answers[3].as_ref().unwrap();
         assert_eq!(di_again.id, di_row, "{code}: the withdrawn row is reused");
         assert_eq!(di_again.enrolled_on, date(3));
+        assert_eq!(
+            answers[5].as_ref().unwrap().id,
+            cy_row,
+            "{code}: and the completed one"
+        );
 
         let mut conn = registry.conn();
-        assert_eq!(queries::count_enrolled(&mut conn, course.id).unwrap(), 3);
+        assert_eq!(queries::count_enrolled(&mut conn, course.id).unwrap(), 4);
         let ann_row = answers[0].as_ref().unwrap().id;
         let events = audit::for_subject(&mut conn, Subject::Enrolment(ann_row), 10).unwrap();
         assert_eq!(events.len(), 1, "{code}");
@@ -567,7 +577,7 @@ fn a_group_of_enrolments_is_answered_as_one_at_a_time_would_be() {
         assert_eq!(events[0].actor_label, "fourth");
     }
     let mut conn = registry.conn();
-    for (student, courses) in [(ann, 2), (bo, 2), (cy, 0), (di, 2)] {
+    for (student, courses) in [(ann, 2), (bo, 2), (cy, 2), (di, 2), (ed, 0)] {
         assert_eq!(current_courses(&mut conn, student), courses);
     }
 }
@@ -578,39 +588,49 @@ fn a_group_of_enrolments_is_answered_as_one_at_a_time_would_be() {
 fn a_group_for_a_course_that_does_not_exist_enrols_nobody() {
     let registry = Registry::new();
     let ann = registry.student("Ann", "Abbot");
-    let answers = queries::enrol_all(
+    let group = queries::enrol_all(
         &mut registry.conn(),
         424_242,
         &[seat(ann, "a"), seat(7_777, "b")],
         date(1),
     )
     .unwrap();
-    let kinds: Vec<String> = answers.iter().map(outcome).collect();
+    let kinds: Vec<String> = group.answers.iter().map(outcome).collect();
     assert_eq!(kinds, ["no such course", "no such student"]);
+    assert!(group.course.is_none());
+    // What the group found, for the answer: the student who exists.
+    let found: Vec<&str> = group
+        .students
+        .values()
+        .map(|s| s.firstname.as_str())
+        .collect();
+    assert_eq!(found, ["Ann"]);
 }
 
-/// A group the database refuses part-way stores none of it: not the
-/// enrolment before the refused one, nor its event, nor the seat counts.
+/// A group the database refuses part-way stores none of it: its rows were
+/// inserted (and the seat counts moved) before its events were refused, and
+/// all of that is rolled back.
 #[test]
 fn a_group_the_database_refuses_stores_none_of_it() {
     let registry = Registry::new();
     let course = registry.course("BIO-101", Some(5));
     let ann = registry.student("Ann", "Abbot");
     let bo = registry.student("Bo", "Baker");
-    let refuse_bo = match crate::BACKEND {
-        crate::test_database::Backend::Sqlite => format!(
-            "CREATE TRIGGER refuse_bo BEFORE INSERT ON enrolments
-             WHEN NEW.student_id = {bo}
+    let refuse_events = match crate::BACKEND {
+        crate::test_database::Backend::Sqlite => {
+            "CREATE TRIGGER refuse_events BEFORE INSERT ON audit_events
+             WHEN NEW.action = 'enrolment.create'
              BEGIN SELECT RAISE(ABORT, 'the disk is unwell'); END;"
-        ),
-        crate::test_database::Backend::Postgres => format!(
-            "CREATE FUNCTION refuse_bo() RETURNS trigger AS $$
+        }
+        crate::test_database::Backend::Postgres => {
+            "CREATE FUNCTION refuse_events() RETURNS trigger AS $$
              BEGIN RAISE EXCEPTION 'the disk is unwell'; END $$ LANGUAGE plpgsql;
-             CREATE TRIGGER refuse_bo BEFORE INSERT ON enrolments
-             FOR EACH ROW WHEN (NEW.student_id = {bo}) EXECUTE FUNCTION refuse_bo();"
-        ),
+             CREATE TRIGGER refuse_events BEFORE INSERT ON audit_events
+             FOR EACH ROW WHEN (NEW.action = 'enrolment.create')
+             EXECUTE FUNCTION refuse_events();"
+        }
     };
-    registry.conn().batch_execute(&refuse_bo).unwrap();
+    registry.conn().batch_execute(refuse_events).unwrap();
     let refused = queries::enrol_all(
         &mut registry.conn(),
         course.id,
@@ -619,17 +639,13 @@ fn a_group_the_database_refuses_stores_none_of_it() {
     );
     assert!(refused.is_err(), "{refused:?}");
     let mut conn = registry.conn();
+    assert_eq!(queries::for_student(&mut conn, ann).unwrap().len(), 0);
     assert_eq!(queries::count_enrolled(&mut conn, course.id).unwrap(), 0);
     assert_eq!(class_size(&mut conn, course.id), 0);
     assert_eq!(current_courses(&mut conn, ann), 0);
+    assert_eq!(current_courses(&mut conn, bo), 0);
     let course = queries::find(&mut conn, course.id).unwrap().unwrap();
     assert_eq!(course.enrolled_count, 0);
-    let created_events: i64 = audit_events::table
-        .filter(audit_events::action.eq(Action::EnrolmentCreate.as_str()))
-        .count()
-        .get_result(&mut *conn)
-        .unwrap();
-    assert_eq!(created_events, 0, "no event of an enrolment not stored");
 }
 
 /// 50 enrolments into a 10-seat course at once, each on its own connection:

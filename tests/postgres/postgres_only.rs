@@ -785,9 +785,9 @@ async fn enrolments_that_wait_for_a_course_commit_together_as_the_next_group() {
     actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     holder.batch_execute("COMMIT").unwrap();
 
-    let mut answers = vec![first.await.unwrap()];
+    let mut answers = vec![first.await.unwrap().answer];
     for waiting in rest {
-        answers.push(waiting.await.unwrap());
+        answers.push(waiting.await.unwrap().answer);
     }
     let enrolled = answers.iter().filter(|answer| answer.is_ok()).count();
     let full = answers

@@ -136,7 +136,7 @@ pub async fn enrol(
         student_id,
         actor: caller.actor(),
     };
-    let enrolment = queue.enrol(course_id, request).await?;
+    let enrolment = queue.enrol(course_id, request).await.answer?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("{COLLECTION}/{}", enrolment.id)))
         .json(EnrolmentRecord::from(&enrolment)))

@@ -12,8 +12,8 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 pub use write::{
-    CODE_UNIQUE_INDEX, CourseSaveError, ENROLMENT_UNIQUE_INDEX, EnrolError, IfUnchanged,
-    SeatRequest, create, delete, enrol, enrol_all, set_status, update,
+    CODE_UNIQUE_INDEX, CourseSaveError, ENROLMENT_UNIQUE_INDEX, EnrolError, EnrolGroup,
+    IfUnchanged, SeatRequest, create, delete, enrol, enrol_all, set_status, update,
 };
 
 use super::listing::{ClassListParams, ClassSortKey, Direction, ListParams, SortKey};

@@ -10,11 +10,11 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde_json::{Map, Value, json};
 
-use super::{count_enrolled, find, find_enrolment};
+use super::{StudentSummary, count_enrolled, find, find_enrolment};
 use crate::audit::{self, Action, Actor, Subject};
 use crate::courses::model::{Course, Enrolment, EnrolmentStatus};
 use crate::courses::validation::{CourseDetails, FieldErrors};
-use crate::database::{DbConnection, DbError, on_backend};
+use crate::database::{DbConnection, DbError, in_ids, on_backend};
 use crate::schema::{courses, enrolments, students};
 
 /// The unique index that keeps course codes unique ignoring case.
@@ -236,7 +236,7 @@ pub fn enrol(
         }
         check_seat(conn, &course)?;
         match existing {
-            Some(row) => reactivate(conn, actor, &row, today),
+            Some(row) => Ok(reactivate(conn, actor, &row, today)?),
             None => {
                 let created = on_backend!(conn, |c| diesel::insert_into(enrolments::table)
                     .values((
@@ -264,8 +264,9 @@ pub struct SeatRequest {
     pub actor: Actor,
 }
 
-/// Enrols each of `requests` into one course in ONE write transaction, with
-/// a fixed number of statements whatever their number, and answers each as
+/// Enrols each of `requests` into one course in ONE write transaction (a
+/// fixed number of statements, and two more for each enrolment made current
+/// again), and answers each as
 /// [`enrol`] would have, called for them one after another in this order
 /// (a student asked for twice is enrolled once and then already enrolled).
 /// The outer `Err` is a failure of the whole transaction: then none of them
@@ -280,18 +281,24 @@ pub fn enrol_all(
     course_id: i32,
     requests: &[SeatRequest],
     today: NaiveDate,
-) -> Result<Vec<Result<Enrolment, EnrolError>>, DbError> {
+) -> Result<EnrolGroup, DbError> {
     conn.write_transaction(|conn| {
         let mut ids: Vec<i32> = requests.iter().map(|request| request.student_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let present: HashSet<i32> = lock_students(conn, &ids)?.into_iter().collect();
+        let students: HashMap<i32, StudentSummary> = lock_students(conn, &ids)?
+            .into_iter()
+            .map(|student| (student.id, student))
+            .collect();
+        // Every enrolment of these students, the course's picked out here:
+        // with the course in the filter too, SQLite walked the course's whole
+        // class list by its index instead of each student's few rows.
         let existing: HashMap<i32, Enrolment> = on_backend!(conn, |c| enrolments::table
-            .filter(enrolments::course_id.eq(course_id))
-            .filter(enrolments::student_id.eq_any(&ids))
+            .filter(in_ids(enrolments::student_id, &ids))
             .select(Enrolment::as_select())
             .load(c))?
         .into_iter()
+        .filter(|row: &Enrolment| row.course_id == course_id)
         .map(|row| (row.student_id, row))
         .collect();
         let course = lock_course(conn, course_id)?;
@@ -309,7 +316,7 @@ pub fn enrol_all(
         for request in requests {
             let id = request.student_id;
             let outcome = match &course {
-                _ if !present.contains(&id) => Seat::Refused(EnrolError::NoSuchStudent),
+                _ if !students.contains_key(&id) => Seat::Refused(EnrolError::NoSuchStudent),
                 None => Seat::Refused(EnrolError::NoSuchCourse),
                 Some(course) => {
                     let current = existing
@@ -348,17 +355,25 @@ pub fn enrol_all(
                 )
             })
             .collect();
-        let mut created: HashMap<i32, Enrolment> = if new_rows.is_empty() {
-            HashMap::new()
-        } else {
-            on_backend!(conn, |c| diesel::insert_into(enrolments::table)
-                .values(&new_rows)
+        // A multi-row insert is prepared afresh each time (its text depends
+        // on its length); one row, the usual group, keeps a cached statement.
+        let inserted: Vec<Enrolment> = match new_rows.as_slice() {
+            [] => Vec::new(),
+            [row] => vec![on_backend!(conn, |c| diesel::insert_into(
+                enrolments::table
+            )
+            .values(row)
+            .returning(Enrolment::as_returning())
+            .get_result(c))?],
+            rows => on_backend!(conn, |c| diesel::insert_into(enrolments::table)
+                .values(rows)
                 .returning(Enrolment::as_returning())
-                .get_results(c))?
-            .into_iter()
-            .map(|row: Enrolment| (row.student_id, row))
-            .collect()
+                .get_results(c))?,
         };
+        let mut created: HashMap<i32, Enrolment> = inserted
+            .into_iter()
+            .map(|row| (row.student_id, row))
+            .collect();
 
         let mut answers = Vec::with_capacity(requests.len());
         let mut new_events = Vec::with_capacity(new_rows.len());
@@ -373,12 +388,9 @@ pub fn enrol_all(
                     new_events.push((&request.actor, Subject::Enrolment(row.id), fields));
                     Ok(row)
                 }
-                Seat::Reactivate(row) => match reactivate(conn, &request.actor, row, today) {
-                    // A failed statement fails the whole group: none of it
-                    // is stored.
-                    Err(EnrolError::Database(err)) => return Err(err),
-                    answer => answer,
-                },
+                // A failed statement fails the whole group (on PostgreSQL
+                // the transaction cannot go on): none of it is stored.
+                Seat::Reactivate(row) => Ok(reactivate(conn, &request.actor, row, today)?),
             });
         }
         let events: Vec<_> = new_events
@@ -388,8 +400,24 @@ pub fn enrol_all(
             })
             .collect();
         audit::record_all(conn, &events)?;
-        Ok(answers)
+        Ok(EnrolGroup {
+            course,
+            students,
+            answers,
+        })
     })
+}
+
+/// What [`enrol_all`] did, and what it read on the way (so that no caller
+/// reads it again to say what happened).
+#[derive(Debug)]
+pub struct EnrolGroup {
+    /// The course, as locked; `None`: there is no such course.
+    pub course: Option<Course>,
+    /// The group's students that exist, by id.
+    pub students: HashMap<i32, StudentSummary>,
+    /// Each request's answer, in order.
+    pub answers: Vec<Result<Enrolment, EnrolError>>,
 }
 
 /// What [`enrol_all`] decided for one request.
@@ -427,7 +455,7 @@ pub fn set_status(
         }
         if status == EnrolmentStatus::Enrolled {
             check_seat(conn, &course)?;
-            return reactivate(conn, actor, &row, today);
+            return Ok(reactivate(conn, actor, &row, today)?);
         }
         let withdrawn_on = (status == EnrolmentStatus::Withdrawn).then_some(today);
         let updated = on_backend!(conn, |c| diesel::update(
@@ -450,7 +478,7 @@ fn reactivate(
     actor: &Actor,
     row: &Enrolment,
     today: NaiveDate,
-) -> Result<Enrolment, EnrolError> {
+) -> Result<Enrolment, DbError> {
     let updated = on_backend!(conn, |c| diesel::update(enrolments::table.find(row.id))
         .set((
             enrolments::status.eq(EnrolmentStatus::Enrolled),
@@ -522,15 +550,20 @@ fn lock_student(conn: &mut DbConnection, id: i32) -> Result<bool, DbError> {
 
 /// [`lock_student`] for several sorted ids, locked in that order (as a bulk
 /// delete locks them, so neither waits on the other in a cycle): the ones
-/// that exist.
-fn lock_students(conn: &mut DbConnection, ids: &[i32]) -> Result<Vec<i32>, DbError> {
-    let query = students::table
-        .filter(students::id.eq_any(ids))
-        .order_by(students::id)
-        .select(students::id);
+/// that exist, with their names.
+fn lock_students(conn: &mut DbConnection, ids: &[i32]) -> Result<Vec<StudentSummary>, DbError> {
+    // A query for each backend: the selection is typed by its backend.
+    macro_rules! named {
+        () => {
+            students::table
+                .filter(in_ids(students::id, ids))
+                .order_by(students::id)
+                .select(StudentSummary::as_select())
+        };
+    }
     Ok(match conn {
-        DbConnection::Sqlite(c) => query.load(c)?,
-        DbConnection::Postgresql(c) => query.for_no_key_update().load(c)?,
+        DbConnection::Sqlite(c) => named!().load(c)?,
+        DbConnection::Postgresql(c) => named!().for_no_key_update().load(c)?,
     })
 }
 

@@ -48,31 +48,61 @@ pub async fn enrol(
             students.len()
         )));
     }
-    let ids = students.clone();
-    let (course, named) = db
-        .run(move |conn| {
-            let Some(course) = queries::find(conn, course_id)? else {
-                return Ok::<_, DbError>((None, Vec::new()));
-            };
-            Ok((Some(course), queries::students_named(conn, &ids)?))
-        })
-        .await?;
-    let course = course.ok_or(AppError::NotFound)?;
-    let mut batch = Batch::new(course, named);
     let actor = editor.0.actor();
     // One student at a time: each answer (and commit) before the next, so
-    // those enrolled before a failure are stored and said to be.
+    // those enrolled before a failure are stored and said to be. Each group
+    // says what it found of the course and the student, for the answer.
+    let mut course = None;
+    let mut named = Vec::with_capacity(students.len());
+    let mut answers = Vec::with_capacity(students.len());
     for &student_id in &students {
-        if batch.is_stopped() {
-            batch.not_tried.push(student_id);
-            continue;
-        }
         let request = SeatRequest {
             student_id,
             actor: actor.clone(),
         };
-        batch.record(student_id, queue.enrol(course_id, request).await);
+        let seated = queue.enrol(course_id, request).await;
+        course = seated.course.or(course);
+        named.extend(seated.student);
+        let stops = matches!(
+            seated.answer,
+            Err(EnrolError::NoSuchCourse | EnrolError::Database(_))
+        );
+        answers.push((student_id, seated.answer));
+        if stops {
+            break;
+        }
     }
+    let not_tried = &students[answers.len()..];
+    if course.is_none() || !not_tried.is_empty() {
+        // Stopped, or never found the course: read what the page must name
+        // (best effort: a database that just failed may fail this too, and
+        // the page then names students by number).
+        let unnamed: Vec<i32> = students
+            .iter()
+            .copied()
+            .filter(|id| !named.iter().any(|student| student.id == *id))
+            .collect();
+        let read = db
+            .run(move |conn| {
+                let course = queries::find(conn, course_id)?;
+                Ok::<_, DbError>((course, queries::students_named(conn, &unnamed)?))
+            })
+            .await;
+        match read {
+            Ok((found, more)) => {
+                course = course.or(found);
+                named.extend(more);
+            }
+            Err(err) if course.is_none() => return Err(err.into()),
+            Err(_) => {}
+        }
+    }
+    let course = course.ok_or(AppError::NotFound)?;
+    let mut batch = Batch::new(course, named);
+    for (student_id, answer) in answers {
+        batch.record(student_id, answer);
+    }
+    batch.not_tried.extend_from_slice(not_tried);
     match batch.stop {
         None => {
             for (kind, line) in batch.lines() {
