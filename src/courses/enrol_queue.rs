@@ -124,17 +124,26 @@ impl EnrolQueue {
 
     async fn enrol_now(&self, course_id: i32, request: SeatRequest) -> Seated {
         let student_id = request.student_id;
-        let today = Utc::now().date_naive();
-        let done = self
-            .database
-            .write_each(move |conn| queries::enrol_all(conn, course_id, &[request], today))
-            .await;
+        let done = self.run_group(course_id, vec![request]).await;
         match done {
             Ok(done) => seated(done, &[student_id])
                 .pop()
                 .unwrap_or_else(|| Seated::failed(DbError::Cancelled)),
             Err(failure) => Seated::failed(failure),
         }
+    }
+
+    /// Enrols `requests` into the course in one transaction (a write of its
+    /// own: on SQLite, in the next shared commit), dated today.
+    async fn run_group(
+        &self,
+        course_id: i32,
+        requests: Vec<SeatRequest>,
+    ) -> Result<EnrolGroup, DbError> {
+        let today = Utc::now().date_naive();
+        self.database
+            .write_each(move |conn| queries::enrol_all(conn, course_id, &requests, today))
+            .await
     }
 
     /// Runs the course's groups, one after another, until none waits.
@@ -155,11 +164,14 @@ impl EnrolQueue {
             };
             let requests: Vec<SeatRequest> =
                 group.iter().map(|waiter| waiter.request.clone()).collect();
-            let today = Utc::now().date_naive();
-            let answers = self
-                .database
-                .write_each(move |conn| queries::enrol_all(conn, course_id, &requests, today))
-                .await;
+            let mut answers = self.run_group(course_id, requests.clone()).await;
+            // A group takes many rows' locks, so a deadlock with another
+            // writer (another instance, the seed) would refuse many requests
+            // at once. PostgreSQL undid all of it and nobody was answered:
+            // it is tried once more.
+            if matches!(&answers, Err(failure) if failure.is_conflict()) {
+                answers = self.run_group(course_id, requests).await;
+            }
             match answers {
                 Ok(done) => {
                     let ids: Vec<i32> = group.iter().map(|w| w.request.student_id).collect();

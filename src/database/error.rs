@@ -104,6 +104,19 @@ fn stopped_by_budget(message: &str) -> bool {
 }
 
 impl DbError {
+    /// Whether PostgreSQL aborted the transaction to break a deadlock
+    /// (40P01) or a serialization conflict (40001): nothing of it remains,
+    /// and the same work tried again will most likely pass.
+    pub fn is_conflict(&self) -> bool {
+        match self {
+            Self::NotSaved(DieselError::DatabaseError(kind, info)) => {
+                *kind == DatabaseErrorKind::SerializationFailure
+                    || info.message().starts_with("deadlock detected")
+            }
+            _ => false,
+        }
+    }
+
     /// The same failure again, for another write of a group that it failed
     /// as a whole (see `group_commit`): same variant, same message. A
     /// diesel error is not `Clone`; a database error is rebuilt from its

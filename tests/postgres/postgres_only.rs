@@ -805,6 +805,67 @@ async fn enrolments_that_wait_for_a_course_commit_together_as_the_next_group() {
     assert_eq!(transactions, 2, "the first group, then all that waited");
 }
 
+/// A group that PostgreSQL aborts to break a conflict (40001 here; a
+/// deadlock, 40P01, alike) is run again once: its requests are answered by
+/// the second try, and what is stored is what they are told.
+#[actix_web::test]
+async fn a_group_aborted_by_a_conflict_is_tried_once_more() {
+    use student_registry::courses::queries as course_queries;
+    use student_registry::courses::{CourseDraft, EnrolQueue, SeatRequest};
+
+    let db = TestDatabase::new();
+    let mut conn = db.connect();
+    conn.run_pending_migrations(db.migrations()).unwrap();
+    seed::seed(&mut conn, 2).unwrap();
+    let draft = CourseDraft {
+        code: "BIO-101".into(),
+        title: "Marine biology".into(),
+        ..CourseDraft::default()
+    };
+    let course = course_queries::create(
+        &mut conn,
+        &Actor::command_line(),
+        &draft.validate().unwrap(),
+    )
+    .unwrap();
+    let student: i32 = students::table
+        .select(students::id)
+        .order_by(students::id)
+        .first(pg_of(&mut conn))
+        .unwrap();
+    // The first insert into enrolments fails as a serialization conflict
+    // would; a sequence counts the tries, as a rollback does not undo it.
+    conn.batch_execute(
+        "CREATE SEQUENCE tries;
+         CREATE FUNCTION conflict_once() RETURNS trigger AS $$
+         BEGIN
+           IF nextval('tries') = 1 THEN
+             RAISE EXCEPTION 'could not serialize access' USING ERRCODE = '40001';
+           END IF;
+           RETURN NEW;
+         END $$ LANGUAGE plpgsql;
+         CREATE TRIGGER conflict_once BEFORE INSERT ON enrolments
+         FOR EACH ROW EXECUTE FUNCTION conflict_once();",
+    )
+    .unwrap();
+    let database = Database::connect(&DatabaseSettings::new(db.location()), &[]).unwrap();
+    let queue = EnrolQueue::new(database);
+    let request = SeatRequest {
+        student_id: student,
+        actor: Actor::command_line(),
+    };
+    let seated = queue.enrol(course.id, request).await;
+    let enrolment = seated.answer.expect("enrolled at the second try");
+    assert_eq!(enrolment.student_id, student);
+    let tries: i64 = diesel::sql_query("SELECT last_value AS count FROM tries")
+        .get_result::<Count>(pg_of(&mut conn))
+        .unwrap()
+        .count;
+    assert_eq!(tries, 2, "tried twice");
+    let stored = course_queries::for_student(&mut conn, student).unwrap();
+    assert_eq!(stored.len(), 1, "stored once");
+}
+
 #[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
