@@ -498,30 +498,12 @@ fn an_admin_promoted_while_a_demotion_waits_lets_it_through() {
 #[test]
 fn a_bulk_delete_waits_for_an_enrolment_instead_of_deadlocking_with_it() {
     use chrono::NaiveDate;
-    use student_registry::courses::CourseDraft;
     use student_registry::courses::queries as course_queries;
     use student_registry::students::queries as student_queries;
 
-    let db = TestDatabase::new();
-    let mut conn = db.connect();
-    conn.run_pending_migrations(db.migrations()).unwrap();
-    seed::seed(&mut conn, 2).unwrap();
-    let ids: Vec<i32> = students::table
-        .select(students::id)
-        .order_by(students::id)
-        .limit(2)
-        .load(match &mut conn {
-            AnyConnection::Postgresql(c) => c,
-            AnyConnection::Sqlite(_) => unreachable!(),
-        })
-        .unwrap();
-    let draft = CourseDraft {
-        code: "BIO-101".into(),
-        title: "Marine biology".into(),
-        ..CourseDraft::default()
-    };
+    let (db, mut conn, students, course) = students_and_a_course(2, "");
+    let ids = students[..2].to_vec();
     let actor = Actor::command_line();
-    let course = course_queries::create(&mut conn, &actor, &draft.validate().unwrap()).unwrap();
     let today = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
     for &id in &ids {
         course_queries::enrol(&mut conn, &actor, course.id, id, today).unwrap();
@@ -730,33 +712,9 @@ async fn work_reported_as_failing_in_part_makes_the_pool_check_its_connections()
 /// (one `xmin`), each with its own answer.
 #[actix_web::test]
 async fn enrolments_that_wait_for_a_course_commit_together_as_the_next_group() {
-    use student_registry::courses::queries as course_queries;
-    use student_registry::courses::{CourseDraft, EnrolQueue, SeatRequest};
+    use student_registry::courses::{EnrolQueue, SeatRequest};
 
-    let db = TestDatabase::new();
-    let mut conn = db.connect();
-    conn.run_pending_migrations(db.migrations()).unwrap();
-    seed::seed(&mut conn, 12).unwrap();
-    let AnyConnection::Postgresql(pg) = &mut conn else {
-        panic!("a PostgreSQL connection")
-    };
-    let ids: Vec<i32> = students::table
-        .select(students::id)
-        .order_by(students::id)
-        .load(pg)
-        .unwrap();
-    let draft = CourseDraft {
-        code: "BIO-101".into(),
-        title: "Marine biology".into(),
-        capacity: "10".into(),
-        ..CourseDraft::default()
-    };
-    let course = course_queries::create(
-        &mut conn,
-        &Actor::command_line(),
-        &draft.validate().unwrap(),
-    )
-    .unwrap();
+    let (db, mut conn, ids, course) = students_and_a_course(12, "10");
     let database = Database::connect(&DatabaseSettings::new(db.location()), &[]).unwrap();
     let queue = EnrolQueue::new(database);
     let enrol = |student_id: i32| {
@@ -811,28 +769,10 @@ async fn enrolments_that_wait_for_a_course_commit_together_as_the_next_group() {
 #[actix_web::test]
 async fn a_group_aborted_by_a_conflict_is_tried_once_more() {
     use student_registry::courses::queries as course_queries;
-    use student_registry::courses::{CourseDraft, EnrolQueue, SeatRequest};
+    use student_registry::courses::{EnrolQueue, SeatRequest};
 
-    let db = TestDatabase::new();
-    let mut conn = db.connect();
-    conn.run_pending_migrations(db.migrations()).unwrap();
-    seed::seed(&mut conn, 2).unwrap();
-    let draft = CourseDraft {
-        code: "BIO-101".into(),
-        title: "Marine biology".into(),
-        ..CourseDraft::default()
-    };
-    let course = course_queries::create(
-        &mut conn,
-        &Actor::command_line(),
-        &draft.validate().unwrap(),
-    )
-    .unwrap();
-    let student: i32 = students::table
-        .select(students::id)
-        .order_by(students::id)
-        .first(pg_of(&mut conn))
-        .unwrap();
+    let (db, mut conn, students, course) = students_and_a_course(2, "");
+    let student = students[0];
     // The first insert into enrolments fails as a serialization conflict
     // would; a sequence counts the tries, as a rollback does not undo it.
     conn.batch_execute(
@@ -864,6 +804,45 @@ async fn a_group_aborted_by_a_conflict_is_tried_once_more() {
     assert_eq!(tries, 2, "tried twice");
     let stored = course_queries::for_student(&mut conn, student).unwrap();
     assert_eq!(stored.len(), 1, "stored once");
+}
+
+/// A migrated database with `count` generated students (and the seed's
+/// own), their ids in order, and one course, BIO-101, with `capacity` seats
+/// ("": no limit).
+fn students_and_a_course(
+    count: u64,
+    capacity: &str,
+) -> (
+    TestDatabase,
+    AnyConnection,
+    Vec<i32>,
+    student_registry::courses::Course,
+) {
+    use student_registry::courses::CourseDraft;
+    use student_registry::courses::queries as course_queries;
+
+    let db = TestDatabase::new();
+    let mut conn = db.connect();
+    conn.run_pending_migrations(db.migrations()).unwrap();
+    seed::seed(&mut conn, count).unwrap();
+    let ids: Vec<i32> = students::table
+        .select(students::id)
+        .order_by(students::id)
+        .load(pg_of(&mut conn))
+        .unwrap();
+    let draft = CourseDraft {
+        code: "BIO-101".into(),
+        title: "Marine biology".into(),
+        capacity: capacity.into(),
+        ..CourseDraft::default()
+    };
+    let course = course_queries::create(
+        &mut conn,
+        &Actor::command_line(),
+        &draft.validate().unwrap(),
+    )
+    .unwrap();
+    (db, conn, ids, course)
 }
 
 #[derive(QueryableByName)]

@@ -192,14 +192,14 @@ pub fn delete(
     })
 }
 
-/// Enrols a student in a course on `today`. A withdrawn (or completed) row
-/// is reactivated, recorded as `enrolment.update`; a new row is
-/// `enrolment.create`.
+/// Enrols a student in a course on `today`: [`enrol_all`] for one. A
+/// withdrawn (or completed) row is reactivated, recorded as
+/// `enrolment.update`; a new row is `enrolment.create`.
 ///
-/// Capacity holds under any concurrency: the course row is locked first
-/// (SQLite's write transaction excludes every other writer; PostgreSQL locks
-/// the row FOR UPDATE), so every enrolment into one course counts its seats
-/// and inserts one at a time.
+/// Capacity holds under any concurrency: the course row is locked before
+/// the seats are counted (SQLite's write transaction excludes every other
+/// writer; PostgreSQL locks the row FOR UPDATE), so every enrolment into one
+/// course counts its seats and inserts one at a time.
 pub fn enrol(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -207,54 +207,16 @@ pub fn enrol(
     student_id: i32,
     today: NaiveDate,
 ) -> Result<Enrolment, EnrolError> {
-    conn.write_transaction(|conn| {
-        // The student first, then the course: a student's delete locks the
-        // student and then (through the enrolments it cascades to) the
-        // course's count, so taking them in the same order cannot deadlock.
-        if !lock_student(conn, student_id)? {
-            return Err(EnrolError::NoSuchStudent);
-        }
-        // Read under the student's lock, before the course's. Every change
-        // to this student's enrolments holds or waits for the student's row
-        // (the handlers lock it first; a student's delete is on that row;
-        // on PostgreSQL an insert's sort-name trigger takes it in share
-        // mode, the seed's included), so the row read is current. And every
-        // enrolment into the course waits for the course's lock until this
-        // transaction commits, so that one is taken as late as it can be.
-        let existing: Option<Enrolment> = on_backend!(conn, |c| enrolments::table
-            .filter(enrolments::student_id.eq(student_id))
-            .filter(enrolments::course_id.eq(course_id))
-            .select(Enrolment::as_select())
-            .first(c)
-            .optional())?;
-        let course = lock_course(conn, course_id)?.ok_or(EnrolError::NoSuchCourse)?;
-        if existing
-            .as_ref()
-            .is_some_and(|row| row.status == EnrolmentStatus::Enrolled)
-        {
-            return Err(EnrolError::AlreadyEnrolled);
-        }
-        check_seat(conn, &course)?;
-        match existing {
-            Some(row) => Ok(reactivate(conn, actor, &row, today)?),
-            None => {
-                let created = on_backend!(conn, |c| diesel::insert_into(enrolments::table)
-                    .values((
-                        enrolments::student_id.eq(student_id),
-                        enrolments::course_id.eq(course_id),
-                        enrolments::enrolled_on.eq(today),
-                        enrolments::status.eq(EnrolmentStatus::Enrolled),
-                        enrolments::withdrawn_on.eq(None::<NaiveDate>),
-                    ))
-                    .returning(Enrolment::as_returning())
-                    .get_result(c))?;
-                let fields = Value::Object(enrolment_fields(&created));
-                let subject = Some(Subject::Enrolment(created.id));
-                audit::record(conn, actor, Action::EnrolmentCreate, subject, &fields)?;
-                Ok(created)
-            }
-        }
-    })
+    let request = SeatRequest {
+        student_id,
+        actor: actor.clone(),
+    };
+    enrol_all(conn, course_id, &[request], today)?
+        .answers
+        .pop()
+        .unwrap_or(Err(EnrolError::Database(DbError::Query(
+            DieselError::NotFound,
+        ))))
 }
 
 /// One student to enrol, and who asks: an item of [`enrol_all`].
@@ -266,14 +228,14 @@ pub struct SeatRequest {
 
 /// Enrols each of `requests` into one course in ONE write transaction (a
 /// fixed number of statements, and two more for each enrolment made current
-/// again), and answers each as
-/// [`enrol`] would have, called for them one after another in this order
-/// (a student asked for twice is enrolled once and then already enrolled).
+/// again), and answers each as enrolling them one at a time, each in a
+/// transaction of its own, in this order would (a student asked for twice
+/// is enrolled once and then already enrolled).
 /// The outer `Err` is a failure of the whole transaction: then none of them
 /// is stored.
 ///
-/// Locks are taken as [`enrol`] takes them, the students first (in id order,
-/// as a bulk delete takes them) and then the course, so a group never holds
+/// Locks are taken as [`set_status`] and a bulk delete take them, the
+/// students first (in id order) and then the course, so a group never holds
 /// the course while it waits for a student, which a delete holding that
 /// student might be waiting on the course for.
 pub fn enrol_all(
@@ -290,9 +252,13 @@ pub fn enrol_all(
             .into_iter()
             .map(|student| (student.id, student))
             .collect();
-        // Every enrolment of these students, the course's picked out here:
-        // with the course in the filter too, SQLite walked the course's whole
-        // class list by its index instead of each student's few rows.
+        // Read under the students' locks, which every change to their
+        // enrolments holds or waits for, so the rows are current; and before
+        // the course's lock, which every enrolment into the course waits
+        // for, so that one is held as briefly as it can be. Every enrolment
+        // of these students, the course's picked out here: with the course
+        // in the filter too, SQLite walked the course's whole class list by
+        // its index instead of each student's few rows.
         let existing: HashMap<i32, Enrolment> = on_backend!(conn, |c| enrolments::table
             .filter(in_ids(enrolments::student_id, &ids))
             .select(Enrolment::as_select())
