@@ -6,7 +6,8 @@
 //!   for `main` and the tests alike);
 //! - the two faces: [`pages`] (HTML) and [`api`] (JSON under `/api`);
 //! - [`http`]: what both faces share (hosts, headers, body limits);
-//! - the domain, one folder per resource: [`students`], [`courses`],
+//! - the domain, one folder per resource: [`courses`] (courses and
+//!   enrolments, which build on students), then [`students`] and
 //!   [`accounts`];
 //! - [`audit`], the history of changes, which every resource records;
 //! - [`pagination`], [`mod@format`], [`email`] and [`text`], which any

@@ -48,6 +48,7 @@ diesel::table! {
     courses_count (id) {
         id -> Integer,
         total -> BigInt,
+        open -> BigInt,
     }
 }
 
@@ -61,6 +62,9 @@ diesel::table! {
         withdrawn_on -> Nullable<Date>,
         sort_lastname -> Text,
         sort_firstname -> Text,
+        student_firstname -> Text,
+        student_lastname -> Text,
+        student_email -> Text,
     }
 }
 

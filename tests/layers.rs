@@ -6,8 +6,9 @@
 //! cli, startup          the commands; the server, built for main and tests
 //! pages | api           the two faces, HTML and JSON, never each other
 //! http                  what both faces share
-//! students, courses,    the domain, one folder per resource
-//! accounts
+//! courses               the domain, one folder per resource: courses and
+//! students, accounts    enrolments build on students (a class list shows
+//!                       students, a student's page their courses)
 //! audit                 the history of changes, which every resource records
 //! pagination, format,   used by any resource
 //! email
@@ -22,11 +23,13 @@ use std::path::Path;
 /// Each top-level module's layer; a module may use only lower layers.
 fn layer(module: &str) -> Option<u8> {
     Some(match module {
-        "cli" => 8,
-        "startup" => 7,
-        "pages" | "api" => 6,
-        "http" => 5,
-        "students" | "courses" | "accounts" => 4,
+        "cli" => 9,
+        "startup" => 8,
+        "pages" | "api" => 7,
+        "http" => 6,
+        // Enrolments are students': courses reads them, never the reverse.
+        "courses" => 5,
+        "students" | "accounts" => 4,
         // Part of the domain, one step down: every resource records its
         // changes in it, and it knows none of them.
         "audit" => 3,

@@ -328,6 +328,135 @@ fn a_course_with_enrolments_cannot_be_deleted_and_says_how_many() {
     assert!(matches!(missing, Err(CourseSaveError::NotFound)));
 }
 
+#[derive(diesel::QueryableByName)]
+struct Number {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// The number of courses with a seat left (or no limit): as
+/// `courses_count` keeps it, and as counted from the courses.
+pub(crate) fn open_courses(conn: &mut DbConnection) -> (i64, i64) {
+    use diesel::RunQueryDsl;
+    use student_registry::database::AnyConnection;
+    let mut read = |sql: &str| -> i64 {
+        let number: Number = match &mut *conn {
+            AnyConnection::Sqlite(c) => diesel::sql_query(sql).get_result(c),
+            AnyConnection::Postgresql(c) => diesel::sql_query(sql).get_result(c),
+        }
+        .unwrap();
+        number.n
+    };
+    (
+        read("SELECT open AS n FROM courses_count"),
+        read(
+            "SELECT count(*) AS n FROM courses
+             WHERE capacity IS NULL OR capacity > enrolled_count",
+        ),
+    )
+}
+
+#[test]
+fn the_number_of_open_courses_is_kept_through_every_change() {
+    let registry = Registry::new();
+    let mut conn = registry.conn();
+    let open = || {
+        let (stored, counted) = open_courses(&mut registry.conn());
+        assert_eq!(stored, counted, "kept as counted");
+        stored
+    };
+    assert_eq!(open(), 0);
+    let one_seat = registry.course("ART-1", Some(1));
+    let two_seats = registry.course("BIO-1", Some(2));
+    let unlimited = registry.course("CHE-1", None);
+    assert_eq!(open(), 3);
+    let ada = registry.student("Ada", "Lovelace");
+    let bob = registry.student("Bob", "Byte");
+
+    let art = queries::enrol(&mut conn, &cli(), one_seat.id, ada, date(1)).unwrap();
+    assert_eq!(open(), 2, "full");
+    queries::enrol(&mut conn, &cli(), unlimited.id, ada, date(1)).unwrap();
+    queries::enrol(&mut conn, &cli(), unlimited.id, bob, date(1)).unwrap();
+    assert_eq!(open(), 2, "never full");
+    let refused = queries::enrol(&mut conn, &cli(), one_seat.id, bob, date(1));
+    assert!(
+        matches!(refused, Err(EnrolError::CourseFull { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(open(), 2, "a refused enrolment");
+    queries::set_status(
+        &mut conn,
+        &cli(),
+        art.id,
+        EnrolmentStatus::Withdrawn,
+        date(2),
+    )
+    .unwrap();
+    assert_eq!(open(), 3, "a seat again");
+    queries::enrol(&mut conn, &cli(), one_seat.id, ada, date(3)).unwrap();
+    assert_eq!(open(), 2, "the withdrawn row made current");
+    queries::set_status(
+        &mut conn,
+        &cli(),
+        art.id,
+        EnrolmentStatus::Completed,
+        date(4),
+    )
+    .unwrap();
+    assert_eq!(open(), 3, "a completed course frees its seat");
+
+    queries::enrol(&mut conn, &cli(), two_seats.id, ada, date(5)).unwrap();
+    assert_eq!(open(), 3);
+    queries::enrol(&mut conn, &cli(), two_seats.id, bob, date(5)).unwrap();
+    assert_eq!(open(), 2);
+    let bigger = |capacity: &str| {
+        let draft = CourseDraft {
+            code: "BIO-1".into(),
+            title: "Course BIO-1".into(),
+            capacity: capacity.into(),
+            ..CourseDraft::default()
+        };
+        move |_: &Course| draft.validate()
+    };
+    let bio = |conn: &mut DbConnection, capacity: &str| {
+        queries::update(
+            conn,
+            &cli(),
+            two_seats.id,
+            None,
+            IfUnchanged::Save,
+            bigger(capacity),
+        )
+        .unwrap()
+    };
+    bio(&mut conn, "3");
+    assert_eq!(open(), 3, "a seat added");
+    bio(&mut conn, "");
+    assert_eq!(open(), 3, "no limit: still open");
+    bio(&mut conn, "2");
+    assert_eq!(open(), 2, "full again");
+
+    // Deleting a student deletes their enrolments, and frees their seats.
+    students::queries::delete(&mut conn, &cli(), bob, None).unwrap();
+    assert_eq!(open(), 3);
+    let closed = registry.course("GEO-1", Some(1));
+    assert_eq!(open(), 4);
+    let geo = queries::enrol(&mut conn, &cli(), closed.id, ada, date(6)).unwrap();
+    assert_eq!(open(), 3);
+    queries::set_status(
+        &mut conn,
+        &cli(),
+        geo.id,
+        EnrolmentStatus::Withdrawn,
+        date(7),
+    )
+    .unwrap();
+    let empty = registry.course("MUS-1", Some(4));
+    assert_eq!(open(), 5);
+    queries::delete(&mut conn, &cli(), empty.id, None).unwrap();
+    assert_eq!(open(), 4, "a deleted course");
+}
+
 #[test]
 fn enrol_withdraw_and_enrol_again_reuse_one_row() {
     let registry = Registry::new();

@@ -194,6 +194,61 @@ fn the_class_list_name_order_is_filled_in_for_existing_enrolments() {
     assert_eq!(names, ["Ann abbot", "Zed Young"]);
 }
 
+#[test]
+fn each_enrolment_gets_its_students_name_and_email_and_follows_them() {
+    use student_registry::courses::listing::ClassListParams;
+    use student_registry::courses::queries as course_queries;
+
+    let db = TestDatabase::new();
+    let mut conn = db.connect();
+    // The database as it was before enrolments kept their student's name
+    // and email as shown.
+    migrate_until(&db, &mut conn, "class_list_names_on_the_enrolment");
+    conn.batch_execute(ANN_BO_AND_CY).unwrap();
+    conn.batch_execute(
+        "INSERT INTO courses (code, title) VALUES ('BIO-1', 'Biology');
+         INSERT INTO enrolments (student_id, course_id, enrolled_on, status)
+            SELECT id, 1, '2026-12-01', 'enrolled' FROM students WHERE id < 3;",
+    )
+    .unwrap();
+
+    conn.run_pending_migrations(db.migrations()).unwrap();
+    let shown = |conn: &mut AnyConnection| -> Vec<String> {
+        course_queries::class_list(conn, 1, &ClassListParams::default())
+            .unwrap()
+            .members
+            .iter()
+            .map(|member| {
+                let student = &member.student;
+                format!(
+                    "{} {} {}",
+                    student.firstname, student.lastname, student.email
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        shown(&mut conn),
+        ["Ann Abbot ann@example.com", "Bo Baker bo@example.com"]
+    );
+    // A new enrolment, an email changed alone, and a rename.
+    conn.batch_execute(
+        "INSERT INTO enrolments (student_id, course_id, enrolled_on, status)
+            VALUES (3, 1, '2026-12-02', 'enrolled');
+         UPDATE students SET email = 'bo.new@example.com' WHERE id = 2;
+         UPDATE students SET firstname = 'Anne', lastname = 'Zane' WHERE id = 1;",
+    )
+    .unwrap();
+    assert_eq!(
+        shown(&mut conn),
+        [
+            "Bo Baker bo.new@example.com",
+            "Cy Cole cy@example.com",
+            "Anne Zane ann@example.com"
+        ]
+    );
+}
+
 /// Three students (ids 1 to 3), for the tests of what a migration fills in.
 const ANN_BO_AND_CY: &str = "INSERT INTO students (firstname, lastname, email) VALUES
     ('Ann', 'Abbot', 'ann@example.com'),
@@ -276,6 +331,46 @@ fn each_courses_class_size_is_counted_for_existing_enrolments() {
     )
     .unwrap();
     assert_eq!(sizes(&mut conn), [1, 2, 3]);
+}
+
+#[test]
+fn the_open_courses_are_counted_for_existing_courses_and_followed() {
+    let db = TestDatabase::new();
+    let mut conn = db.connect();
+    // The database as it was before the number of open courses was kept.
+    migrate_until(&db, &mut conn, "open_course_count");
+    conn.batch_execute(ANN_BO_AND_CY).unwrap();
+    conn.batch_execute(
+        "INSERT INTO courses (code, title, capacity) VALUES
+            ('BIO-1', 'Biology', 1), ('CHE-1', 'Chemistry', NULL), ('GEO-1', 'Geography', 2);
+         INSERT INTO enrolments (student_id, course_id, enrolled_on, status)
+            SELECT students.id, courses.id, '2026-12-01', 'enrolled'
+            FROM students, courses
+            WHERE students.firstname = 'Ann' AND courses.code IN ('BIO-1', 'CHE-1');",
+    )
+    .unwrap();
+
+    conn.run_pending_migrations(db.migrations()).unwrap();
+    let open = |conn: &mut AnyConnection| {
+        let (stored, counted) = crate::courses::open_courses(conn);
+        assert_eq!(stored, counted, "kept as counted");
+        stored
+    };
+    assert_eq!(open(&mut conn), 2, "BIO-1 is full");
+    // Several rows in one statement each way, as PostgreSQL's triggers
+    // count a statement's rows at once, and a capacity changed by hand.
+    conn.batch_execute(
+        "INSERT INTO courses (code, title, capacity, enrolled_count) VALUES
+            ('ART-1', 'Art', 1, 0), ('MUS-1', 'Music', 1, 1), ('PHY-1', 'Physics', NULL, 3);
+         DELETE FROM courses WHERE code IN ('MUS-1', 'GEO-1');
+         UPDATE courses SET capacity = 5 WHERE code = 'BIO-1';
+         UPDATE courses SET capacity = 1 WHERE code = 'ART-1';",
+    )
+    .unwrap();
+    assert_eq!(open(&mut conn), 4);
+    conn.batch_execute("UPDATE courses SET capacity = 1")
+        .unwrap();
+    assert_eq!(open(&mut conn), 1, "only ART-1 has its seat");
 }
 
 #[test]

@@ -757,4 +757,31 @@ async fn a_course_filtered_index_is_in_name_order_as_students_are_named_now() {
             "Ann Young"
         ]
     );
+    // The names and emails shown are the enrolments' copies: an email
+    // changed alone follows too.
+    let emails = select(&html, "#class-list td.cell-email");
+    assert!(
+        emails.contains(&"zoe.abbot@example.com".to_string()),
+        "{emails:?}"
+    );
+    let fields = with(
+        with(
+            with(helpers::sammy(), "firstname", "Bo"),
+            "lastname",
+            "baker",
+        ),
+        "email",
+        "bo.new@example.com",
+    );
+    let response = app
+        .post_form(&format!("/{bo}/edit/"), &with(fields, "version", "1"))
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.page(&format!("/courses/{}/", bio.id)).await;
+    let emails = select(&html, "#class-list td.cell-email");
+    assert_eq!(emails[2], "bo.new@example.com", "{emails:?}");
+    assert_eq!(
+        select(&html, "#class-list td[data-label=Name]")[2],
+        "Bo baker"
+    );
 }

@@ -76,7 +76,7 @@ fn the_postgres_schema_has_the_same_columns_as_sqlites() {
     .load(&mut sqlite)
     .unwrap();
 
-    assert_eq!(postgres_columns.len(), 69);
+    assert_eq!(postgres_columns.len(), 73);
     assert_eq!(postgres_columns, sqlite_columns);
 }
 
@@ -640,7 +640,7 @@ fn the_first_page_of_each_listing_keeps_one_plan_on_a_connection() {
     for listing in [
         r#"FROM "students" ORDER BY"#,
         r#"FROM "courses" ORDER BY"#,
-        r#"FROM ("enrolments" INNER JOIN "students""#,
+        r#""student_email" FROM "enrolments" WHERE"#,
     ] {
         let statement = prepared
             .iter()
@@ -856,4 +856,139 @@ fn pg_of(conn: &mut AnyConnection) -> &mut diesel::PgConnection {
         AnyConnection::Postgresql(pg) => pg,
         AnyConnection::Sqlite(_) => unreachable!("a PostgreSQL connection"),
     }
+}
+
+/// Counts the statements a connection starts.
+struct CountStatements(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl diesel::connection::Instrumentation for CountStatements {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+/// A student's page is one statement on PostgreSQL (two more when the enrol
+/// form lists its courses), and it reads what the separate queries read on
+/// SQLite: each status, text JSON must escape, a missing title's credits,
+/// and the history's order and length.
+#[test]
+fn a_students_page_is_one_statement_that_reads_what_the_queries_read() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use chrono::NaiveDate;
+    use student_registry::audit::{self, Action, Subject};
+    use student_registry::courses::queries as course_queries;
+    use student_registry::courses::{CourseDraft, EnrolmentStatus};
+    use student_registry::students::queries as student_queries;
+
+    let (_db, mut conn, ids, full) = students_and_a_course(3, "1");
+    let student = ids[0];
+    let actor = Actor::command_line();
+    let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+    let mut course = |code: &str, title: &str, credits: &str| {
+        let draft = CourseDraft {
+            code: code.into(),
+            title: title.into(),
+            credits: credits.into(),
+            ..CourseDraft::default()
+        };
+        course_queries::create(&mut conn, &actor, &draft.validate().unwrap())
+            .unwrap()
+            .id
+    };
+    let chemistry = course("CHE-1", "Chimie \"organique\" \\ niveau 2 — 化学", "5");
+    let geography = course("GEO-1", "Géographie", "");
+    let unused = course("ART-1", "Art", "");
+    course_queries::enrol(&mut conn, &actor, full.id, student, day(1)).unwrap();
+    let left = course_queries::enrol(&mut conn, &actor, chemistry, student, day(2)).unwrap();
+    course_queries::set_status(
+        &mut conn,
+        &actor,
+        left.id,
+        EnrolmentStatus::Withdrawn,
+        day(3),
+    )
+    .unwrap();
+    let done = course_queries::enrol(&mut conn, &actor, geography, student, day(4)).unwrap();
+    course_queries::set_status(
+        &mut conn,
+        &actor,
+        done.id,
+        EnrolmentStatus::Completed,
+        day(5),
+    )
+    .unwrap();
+    for note in ["first", "\"quoted\" \\ é\n化"] {
+        audit::record(
+            &mut conn,
+            &actor,
+            Action::StudentUpdate,
+            Some(Subject::Student(student)),
+            &serde_json::json!({ "note": note }),
+        )
+        .unwrap();
+    }
+
+    let page = course_queries::student_page(&mut conn, student, Some(50), 50)
+        .unwrap()
+        .expect("the student");
+    assert_eq!(
+        Some(page.student),
+        student_queries::find(&mut conn, student).unwrap()
+    );
+    assert_eq!(
+        page.courses,
+        course_queries::for_student(&mut conn, student).unwrap()
+    );
+    assert_eq!(page.courses.len(), 3);
+    assert_eq!(
+        page.events,
+        audit::for_subject(&mut conn, Subject::Student(student), 50).unwrap()
+    );
+    assert_eq!(page.events.len(), 2);
+    // Chemistry (withdrawn), geography (completed) and art have seats; the
+    // full course is the student's own.
+    let listed: Vec<i32> = page
+        .open_courses
+        .expect("few enough to list")
+        .iter()
+        .map(|course| course.id)
+        .collect();
+    assert_eq!(listed, [unused, chemistry, geography]);
+    let newest = course_queries::student_page(&mut conn, student, None, 1)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        newest.events,
+        audit::for_subject(&mut conn, Subject::Student(student), 1).unwrap()
+    );
+    assert!(
+        course_queries::student_page(&mut conn, i32::MAX, Some(50), 50)
+            .unwrap()
+            .is_none()
+    );
+
+    let statements = Arc::new(AtomicUsize::new(0));
+    pg_of(&mut conn).set_instrumentation(CountStatements(statements.clone()));
+    let mut count = |list_open: Option<i64>| {
+        statements.store(0, Ordering::SeqCst);
+        let page = course_queries::student_page(&mut conn, student, list_open, 50)
+            .unwrap()
+            .unwrap();
+        (
+            page.open_courses.map(|open| open.len()),
+            statements.load(Ordering::SeqCst),
+        )
+    };
+    assert_eq!(count(None), (Some(0), 1), "no enrol form");
+    // Three open courses, the student's one full course among their own:
+    // the stored number alone says there are more than one to offer…
+    assert_eq!(count(Some(1)), (None, 1), "a search");
+    // …but not whether there are more than two (the ids tell).
+    assert_eq!(count(Some(2)), (None, 2), "a search");
+    // The ids of the open courses, then those courses.
+    assert_eq!(count(Some(3)), (Some(3), 3), "listed");
 }

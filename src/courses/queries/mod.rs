@@ -6,11 +6,13 @@
 //! Functions take a connection and block; handlers call them through
 //! [`crate::database::Database::run`].
 
+mod student_page;
 mod write;
 
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
+pub use student_page::{StudentPage, student_page};
 pub use write::{
     CODE_UNIQUE_INDEX, CourseSaveError, ENROLMENT_UNIQUE_INDEX, EnrolError, EnrolGroup,
     IfUnchanged, SeatRequest, create, delete, enrol, enrol_all, set_status, update,
@@ -413,13 +415,23 @@ pub fn class_list_of(
     // connection and keeps (PostgreSQL's first and last pages once per page
     // size: `database::paging`; a boxed query would be prepared afresh every
     // time). Each order ends in a unique id, so pages never overlap.
+    // Each student's name and email come from the enrolment's copies (kept
+    // by triggers), so a page in name order is read from
+    // enrolments_course_name_idx alone, with no lookup of each student.
     // A macro, not a value: `as_select` is typed by the backend it runs on.
     macro_rules! query {
         () => {
             enrolments::table
-                .inner_join(students::table)
                 .filter(enrolments::course_id.eq(course_id))
-                .select((Enrolment::as_select(), StudentSummary::as_select()))
+                .select((
+                    Enrolment::as_select(),
+                    (
+                        enrolments::student_id,
+                        enrolments::student_firstname,
+                        enrolments::student_lastname,
+                        enrolments::student_email,
+                    ),
+                ))
         };
     }
     let mut rows: Vec<(Enrolment, StudentSummary)> =

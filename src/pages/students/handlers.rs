@@ -9,7 +9,7 @@ use super::index::{IndexPage, IndexRow, ListingView, PageStart};
 use super::selection::CourseOption;
 use super::views::{EnrolOffer, EnrolmentView, StudentFormPage, StudentPage, StudentView};
 use crate::accounts::Role;
-use crate::audit::{self, AuditEvent, Subject};
+use crate::audit::AuditEvent;
 use crate::courses::queries as course_queries;
 use crate::courses::{Course, EnrolmentStatus, OpenCourse};
 use crate::database::{Database, DbConnection, DbError};
@@ -185,30 +185,37 @@ pub fn read_ahead_show(req: &HttpRequest, id: i32) -> ReadAhead {
 }
 
 fn read_show(conn: &mut DbConnection, key: &ShowKey) -> Result<ShowData, DbError> {
-    let id = key.id;
-    let Some(student) = queries::find(conn, id)? else {
+    // Past the limit, an unsearched form lists nothing: `open_courses` is
+    // then `None`, a search box instead of a partial list that hides the
+    // rest.
+    let list_open = (key.offers_enrolment && key.term.is_none()).then_some(ENROL_LIST_LIMIT);
+    let Some(read) = course_queries::student_page(conn, key.id, list_open, HISTORY_LENGTH)? else {
         return Ok(None);
     };
-    let enrolments = course_queries::for_student(conn, id)?;
-    let current: Vec<i32> = enrolments
-        .iter()
-        .filter(|row| row.enrolment.status == EnrolmentStatus::Enrolled)
-        .map(|row| row.enrolment.course_id)
-        .collect();
-    // `None`: more open courses than the form lists before a search.
     let open_courses = match (key.offers_enrolment, key.term.as_deref()) {
-        (false, _) => Some(Vec::new()),
-        (true, None) => course_queries::all_open_to_student(conn, &current, ENROL_LIST_LIMIT)?,
-        // One more than listed tells whether there are more.
-        (true, Some(term)) => Some(course_queries::open_to_student_matching(
-            conn,
-            &current,
-            term,
-            COURSE_MATCHES + 1,
-        )?),
+        (true, Some(term)) => {
+            let current: Vec<i32> = read
+                .courses
+                .iter()
+                .filter(|row| row.enrolment.status == EnrolmentStatus::Enrolled)
+                .map(|row| row.enrolment.course_id)
+                .collect();
+            // One more than listed tells whether there are more.
+            Some(course_queries::open_to_student_matching(
+                conn,
+                &current,
+                term,
+                COURSE_MATCHES + 1,
+            )?)
+        }
+        _ => read.open_courses,
     };
-    let events = audit::for_subject(conn, Subject::Student(id), HISTORY_LENGTH)?;
-    Ok(Some((student, enrolments, open_courses, events)))
+    Ok(Some((
+        read.student,
+        read.courses,
+        open_courses,
+        read.events,
+    )))
 }
 
 pub async fn show(
