@@ -992,3 +992,71 @@ fn a_students_page_is_one_statement_that_reads_what_the_queries_read() {
     // The ids of the open courses, then those courses.
     assert_eq!(count(Some(3)), (Some(3), 3), "listed");
 }
+
+/// A course's page reads the course and its history in one statement on
+/// PostgreSQL, then its class list: what the separate queries read.
+#[test]
+fn a_courses_page_reads_the_course_and_its_history_in_one_statement() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use chrono::NaiveDate;
+    use student_registry::audit::{self, Subject};
+    use student_registry::courses::CourseDraft;
+    use student_registry::courses::listing::ClassListParams;
+    use student_registry::courses::queries::{self as course_queries, IfUnchanged};
+
+    let (_db, mut conn, ids, course) = students_and_a_course(3, "2");
+    let actor = Actor::command_line();
+    let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    for &student in &ids[..2] {
+        course_queries::enrol(&mut conn, &actor, course.id, student, day).unwrap();
+    }
+    let renamed = CourseDraft {
+        code: "BIO-101".into(),
+        title: "Biologie \"marine\" \\ 海洋".into(),
+        capacity: "2".into(),
+        ..CourseDraft::default()
+    };
+    course_queries::update(
+        &mut conn,
+        &actor,
+        course.id,
+        None,
+        IfUnchanged::Save,
+        |_| renamed.validate(),
+    )
+    .unwrap();
+
+    let params = ClassListParams::default();
+    let page = course_queries::course_page(&mut conn, course.id, 50, &params)
+        .unwrap()
+        .expect("the course");
+    assert_eq!(
+        Some(page.course),
+        course_queries::find(&mut conn, course.id).unwrap()
+    );
+    let events = audit::for_subject(&mut conn, Subject::Course(course.id), 50).unwrap();
+    assert_eq!(events.len(), 2, "created and renamed");
+    assert_eq!(page.events, events);
+    assert_eq!(
+        page.class.members,
+        course_queries::class_list(&mut conn, course.id, &params)
+            .unwrap()
+            .members
+    );
+    assert_eq!(page.class.members.len(), 2);
+    assert!(
+        course_queries::course_page(&mut conn, i32::MAX, 50, &params)
+            .unwrap()
+            .is_none()
+    );
+
+    let statements = Arc::new(AtomicUsize::new(0));
+    pg_of(&mut conn).set_instrumentation(CountStatements(statements.clone()));
+    let page = course_queries::course_page(&mut conn, course.id, 1, &params)
+        .unwrap()
+        .unwrap();
+    assert_eq!(page.events, events[..1]);
+    assert_eq!(statements.load(Ordering::SeqCst), 2);
+}

@@ -6,12 +6,15 @@
 //! Functions take a connection and block; handlers call them through
 //! [`crate::database::Database::run`].
 
+mod course_page;
+mod page_json;
 mod student_page;
 mod write;
 
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
+pub use course_page::{CoursePage, course_page};
 pub use student_page::{StudentPage, student_page};
 pub use write::{
     CODE_UNIQUE_INDEX, CourseSaveError, ENROLMENT_UNIQUE_INDEX, EnrolError, EnrolGroup,

@@ -8,15 +8,11 @@
 //! reads the same through the separate queries, which the one statement
 //! must agree with: the app's tests run on both backends.
 
-use chrono::{NaiveDate, NaiveDateTime};
-use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
-use diesel::pg::{Pg, PgConnection};
+use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::result::Error as DieselError;
-use diesel::sql_types::{BigInt, Nullable, Text};
-use serde::de::DeserializeOwned;
 
+use super::page_json::{self, date, decode, history_json_column, json_column};
 use super::{CourseSummary, StudentCourse, all_open_to_student, for_student};
 use crate::audit::{self, AuditEvent, Subject};
 use crate::courses::model::{Enrolment, EnrolmentStatus, OpenCourse};
@@ -149,28 +145,13 @@ fn read_in_one(
         .into_iter()
         .map(|row| row.into_course(student.id))
         .collect::<Result<_, _>>()?;
-    let events = decode::<EventRow>(events)?
-        .into_iter()
-        .map(EventRow::into_event)
-        .collect::<Result<_, _>>()?;
+    let events = page_json::events(events)?;
     Ok(Some(Read {
         student,
         courses,
         open_total,
         events,
     }))
-}
-
-/// A list as `json_agg` gives it: `NULL` when it is empty.
-fn decode<T: DeserializeOwned>(json: Option<String>) -> Result<Vec<T>, DieselError> {
-    match json {
-        None => Ok(Vec::new()),
-        Some(text) => serde_json::from_str(&text).map_err(bad_row),
-    }
-}
-
-fn bad_row(err: impl std::error::Error + Send + Sync + 'static) -> DieselError {
-    DieselError::DeserializationError(Box::new(err))
 }
 
 /// An enrolment and its course, as [`COURSES`] builds it.
@@ -212,53 +193,6 @@ impl CourseRow {
     }
 }
 
-/// An audit event, as [`HISTORY`] builds it.
-#[derive(serde::Deserialize)]
-struct EventRow(
-    i32,
-    String,
-    Option<i32>,
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<i32>,
-    String,
-);
-
-impl EventRow {
-    fn into_event(self) -> Result<AuditEvent, DieselError> {
-        let EventRow(
-            id,
-            occurred_at,
-            actor_user_id,
-            actor_label,
-            address,
-            action,
-            subject_type,
-            subject_id,
-            details,
-        ) = self;
-        Ok(AuditEvent {
-            id,
-            occurred_at: occurred_at.parse::<NaiveDateTime>().map_err(bad_row)?,
-            actor_user_id,
-            actor_label,
-            address,
-            action,
-            subject_type,
-            subject_id,
-            details,
-        })
-    }
-}
-
-/// JSON writes dates and times as ISO 8601, whatever the session's
-/// `DateStyle`.
-fn date(text: &str) -> Result<NaiveDate, DieselError> {
-    text.parse().map_err(bad_row)
-}
-
 /// The student's enrolments with their courses, ordered as [`for_student`]
 /// orders them.
 const COURSES: &str = "(SELECT json_agg(json_build_array(e.id, e.course_id, e.enrolled_on, \
@@ -266,52 +200,9 @@ const COURSES: &str = "(SELECT json_agg(json_build_array(e.id, e.course_id, e.en
      FROM enrolments e JOIN courses c ON c.id = e.course_id \
      WHERE e.student_id = \"students\".\"id\")";
 
-/// The student's newest events, as [`audit::for_subject`] reads them,
-/// around the bound number of them.
-const HISTORY: (&str, &str) = (
-    "(SELECT json_agg(json_build_array(a.id, a.occurred_at, a.actor_user_id, a.actor_label, \
-     a.address, a.action, a.subject_type, a.subject_id, a.details) ORDER BY a.id DESC)::text \
-     FROM (SELECT * FROM audit_events WHERE subject_type = 'student' \
-     AND subject_id = \"students\".\"id\" ORDER BY id DESC LIMIT ",
-    ") AS a)",
-);
-
-/// A list of the page as JSON text, a column of the student's row. Each is
-/// its own type, so the statement has a static id and stays prepared.
-macro_rules! json_column {
-    ($name:ident $(($bound:ty))?, |$this:ident, $out:ident| $walk:block) => {
-        #[derive(Debug, Clone, Copy, QueryId)]
-        struct $name$(($bound))?;
-
-        impl Expression for $name {
-            type SqlType = Nullable<Text>;
-        }
-
-        impl QueryFragment<Pg> for $name {
-            fn walk_ast<'b>(&'b self, mut $out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-                let $this = self;
-                $walk
-            }
-        }
-
-        impl<QS> SelectableExpression<QS> for $name {}
-
-        impl<QS> AppearsOnTable<QS> for $name {}
-
-        impl<GB> ValidGrouping<GB> for $name {
-            type IsAggregate = diesel::expression::is_aggregate::Never;
-        }
-    };
-}
-
 json_column!(CoursesJson, |_this, out| {
     out.push_sql(COURSES);
     Ok(())
 });
 
-json_column!(HistoryJson(i64), |this, out| {
-    out.push_sql(HISTORY.0);
-    out.push_bind_param::<BigInt, _>(&this.0)?;
-    out.push_sql(HISTORY.1);
-    Ok(())
-});
+history_json_column!(HistoryJson, "student", "\"students\".\"id\"");

@@ -10,7 +10,7 @@ use super::views::{
     CandidateSearch, CandidateView, ClassListView, CourseFormPage, CoursePage, CourseView,
     DeleteRefusedPage, MemberView,
 };
-use crate::audit::{self, AuditEvent, Subject};
+use crate::audit::AuditEvent;
 use crate::courses::Course;
 use crate::courses::listing::ClassListParams;
 use crate::courses::queries::{self, ClassList, IfUnchanged};
@@ -93,12 +93,8 @@ pub fn read_ahead_show(req: &HttpRequest, id: i32) -> ReadAhead {
 }
 
 fn read_show(conn: &mut DbConnection, &(id, params): &ShowKey) -> Result<ShowData, DbError> {
-    let Some((course, class_size)) = queries::find_with_class_size(conn, id)? else {
-        return Ok(None);
-    };
-    let events = audit::for_subject(conn, Subject::Course(id), HISTORY_LENGTH)?;
-    let class = queries::class_list_of(conn, id, class_size, &params)?;
-    Ok(Some((course, events, class)))
+    Ok(queries::course_page(conn, id, HISTORY_LENGTH, &params)?
+        .map(|page| (page.course, page.events, page.class)))
 }
 
 pub async fn show(
