@@ -116,6 +116,17 @@ pub fn seed(
             .map(generated_course)
             .filter_map(|draft| draft.validate().ok())
             .collect();
+        // On PostgreSQL the courses there are locked first: the insert's
+        // trigger writes `courses_count`, which an enrolment that fills or
+        // reopens a course writes after locking that course, so taking the
+        // courses first keeps that order and the two cannot deadlock.
+        if let DbConnection::Postgresql(c) = conn {
+            courses::table
+                .order_by(courses::id)
+                .select(courses::id)
+                .for_update()
+                .load::<i32>(c)?;
+        }
         let mut courses_inserted = 0;
         for batch in drafts.chunks(COURSE_BATCH) {
             courses_inserted += match conn {

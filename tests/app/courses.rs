@@ -458,6 +458,19 @@ fn the_number_of_open_courses_is_kept_through_every_change() {
 }
 
 #[test]
+fn seeding_keeps_the_number_of_open_courses() {
+    let registry = Registry::new();
+    let mut conn = registry.conn();
+    students::seed::seed(&mut conn, 300).unwrap();
+    // Forty courses, a quarter with a capacity, and every student in a few:
+    // some of those courses fill up as the enrolments are inserted.
+    student_registry::courses::seed::seed(&mut conn, 40, date(30)).unwrap();
+    let (stored, counted) = open_courses(&mut conn);
+    assert_eq!(stored, counted);
+    assert!(counted > 0 && counted <= 40, "{counted}");
+}
+
+#[test]
 fn enrol_withdraw_and_enrol_again_reuse_one_row() {
     let registry = Registry::new();
     let mut conn = registry.conn();

@@ -6,6 +6,9 @@
 -- statement). The count changes only when a course is created or deleted,
 -- or fills up or opens again: an enrolment that leaves seats free does not
 -- write it (the trigger's WHEN is tested on the row, no function runs).
+-- Courses first, then the count, the order every write takes them in: a
+-- course created meanwhile finishes first, or waits for this.
+LOCK TABLE courses IN SHARE ROW EXCLUSIVE MODE;
 ALTER TABLE courses_count ADD COLUMN open BIGINT NOT NULL DEFAULT 0;
 
 CREATE OR REPLACE FUNCTION courses_count_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -53,8 +56,8 @@ CREATE TRIGGER courses_open_after_update AFTER UPDATE OF capacity, enrolled_coun
           IS DISTINCT FROM (NEW.capacity IS NULL OR NEW.capacity > NEW.enrolled_count))
     EXECUTE FUNCTION courses_open_after_update();
 
--- CREATE TRIGGER holds courses in SHARE ROW EXCLUSIVE mode until this
--- commits, so no course changes between the trigger and the count.
+-- Courses are held in SHARE ROW EXCLUSIVE mode until this commits, so no
+-- course changes between the trigger and the count.
 UPDATE courses_count
 SET open = (SELECT count(*) FROM courses WHERE capacity IS NULL OR capacity > enrolled_count)
 WHERE id = 1;
