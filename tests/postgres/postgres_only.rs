@@ -1075,3 +1075,32 @@ fn a_courses_page_reads_the_course_and_its_history_in_one_statement() {
     assert_eq!(page.events, events[..1]);
     assert_eq!(statements.load(Ordering::SeqCst), 2);
 }
+
+/// `TRUNCATE` fires no `DELETE` trigger: its own resets the course list's
+/// total and the number of open courses, which then follow new courses.
+#[test]
+fn truncating_the_courses_resets_their_counts() {
+    let (_db, mut conn, _ids, course) = students_and_a_course(2, "1");
+    let counts = |conn: &mut AnyConnection| -> (i64, i64) {
+        #[derive(QueryableByName)]
+        struct Counts {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            total: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            open: i64,
+        }
+        let counts: Counts = diesel::sql_query("SELECT total, open FROM courses_count")
+            .get_result(pg_of(conn))
+            .unwrap();
+        (counts.total, counts.open)
+    };
+    assert_eq!(counts(&mut conn), (1, 1), "{course:?}");
+    conn.batch_execute("TRUNCATE enrolments, courses").unwrap();
+    assert_eq!(counts(&mut conn), (0, 0));
+    conn.batch_execute(
+        "INSERT INTO courses (code, title, capacity, enrolled_count)
+            VALUES ('ART-1', 'Art', NULL, 0), ('MUS-1', 'Music', 1, 1);",
+    )
+    .unwrap();
+    assert_eq!(counts(&mut conn), (2, 1));
+}
