@@ -15,7 +15,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 pub use course_page::{CoursePage, course_page};
-pub use student_page::{StudentPage, student_page};
+pub use student_page::{StudentPage, current_course_ids, student_page};
 pub use write::{
     CODE_UNIQUE_INDEX, CourseSaveError, ENROLMENT_UNIQUE_INDEX, EnrolError, EnrolGroup,
     IfUnchanged, SeatRequest, create, delete, enrol, enrol_all, set_status, update,

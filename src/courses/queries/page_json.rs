@@ -93,43 +93,33 @@ pub(super) fn events(json: Option<String>) -> Result<Vec<AuditEvent>, DieselErro
         .collect()
 }
 
-/// An audit event, as [`history_json_column`] builds it.
+/// An audit event, as [`history_json_column`] builds it: a JSON array,
+/// which serde reads into the fields in order.
 #[derive(serde::Deserialize)]
-struct EventRow(
-    i32,
-    String,
-    Option<i32>,
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<i32>,
-    String,
-);
+struct EventRow {
+    id: i32,
+    occurred_at: String,
+    actor_user_id: Option<i32>,
+    actor_label: String,
+    address: Option<String>,
+    action: String,
+    subject_type: Option<String>,
+    subject_id: Option<i32>,
+    details: String,
+}
 
 impl EventRow {
     fn into_event(self) -> Result<AuditEvent, DieselError> {
-        let EventRow(
-            id,
-            occurred_at,
-            actor_user_id,
-            actor_label,
-            address,
-            action,
-            subject_type,
-            subject_id,
-            details,
-        ) = self;
         Ok(AuditEvent {
-            id,
-            occurred_at: occurred_at.parse::<NaiveDateTime>().map_err(bad_row)?,
-            actor_user_id,
-            actor_label,
-            address,
-            action,
-            subject_type,
-            subject_id,
-            details,
+            id: self.id,
+            occurred_at: self.occurred_at.parse::<NaiveDateTime>().map_err(bad_row)?,
+            actor_user_id: self.actor_user_id,
+            actor_label: self.actor_label,
+            address: self.address,
+            action: self.action,
+            subject_type: self.subject_type,
+            subject_id: self.subject_id,
+            details: self.details,
         })
     }
 }

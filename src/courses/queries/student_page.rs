@@ -56,12 +56,7 @@ pub fn student_page(
     let open_courses = match list_open {
         None => Some(Vec::new()),
         Some(limit) => {
-            let current: Vec<i32> = read
-                .courses
-                .iter()
-                .filter(|row| row.enrolment.status == EnrolmentStatus::Enrolled)
-                .map(|row| row.enrolment.course_id)
-                .collect();
+            let current = current_course_ids(&read.courses);
             // At least this many open courses are not the student's.
             let others = read
                 .open_total
@@ -79,6 +74,16 @@ pub fn student_page(
         open_courses,
         events: read.events,
     }))
+}
+
+/// The courses of `courses` the student is enrolled in now: the ones an
+/// enrol form does not offer.
+pub fn current_course_ids(courses: &[StudentCourse]) -> Vec<i32> {
+    courses
+        .iter()
+        .filter(|row| row.enrolment.status == EnrolmentStatus::Enrolled)
+        .map(|row| row.enrolment.course_id)
+        .collect()
 }
 
 /// The page's reads before the open courses are sorted out.
@@ -154,40 +159,40 @@ fn read_in_one(
     }))
 }
 
-/// An enrolment and its course, as [`COURSES`] builds it.
+/// An enrolment and its course, as [`COURSES`] builds it: a JSON array,
+/// which serde reads into the fields in order.
 #[derive(serde::Deserialize)]
-struct CourseRow(
-    i32,
-    i32,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    Option<i32>,
-);
+struct CourseRow {
+    id: i32,
+    course_id: i32,
+    enrolled_on: String,
+    status: String,
+    withdrawn_on: Option<String>,
+    code: String,
+    title: String,
+    credits: Option<i32>,
+}
 
 impl CourseRow {
     fn into_course(self, student_id: i32) -> Result<StudentCourse, DieselError> {
-        let CourseRow(id, course_id, enrolled_on, status, withdrawn_on, code, title, credits) =
-            self;
-        let status = EnrolmentStatus::parse(&status).ok_or_else(|| {
-            DieselError::DeserializationError(format!("unknown enrolment status {status:?}").into())
+        let status = EnrolmentStatus::parse(&self.status).ok_or_else(|| {
+            let message = format!("unknown enrolment status {:?}", self.status);
+            DieselError::DeserializationError(message.into())
         })?;
         Ok(StudentCourse {
             enrolment: Enrolment {
-                id,
+                id: self.id,
                 student_id,
-                course_id,
-                enrolled_on: date(&enrolled_on)?,
+                course_id: self.course_id,
+                enrolled_on: date(&self.enrolled_on)?,
                 status,
-                withdrawn_on: withdrawn_on.as_deref().map(date).transpose()?,
+                withdrawn_on: self.withdrawn_on.as_deref().map(date).transpose()?,
             },
             course: CourseSummary {
-                id: course_id,
-                code,
-                title,
-                credits,
+                id: self.course_id,
+                code: self.code,
+                title: self.title,
+                credits: self.credits,
             },
         })
     }

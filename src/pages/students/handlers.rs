@@ -11,7 +11,7 @@ use super::views::{EnrolOffer, EnrolmentView, StudentFormPage, StudentPage, Stud
 use crate::accounts::Role;
 use crate::audit::AuditEvent;
 use crate::courses::queries as course_queries;
-use crate::courses::{Course, EnrolmentStatus, OpenCourse};
+use crate::courses::{Course, OpenCourse};
 use crate::database::{Database, DbConnection, DbError};
 use crate::http::{DbErrorKind, ServiceFailure};
 use crate::pages::csrf::{ButtonForm, ProtectedForm};
@@ -194,12 +194,7 @@ fn read_show(conn: &mut DbConnection, key: &ShowKey) -> Result<ShowData, DbError
     };
     let open_courses = match (key.offers_enrolment, key.term.as_deref()) {
         (true, Some(term)) => {
-            let current: Vec<i32> = read
-                .courses
-                .iter()
-                .filter(|row| row.enrolment.status == EnrolmentStatus::Enrolled)
-                .map(|row| row.enrolment.course_id)
-                .collect();
+            let current = course_queries::current_course_ids(&read.courses);
             // One more than listed tells whether there are more.
             Some(course_queries::open_to_student_matching(
                 conn,
