@@ -167,14 +167,17 @@ async fn index_pages(app: &helpers::TestApp) {
     // The session with the signed-in account (one statement), then the
     // page's count and its rows (each with its count of courses).
     check_constant(&plain, 3);
-    // Narrowed to a course: the course (its name, and its count of
-    // students), then the rows.
+    // Narrowed to a course, its first page in name order (the one the
+    // course's page links to): the rows, each with the course's name and
+    // count of students.
+    let mut first_narrowed = Vec::new();
+    for query in ["per_page=10", "per_page=100", "per_page=100&dir=desc"] {
+        first_narrowed.push(measure(format!("course={}&{query}", course.id)).await);
+    }
+    check_constant(&first_narrowed, 2);
+    // Any other page: the course, then the rows.
     let mut narrowed = Vec::new();
-    for query in [
-        "per_page=10",
-        "per_page=100",
-        "per_page=100&page=2&sort=age",
-    ] {
+    for query in ["per_page=10&page=2", "per_page=100&page=2&sort=age"] {
         narrowed.push(measure(format!("course={}&{query}", course.id)).await);
     }
     let next = linked(

@@ -193,6 +193,53 @@ async fn a_filter_on_a_course_that_does_not_exist_says_so_and_lists_nobody() {
     assert!(select(&html, ".filter-note").is_empty());
 }
 
+/// A course whose first page has no rows to carry its name (read with them
+/// when it has some): named all the same, with no one listed, in both
+/// directions.
+#[tokio::test]
+async fn a_filter_on_a_course_with_no_current_students_names_the_course() {
+    let app = spawn_app().await;
+    let bio = add_course(&app, "BIO-101", None);
+    add_course(&app, "GEO-200", None);
+    let ann = add_student(&app, "Ann", "Abbot").await;
+    let left = enrol(&app, &bio, ann);
+    course_queries::set_status(
+        &mut app.db(),
+        &actor(),
+        left,
+        EnrolmentStatus::Withdrawn,
+        today(),
+    )
+    .unwrap();
+    for query in ["", "&dir=desc"] {
+        let (status, html) = app.page(&format!("/?course={}{query}", bio.id)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(select(&html, "tbody tr").is_empty(), "{query}");
+        assert_eq!(
+            text(&html, ".empty-state h2").as_deref(),
+            Some("No students are enrolled in BIO-101 (Title of BIO-101)"),
+            "{query}"
+        );
+        assert_eq!(
+            attr(&html, ".filter-note a", "href"),
+            Some(format!("/courses/{}/", bio.id)),
+            "{query}"
+        );
+    }
+    // Enrolled again, she is listed, under the same name of the course.
+    course_queries::enrol(&mut app.db(), &actor(), bio.id, ann, today()).unwrap();
+    let (_, html) = app.page(&format!("/?course={}", bio.id)).await;
+    assert_eq!(select(&html, ".cell-name a"), ["Ann Abbot"]);
+    assert_eq!(
+        text(&html, ".summary").unwrap(),
+        "Showing 1\u{2013}1 of 1 student in BIO-101"
+    );
+    assert_eq!(
+        text(&html, ".filter-note a").as_deref(),
+        Some("BIO-101 (Title of BIO-101)")
+    );
+}
+
 #[tokio::test]
 async fn enrol_selected_names_the_students_and_offers_courses_with_seats() {
     let app = spawn_app().await;

@@ -10,8 +10,8 @@ use super::selection::CourseOption;
 use super::views::{EnrolOffer, EnrolmentView, StudentFormPage, StudentPage, StudentView};
 use crate::accounts::Role;
 use crate::audit::AuditEvent;
+use crate::courses::OpenCourse;
 use crate::courses::queries as course_queries;
-use crate::courses::{Course, OpenCourse};
 use crate::database::{Database, DbConnection, DbError};
 use crate::http::{DbErrorKind, ServiceFailure};
 use crate::pages::csrf::{ButtonForm, ProtectedForm};
@@ -25,12 +25,8 @@ use crate::pagination::Pagination;
 use crate::students::listing::ListParams;
 use crate::students::listing::{SEARCH_NEEDS_WORDS, SEARCH_TOO_BROAD};
 use crate::students::queries::IfUnchanged;
-use crate::students::queries::{PageRead, StudentList};
+use crate::students::queries::PageRead;
 use crate::students::{self, FieldErrors, SaveError, StudentDraft, queries};
-
-/// A page of the index (no search: a search waits for a search lane, so
-/// it is never read ahead), and the course it is narrowed to.
-type IndexData = (StudentList, Option<Course>);
 
 /// Reads a page of the index with the session (see `session::read_ahead`).
 pub fn read_ahead_index(req: &HttpRequest) -> Option<ReadAhead> {
@@ -40,21 +36,9 @@ pub fn read_ahead_index(req: &HttpRequest) -> Option<ReadAhead> {
         return None;
     }
     Some(ReadAhead::new(move |conn, _role| {
-        let read = read_index(conn, &params);
+        let read = queries::list_with_course(conn, &params);
         (params, read)
     }))
-}
-
-/// The filter's course is read first in the same trip: its name for the
-/// page, and its count of students for the listing. (The courses column is
-/// each row's own `current_courses`.)
-fn read_index(conn: &mut DbConnection, params: &ListParams) -> Result<IndexData, DbError> {
-    let Some(course_id) = params.course else {
-        return Ok((queries::list(conn, params)?, None));
-    };
-    let course = course_queries::find(conn, course_id)?;
-    let enrolled = course.as_ref().map(|course| course.enrolled_count);
-    Ok((queries::list_in_course(conn, params, enrolled)?, course))
 }
 
 pub async fn index(
@@ -84,8 +68,10 @@ pub async fn index(
         Some(read) => read,
         None => {
             let listed = params.clone();
-            students::read_listing(&db, search.is_some(), move |conn| read_index(conn, &listed))
-                .await
+            students::read_listing(&db, search.is_some(), move |conn| {
+                queries::list_with_course(conn, &listed)
+            })
+            .await
         }
     };
     let (list, course) = match list {

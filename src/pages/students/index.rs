@@ -10,7 +10,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::views::StudentView;
-use crate::courses::Course;
 use crate::format::thousands;
 use crate::pages::Page;
 use crate::pages::listing::{
@@ -21,6 +20,7 @@ use crate::students::Student;
 use crate::students::listing::{
     Cursor, DEFAULT_PER_PAGE, Direction, ListParams, Side, SortKey, SortValues,
 };
+use crate::students::queries::ListedCourse;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "students/index.html")]
@@ -73,7 +73,7 @@ impl ListingView {
     pub fn new(
         params: &ListParams,
         pagination: &Pagination,
-        course: Option<&Course>,
+        course: Option<&ListedCourse>,
         shown: &[Student],
     ) -> Self {
         let without_search = ListParams {

@@ -185,18 +185,133 @@ pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList,
     listed(conn, params, total)
 }
 
-/// [`list`] narrowed to a course whose row the caller has just read:
-/// `enrolled` is its `enrolled_count` (`None`: no such course), which is the
-/// listing's total unless it searches too. The row is not read twice.
-pub fn list_in_course(
+/// Orders `$query` as a course's class list in name order, and evaluates
+/// `$then` with the ordered query bound to `$q`: each enrolment keeps its
+/// student's sort name (a trigger copies it), so enrolments_course_name_idx
+/// walks the course's rows in this order and only the page's students are
+/// read. The same order as the students' own: (lower(lastname),
+/// lower(firstname), id).
+macro_rules! in_class_list_order {
+    ($query:expr, $direction:expr, |$q:ident| $then:expr) => {{
+        use crate::schema::enrolments::dsl as e;
+        match $direction {
+            Direction::Asc => {
+                let $q = $query.order_by((
+                    e::sort_lastname.asc(),
+                    e::sort_firstname.asc(),
+                    e::student_id.asc(),
+                ));
+                $then
+            }
+            Direction::Desc => {
+                let $q = $query.order_by((
+                    e::sort_lastname.desc(),
+                    e::sort_firstname.desc(),
+                    e::student_id.desc(),
+                ));
+                $then
+            }
+        }
+    }};
+}
+
+/// The course a listing is narrowed to: what the page names it by, and its
+/// count of current students (the listing's total unless it searches too).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct ListedCourse {
+    pub id: i32,
+    pub code: String,
+    pub title: String,
+    pub enrolled_count: i32,
+}
+
+/// [`list`], with the course it is narrowed to when `params.course` names
+/// one (`None`: no such course, and no students). The first page in name
+/// order, the one a course's page links to, is one statement
+/// ([`first_page_in_course`]); any other reads the course, then the page.
+pub fn list_with_course(
     conn: &mut DbConnection,
     params: &ListParams,
-    enrolled: Option<i32>,
-) -> Result<StudentList, DbError> {
-    if params.search.is_some() || params.course.is_none() {
-        return list(conn, params);
+) -> Result<(StudentList, Option<ListedCourse>), DbError> {
+    let Some(course_id) = params.course else {
+        return Ok((list(conn, params)?, None));
+    };
+    if let Some((list, course)) = first_page_in_course(conn, params, course_id)? {
+        return Ok((list, Some(course)));
     }
-    listed(conn, params, enrolled.map_or(0, i64::from))
+    let course: Option<ListedCourse> = on_backend!(conn, |c| courses::table
+        .find(course_id)
+        .select(listed_course_columns())
+        .first(c)
+        .optional())?;
+    let list = if params.search.is_some() {
+        list(conn, params)?
+    } else {
+        // The course's count is the total: no student is counted.
+        let total = course.as_ref().map_or(0, |course| course.enrolled_count);
+        listed(conn, params, i64::from(total))?
+    };
+    Ok((list, course))
+}
+
+/// The columns of a [`ListedCourse`].
+fn listed_course_columns() -> (
+    courses::id,
+    courses::code,
+    courses::title,
+    courses::enrolled_count,
+) {
+    (
+        courses::id,
+        courses::code,
+        courses::title,
+        courses::enrolled_count,
+    )
+}
+
+/// The first page of a course's students in name order, each row with the
+/// course's columns: the course is not read apart (on PostgreSQL, a round
+/// trip fewer), and its count is the one of the same snapshot. `None` for
+/// any other page (searched, sorted otherwise, further on), and when the
+/// page has no rows to carry the course (no such course, or no current
+/// students): [`list_with_course`] then reads it on its own.
+fn first_page_in_course(
+    conn: &mut DbConnection,
+    params: &ListParams,
+    course_id: i32,
+) -> Result<Option<(StudentList, ListedCourse)>, DbError> {
+    let first_by_name = params.search.is_none()
+        && params.cursor.is_none()
+        && params.page <= 1
+        && params.sort == SortKey::Name;
+    if !first_by_name {
+        return Ok(None);
+    }
+    let per_page = params.per_page.max(1);
+    let rows: Vec<(Student, ListedCourse)> = on_backend!(conn, |c| in_class_list_order!(
+        students::table
+            .inner_join(enrolments::table.inner_join(courses::table))
+            .filter(enrolments::course_id.eq(course_id))
+            .filter(enrolments::status.eq(CURRENT_ENROLMENT))
+            .select((Student::as_select(), listed_course_columns()))
+            // Bound, as in `load_page`: PostgreSQL keeps one plan.
+            .limit(per_page),
+        params.direction,
+        |query| query.load(c)
+    ))?;
+    let mut rows = rows.into_iter();
+    let Some((first, course)) = rows.next() else {
+        return Ok(None);
+    };
+    let students = std::iter::once(first)
+        .chain(rows.map(|(student, _)| student))
+        .collect();
+    let list = StudentList {
+        students,
+        pagination: Pagination::new(1, per_page, i64::from(course.enrolled_count)),
+        read: PageRead::Counted,
+    };
+    Ok(Some((list, course)))
 }
 
 /// The page of a listing of `total` rows that `params` asks for.
@@ -355,46 +470,28 @@ fn load_page(
                 .page_of(query.select(Student::as_select()), offset, limit)
                 .load(c)
         )),
-        // A course's students by name: each enrolment keeps its student's
-        // sort name (a trigger copies it), so enrolments_course_name_idx
-        // walks the course's rows in this order and only the page's
-        // students are read, instead of every student of the course being
-        // read and sorted. The same order: (lower(lastname),
-        // lower(firstname), id).
+        // A course's students by name: from the enrolments' index.
         Narrowing {
             search: None,
             course: Some(course_id),
         } if sort == SortKey::Name => on_backend!(conn, |c| {
-            use crate::schema::enrolments::dsl as e;
-            let query = students::table
-                .inner_join(enrolments::table)
-                .filter(e::course_id.eq(course_id))
-                .filter(e::status.eq(CURRENT_ENROLMENT))
-                .select(Student::as_select())
-                // Bound LIMIT and OFFSET, not `page_of`: with the limit in the
-                // text, PostgreSQL's generic plan (a third of a course's
-                // rows guessed current, where nine in ten are) looked dearer
-                // than one made for the values, and every page was planned
-                // again (its CPU a page 171 -> 320 us); bound, the generic
-                // plan is kept.
-                .offset(offset)
-                .limit(limit);
-            match direction {
-                Direction::Asc => query
-                    .order_by((
-                        e::sort_lastname.asc(),
-                        e::sort_firstname.asc(),
-                        e::student_id.asc(),
-                    ))
-                    .load(c),
-                Direction::Desc => query
-                    .order_by((
-                        e::sort_lastname.desc(),
-                        e::sort_firstname.desc(),
-                        e::student_id.desc(),
-                    ))
-                    .load(c),
-            }
+            in_class_list_order!(
+                students::table
+                    .inner_join(enrolments::table)
+                    .filter(enrolments::course_id.eq(course_id))
+                    .filter(enrolments::status.eq(CURRENT_ENROLMENT))
+                    .select(Student::as_select())
+                    // Bound LIMIT and OFFSET, not `page_of`: with the limit
+                    // in the text, PostgreSQL's generic plan (a third of a
+                    // course's rows guessed current, where nine in ten are)
+                    // looked dearer than one made for the values, and every
+                    // page was planned again (its CPU a page 171 -> 320 us);
+                    // bound, the generic plan is kept.
+                    .offset(offset)
+                    .limit(limit),
+                direction,
+                |query| query.load(c)
+            )
         }),
         // Bound, as for the course by name above: `page_of` serves the
         // listings it was measured on; with a course's, the limit in the
