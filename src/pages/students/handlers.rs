@@ -17,7 +17,7 @@ use crate::http::{DbErrorKind, ServiceFailure};
 use crate::pages::csrf::{ButtonForm, ProtectedForm};
 use crate::pages::history::EventView;
 use crate::pages::record_form;
-use crate::pages::respond::{render, see_other};
+use crate::pages::respond::{render, render_sized, see_other};
 use crate::pages::session::Editor;
 use crate::pages::session::read_ahead::{self, ReadAhead};
 use crate::pages::{AppError, Page};
@@ -114,14 +114,12 @@ pub async fn index(
             student: StudentView::from(student),
         })
         .collect();
-    render(
-        StatusCode::OK,
-        &IndexPage {
-            page,
-            listing,
-            rows,
-        },
-    )
+    let index = IndexPage {
+        page,
+        listing,
+        rows,
+    };
+    render_sized(StatusCode::OK, &index, index.expected_len())
 }
 
 /// The most recent changes a student's page shows; admins see every one in

@@ -30,6 +30,17 @@ pub struct IndexPage {
     pub listing: ListingView,
 }
 
+impl IndexPage {
+    /// About what the page's HTML takes (measured: 33 kB with 25 rows, 122
+    /// kB with 100; a long bio's excerpt adds little), so it is written into
+    /// one buffer.
+    pub fn expected_len(&self) -> usize {
+        const AROUND_THE_ROWS: usize = 8 * 1024;
+        const A_ROW: usize = 1300;
+        AROUND_THE_ROWS + self.rows.len() * A_ROW
+    }
+}
+
 /// A student's row: the student, and the courses they are enrolled in now.
 pub struct IndexRow {
     pub student: StudentView,
