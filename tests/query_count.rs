@@ -92,6 +92,15 @@ async fn sessionless(app: &helpers::TestApp) {
     assert_eq!(QUERIES.load(Ordering::SeqCst), 0, "a static file");
 }
 
+/// Who the test's own writes are by.
+fn tester() -> student_registry::audit::Actor {
+    student_registry::audit::Actor {
+        user_id: None,
+        label: "tester".into(),
+        address: None,
+    }
+}
+
 async fn index_pages(app: &helpers::TestApp) {
     seed::seed(&mut app.db(), 997).unwrap();
     // Every student in one to five courses: the Courses column has counts
@@ -175,6 +184,28 @@ async fn index_pages(app: &helpers::TestApp) {
         first_narrowed.push(measure(format!("course={}&{query}", course.id)).await);
     }
     check_constant(&first_narrowed, 2);
+    // A course with no one in it now, and one that does not exist: the first
+    // page finds no rows, then the course is read for its name; the page is
+    // not read again.
+    let empty = course_queries::create(
+        &mut app.db(),
+        &tester(),
+        &student_registry::courses::CourseDraft {
+            code: "EMPTY-1".into(),
+            title: "No one yet".into(),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap(),
+    )
+    .unwrap();
+    for id in [empty.id, 999] {
+        QUERIES.store(0, Ordering::SeqCst);
+        let response = app.get(&format!("/?course={id}")).await;
+        assert_eq!(response.status(), 200, "course {id}");
+        assert_eq!(QUERIES.load(Ordering::SeqCst), 3, "course {id}");
+    }
+    course_queries::delete(&mut app.db(), &tester(), empty.id, None).unwrap();
     // Any other page: the course, then the rows.
     let mut narrowed = Vec::new();
     for query in ["per_page=10&page=2", "per_page=100&page=2&sort=age"] {

@@ -194,8 +194,7 @@ async fn a_filter_on_a_course_that_does_not_exist_says_so_and_lists_nobody() {
 }
 
 /// A course whose first page has no rows to carry its name (read with them
-/// when it has some): named all the same, with no one listed, in both
-/// directions.
+/// when it has some): named all the same, with no one listed.
 #[tokio::test]
 async fn a_filter_on_a_course_with_no_current_students_names_the_course() {
     let app = spawn_app().await;

@@ -31,9 +31,9 @@ pub struct IndexPage {
 }
 
 impl IndexPage {
-    /// About what the page's HTML takes (measured: 33 kB with 25 rows, 122
-    /// kB with 100; a long bio's excerpt adds little), so it is written into
-    /// one buffer.
+    /// A little more than the page's HTML takes (measured: 33 kB with 25
+    /// rows, 122 kB with 100; a row with a bio's excerpt is longer), so it
+    /// is written into one buffer, never grown.
     pub fn expected_len(&self) -> usize {
         const AROUND_THE_ROWS: usize = 8 * 1024;
         const A_ROW: usize = 1300;

@@ -236,7 +236,11 @@ pub fn list_with_course(
     let Some(course_id) = params.course else {
         return Ok((list(conn, params)?, None));
     };
-    if let Some((list, course)) = first_page_in_course(conn, params, course_id)? {
+    let first_by_name = params.search.is_none()
+        && params.cursor.is_none()
+        && params.page <= 1
+        && params.sort == SortKey::Name;
+    if first_by_name && let Some((list, course)) = first_page_in_course(conn, params, course_id)? {
         return Ok((list, Some(course)));
     }
     let course: Option<ListedCourse> = on_backend!(conn, |c| courses::table
@@ -244,11 +248,20 @@ pub fn list_with_course(
         .select(listed_course_columns())
         .first(c)
         .optional())?;
+    // The course's count is the total (no student is counted), unless the
+    // listing searches too.
+    let total = course.as_ref().map_or(0, |course| course.enrolled_count);
     let list = if params.search.is_some() {
         list(conn, params)?
+    } else if first_by_name && total == 0 {
+        // The first page just read found no one, and no one is enrolled:
+        // not read again.
+        StudentList {
+            students: Vec::new(),
+            pagination: Pagination::new(1, params.per_page.max(1), 0),
+            read: PageRead::Counted,
+        }
     } else {
-        // The course's count is the total: no student is counted.
-        let total = course.as_ref().map_or(0, |course| course.enrolled_count);
         listed(conn, params, i64::from(total))?
     };
     Ok((list, course))
@@ -269,24 +282,17 @@ fn listed_course_columns() -> (
     )
 }
 
-/// The first page of a course's students in name order, each row with the
-/// course's columns: the course is not read apart (on PostgreSQL, a round
-/// trip fewer), and its count is the one of the same snapshot. `None` for
-/// any other page (searched, sorted otherwise, further on), and when the
-/// page has no rows to carry the course (no such course, or no current
-/// students): [`list_with_course`] then reads it on its own.
+/// The first page of a course's students in name order (no search, no
+/// cursor), each row with the course's columns: the course is not read
+/// apart (on PostgreSQL, a round trip fewer), and its count is the one of
+/// the same snapshot. `None` when the page has no rows to carry the course
+/// (no such course, or no current students): [`list_with_course`] then
+/// reads it on its own.
 fn first_page_in_course(
     conn: &mut DbConnection,
     params: &ListParams,
     course_id: i32,
 ) -> Result<Option<(StudentList, ListedCourse)>, DbError> {
-    let first_by_name = params.search.is_none()
-        && params.cursor.is_none()
-        && params.page <= 1
-        && params.sort == SortKey::Name;
-    if !first_by_name {
-        return Ok(None);
-    }
     let per_page = params.per_page.max(1);
     let rows: Vec<(Student, ListedCourse)> = on_backend!(conn, |c| in_class_list_order!(
         students::table
