@@ -193,6 +193,22 @@ async fn a_filter_on_a_course_that_does_not_exist_says_so_and_lists_nobody() {
     assert!(select(&html, ".filter-note").is_empty());
 }
 
+/// A search refused before anything is read (no letters or digits) keeps
+/// the course's filter, linked, without calling the course missing.
+#[tokio::test]
+async fn a_refused_search_within_a_course_does_not_call_the_course_missing() {
+    let app = spawn_app().await;
+    let bio = add_course(&app, "BIO-101", None);
+    let (status, html) = app.page(&format!("/?course={}&q=--", bio.id)).await;
+    assert_eq!(status, StatusCode::OK);
+    let note = text(&html, ".filter-note").unwrap();
+    assert!(!note.contains("does not exist"), "{note}");
+    assert_eq!(
+        attr(&html, ".filter-note a", "href"),
+        Some(format!("/courses/{}/", bio.id))
+    );
+}
+
 /// A course whose first page has no rows to carry its name (read with them
 /// when it has some): named all the same, with no one listed.
 #[tokio::test]

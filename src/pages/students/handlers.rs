@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 
 use super::forms::{IndexQuery, StudentForm, StudentQuery};
-use super::index::{IndexPage, IndexRow, ListingView, PageStart};
+use super::index::{CourseRead, IndexPage, IndexRow, ListingView, PageStart};
 use super::selection::CourseOption;
 use super::views::{EnrolOffer, EnrolmentView, StudentFormPage, StudentPage, StudentView};
 use crate::accounts::Role;
@@ -52,7 +52,7 @@ pub async fn index(
     // instead of a list.
     let refused = |problem, page| {
         let empty = Pagination::new(1, params.per_page, 0);
-        let mut listing = ListingView::new(&params, &empty, None, &[]);
+        let mut listing = ListingView::new(&params, &empty, CourseRead::NotRead, &[]);
         listing.search_problem = Some(problem);
         IndexPage {
             page,
@@ -98,7 +98,10 @@ pub async fn index(
             ..params
         },
     };
-    let mut listing = ListingView::new(&params, &list.pagination, course.as_ref(), &list.students);
+    let course = course
+        .as_ref()
+        .map_or(CourseRead::Missing, CourseRead::Found);
+    let mut listing = ListingView::new(&params, &list.pagination, course, &list.students);
     if list.read == PageRead::NothingAfterCursor {
         listing.notice = Some(format!(
             "No students follow the ones you saw: the list has changed since. \

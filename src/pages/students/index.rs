@@ -47,11 +47,23 @@ pub struct IndexRow {
     pub courses: i32,
 }
 
+/// What the page knows of the course its listing is narrowed to.
+#[derive(Clone, Copy)]
+pub enum CourseRead<'a> {
+    Found(&'a ListedCourse),
+    /// Read, and there is no such course.
+    Missing,
+    /// Not read: the search was refused before anything was read.
+    NotRead,
+}
+
 /// The course a listing is narrowed to, as the page names it.
 pub struct CourseFilter {
-    /// "BIO-101 (Biology)", or "#12" for a course that does not exist.
+    /// "BIO-101 (Biology)", or "#12" for a course not read or that does not
+    /// exist.
     pub name: String,
-    /// The course's page; `None` when there is no such course.
+    /// The course's page; `None` when there is no such course (the page
+    /// says so).
     pub href: Option<String>,
     /// The same listing without the filter.
     pub clear_href: String,
@@ -78,25 +90,34 @@ pub struct ListingView {
 }
 
 impl ListingView {
-    /// `course` is the course the listing is narrowed to, when it exists;
+    /// `course` is what was read of the course the listing is narrowed to;
     /// `shown` the rows of the page, in order (the page links start from
     /// them).
     pub fn new(
         params: &ListParams,
         pagination: &Pagination,
-        course: Option<&ListedCourse>,
+        course: CourseRead<'_>,
         shown: &[Student],
     ) -> Self {
         let without_search = ListParams {
             search: None,
             ..params.clone()
         };
+        let found = match course {
+            CourseRead::Found(course) => Some(course),
+            CourseRead::Missing | CourseRead::NotRead => None,
+        };
         let course_filter = params.course.map(|id| CourseFilter {
-            name: course.map_or_else(
+            name: found.map_or_else(
                 || format!("#{id}"),
                 |course| format!("{} ({})", course.code, course.title),
             ),
-            href: course.map(|course| format!("/courses/{}/", course.id)),
+            href: match course {
+                CourseRead::Found(course) => Some(format!("/courses/{}/", course.id)),
+                CourseRead::Missing => None,
+                // Linked by its number, never said to be missing unread.
+                CourseRead::NotRead => Some(format!("/courses/{id}/")),
+            },
             clear_href: index_url(
                 &ListParams {
                     course: None,
@@ -109,11 +130,7 @@ impl ListingView {
             search: params.search.clone(),
             here: index_url_at(params, pagination.page, params.cursor.as_ref()),
             kept_params: kept_params(params),
-            summary: summary(
-                params,
-                pagination,
-                course.map(|course| course.code.as_str()),
-            ),
+            summary: summary(params, pagination, found.map(|course| course.code.as_str())),
             notice: past_end_notice(pagination),
             search_problem: None,
             headers: sort_headers(params),
