@@ -171,15 +171,9 @@ pub fn list(conn: &mut DbConnection, params: &ListParams) -> Result<StudentList,
         (None, None) => on_backend!(conn, |c| students_count::table
             .select(students_count::total)
             .first(c))?,
-        // A course's current enrolments, kept on its row by triggers
-        // (`enrolled_count`): one row instead of looking up each of its
-        // students. No such course: no students.
-        (None, Some(course_id)) => on_backend!(conn, |c| courses::table
-            .find(course_id)
-            .select(courses::enrolled_count)
-            .first::<i32>(c)
-            .optional())?
-        .map_or(0, i64::from),
+        // A course's students: read with the course, whose count is their
+        // total.
+        (None, Some(_)) => return Ok(list_with_course(conn, params)?.0),
         (Some(_), _) => on_backend!(conn, |c| narrowed!(c, search, course).count().get_result(c))?,
     };
     listed(conn, params, total)
