@@ -2,36 +2,81 @@
 //! write them, and as people read them; numbers with thousands separators.
 //! Written out directly: chrono's `format` re-parses its pattern on every
 //! call, and `format!` with padding cost ~3,000 instructions a call
-//! (callgrind), which showed in the index page's profile.
+//! (callgrind), which showed in the index page's profile. The times are also
+//! `Display` types, so a page writes them straight into its output instead
+//! of allocating a string a row.
+
+use std::fmt::{self, Display, Write};
 
 use chrono::{Datelike, NaiveDateTime, Timelike};
 
 /// "2026-11-22T06:03:00Z". The database stores UTC without a zone, in whole
 /// seconds (both backends' columns), so `Z` and no fraction.
-pub fn rfc3339(at: &NaiveDateTime) -> String {
-    let mut out = String::with_capacity(20);
-    push_date(&mut out, at);
-    for (separator, value) in [('T', at.hour()), (':', at.minute()), (':', at.second())] {
-        out.push(separator);
-        push_number(&mut out, value, 2);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rfc3339(pub NaiveDateTime);
+
+impl Display for Rfc3339 {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = &self.0;
+        write_date(out, at)?;
+        for (separator, value) in [('T', at.hour()), (':', at.minute()), (':', at.second())] {
+            out.write_char(separator)?;
+            write_number(out, value, 2)?;
+        }
+        out.write_char('Z')
     }
-    out.push('Z');
-    out
+}
+
+/// "22 Nov 2026", of a time or of a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadableDate<D>(pub D);
+
+impl<D: Datelike> Display for ReadableDate<D> {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let day = &self.0;
+        write_number(out, day.day(), 1)?;
+        out.write_char(' ')?;
+        out.write_str(MONTHS[day.month0() as usize])?;
+        out.write_char(' ')?;
+        write_number(out, day.year().unsigned_abs(), 4)
+    }
+}
+
+/// [`Rfc3339`] as a string.
+pub fn rfc3339(at: &NaiveDateTime) -> String {
+    written(Rfc3339(*at), 20)
 }
 
 /// "2026-11-22", a day as ISO 8601 and `<time datetime>` write it.
 pub fn iso_date(day: &impl Datelike) -> String {
     let mut out = String::with_capacity(10);
-    push_date(&mut out, day);
+    // Writing to a String cannot fail.
+    let _ = write_date(&mut out, day);
     out
 }
 
-fn push_date(out: &mut String, day: &impl Datelike) {
-    push_number(out, day.year().unsigned_abs(), 4);
-    out.push('-');
-    push_number(out, day.month(), 2);
-    out.push('-');
-    push_number(out, day.day(), 2);
+/// [`ReadableDate`] as a string.
+pub fn readable_date(at: &(impl Datelike + Copy)) -> String {
+    written(ReadableDate(*at), 11)
+}
+
+/// `value` written into a string of about `capacity` bytes.
+fn written(value: impl Display, capacity: usize) -> String {
+    let mut out = String::with_capacity(capacity);
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{value}");
+    out
+}
+
+fn write_date(out: &mut impl Write, day: &impl Datelike) -> fmt::Result {
+    write_number(out, day.year().unsigned_abs(), 4)?;
+    out.write_char('-')?;
+    write_number(out, day.month(), 2)?;
+    out.write_char('-')?;
+    write_number(out, day.day(), 2)
 }
 
 /// The most names [`list_of`] writes out before counting the rest.
@@ -47,20 +92,6 @@ pub fn list_of(names: &[impl AsRef<str>]) -> String {
         ([init @ .., last], 0) => format!("{} and {last}", init.join(", ")),
         (all, more) => format!("{} and {more} more", all.join(", ")),
     }
-}
-
-/// "22 Nov 2026", of a time or of a day.
-pub fn readable_date(at: &impl Datelike) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let mut out = String::with_capacity(11);
-    push_number(&mut out, at.day(), 1);
-    out.push(' ');
-    out.push_str(MONTHS[at.month0() as usize]);
-    out.push(' ');
-    push_number(&mut out, at.year().unsigned_abs(), 4);
-    out
 }
 
 /// 100000 → "100,000".
@@ -79,25 +110,23 @@ pub fn thousands(n: i64) -> String {
     out
 }
 
-/// Appends `value` in decimal, zero-padded to at least `width` digits.
-fn push_number(out: &mut String, value: u32, width: usize) {
-    let mut digits = [0u8; 10];
+/// Writes `value` in decimal, zero-padded to at least `width` digits, in one
+/// write (each write through a page's escaper is a call of its own).
+fn write_number(out: &mut impl Write, value: u32, width: usize) -> fmt::Result {
+    // u32::MAX has 10 digits; widths here are at most 4.
+    let mut digits = [b'0'; 10];
+    let mut start = digits.len();
     let mut n = value;
-    let mut len = 0;
     loop {
-        digits[len] = b'0' + (n % 10) as u8;
-        len += 1;
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    for _ in len..width {
-        out.push('0');
-    }
-    for digit in digits[..len].iter().rev() {
-        out.push(char::from(*digit));
-    }
+    let start = start.min(digits.len().saturating_sub(width));
+    out.write_str(std::str::from_utf8(&digits[start..]).map_err(|_| fmt::Error)?)
 }
 
 #[cfg(test)]

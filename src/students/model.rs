@@ -32,6 +32,6 @@ pub struct Student {
 
 impl Student {
     pub fn full_name(&self) -> String {
-        format!("{} {}", self.firstname, self.lastname)
+        [self.firstname.as_str(), " ", &self.lastname].concat()
     }
 }

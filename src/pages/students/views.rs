@@ -2,13 +2,16 @@
 //! models they display. Rendered with HTML escaping on; nothing is marked
 //! safe.
 
+use std::fmt;
+
 use askama::Template;
 use askama_web::WebTemplate;
+use chrono::NaiveDateTime;
 
 use super::selection::CourseOption;
 use crate::courses::EnrolmentStatus;
 use crate::courses::queries::StudentCourse;
-use crate::format::{iso_date, readable_date, rfc3339};
+use crate::format::{ReadableDate, Rfc3339, iso_date, readable_date};
 use crate::pages::Page;
 use crate::pages::field::InputField;
 use crate::pages::history::EventView;
@@ -191,15 +194,33 @@ pub struct StudentView {
     pub id: i32,
     pub full_name: String,
     pub email: String,
-    pub age: String,
+    pub age: AgeText,
     pub city: Option<String>,
     pub bio: Option<String>,
     /// The start of the bio, for the index.
     pub bio_excerpt: Option<String>,
     /// "22 Nov 2026".
-    pub joined: String,
+    pub joined: ReadableDate<NaiveDateTime>,
     /// For `<time datetime>`.
-    pub joined_iso: String,
+    pub joined_iso: Rfc3339,
+}
+
+/// "20 years old", written straight into the page (the index shows a
+/// hundred a page; a string each was an allocation each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgeText(pub Option<i32>);
+
+impl fmt::Display for AgeText {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(1) => out.write_str("1 year old"),
+            Some(age) => {
+                fmt::Display::fmt(&age, out)?;
+                out.write_str(" years old")
+            }
+            None => out.write_str("Age not given"),
+        }
+    }
 }
 
 impl From<Student> for StudentView {
@@ -226,16 +247,12 @@ impl From<Student> for StudentView {
             id,
             full_name,
             email,
-            age: match age {
-                Some(1) => "1 year old".into(),
-                Some(age) => format!("{age} years old"),
-                None => "Age not given".into(),
-            },
+            age: AgeText(age),
             city,
             bio_excerpt: bio.as_deref().map(excerpt),
             bio,
-            joined: readable_date(&created_at),
-            joined_iso: rfc3339(&created_at),
+            joined: ReadableDate(created_at),
+            joined_iso: Rfc3339(created_at),
         }
     }
 }
@@ -246,16 +263,31 @@ impl From<&Student> for StudentView {
     }
 }
 
-/// The first words of a long text, cut at a word boundary.
+/// The first words of a long text, its runs of white space made single
+/// spaces, cut after the last whole word that fits.
 fn excerpt(text: &str) -> String {
     const MAX_CHARS: usize = 90;
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.chars().count() <= MAX_CHARS {
-        return text;
+    let mut out = String::with_capacity(text.len().min(MAX_CHARS * 4) + 3);
+    let mut chars = 0;
+    for word in text.split_whitespace() {
+        let word_chars = word.chars().count();
+        let space = usize::from(!out.is_empty());
+        if chars + space + word_chars > MAX_CHARS {
+            if out.is_empty() {
+                // One word longer than the excerpt: cut inside it.
+                out.extend(word.chars().take(MAX_CHARS));
+            }
+            out.truncate(out.trim_end_matches([',', '.', ';', ':']).len());
+            out.push('\u{2026}');
+            return out;
+        }
+        if space == 1 {
+            out.push(' ');
+        }
+        out.push_str(word);
+        chars += space + word_chars;
     }
-    let cut: String = text.chars().take(MAX_CHARS).collect();
-    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
-    format!("{}\u{2026}", cut.trim_end_matches([',', '.', ';', ':']))
+    out
 }
 
 #[cfg(test)]
@@ -271,5 +303,35 @@ mod tests {
             cut.ends_with("word\u{2026}") && cut.chars().count() <= 91,
             "{cut}"
         );
+    }
+
+    #[test]
+    fn excerpts_keep_every_whole_word_that_fits() {
+        assert_eq!(excerpt("  Short \n\t bio  "), "Short bio");
+        // Five-letter words: the first 15 and their spaces fill 89
+        // characters, so the 16th (to 95) is the first left out, and the
+        // last kept word's full stop goes before the ellipsis.
+        let words: Vec<String> = (10..28).map(|n| format!("wd{n}.")).collect();
+        let text = words.join(" ");
+        let kept = words[..15].join(" ");
+        assert_eq!(
+            excerpt(&text),
+            format!("{}\u{2026}", kept.trim_end_matches('.'))
+        );
+        // A word ending on the 90th character is kept whole.
+        let exact = "x".repeat(85) + " abcd";
+        assert_eq!(
+            excerpt(&(exact.clone() + " more")),
+            format!("{exact}\u{2026}")
+        );
+        let long_word = "y".repeat(120);
+        assert_eq!(excerpt(&long_word), format!("{}\u{2026}", "y".repeat(90)));
+    }
+
+    #[test]
+    fn ages_read_as_words() {
+        assert_eq!(AgeText(Some(1)).to_string(), "1 year old");
+        assert_eq!(AgeText(Some(20)).to_string(), "20 years old");
+        assert_eq!(AgeText(None).to_string(), "Age not given");
     }
 }
