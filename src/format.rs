@@ -18,12 +18,14 @@ pub struct Rfc3339(pub NaiveDateTime);
 impl Display for Rfc3339 {
     fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
         let at = &self.0;
-        write_date(out, at)?;
+        let mut text = ShortText::default();
+        write_date(&mut text, at)?;
         for (separator, value) in [('T', at.hour()), (':', at.minute()), (':', at.second())] {
-            out.write_char(separator)?;
-            write_number(out, value, 2)?;
+            text.write_char(separator)?;
+            write_number(&mut text, value, 2)?;
         }
-        out.write_char('Z')
+        text.write_char('Z')?;
+        out.write_str(text.as_str())
     }
 }
 
@@ -37,11 +39,41 @@ impl<D: Datelike> Display for ReadableDate<D> {
             "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
         ];
         let day = &self.0;
-        write_number(out, day.day(), 1)?;
-        out.write_char(' ')?;
-        out.write_str(MONTHS[day.month0() as usize])?;
-        out.write_char(' ')?;
-        write_number(out, day.year().unsigned_abs(), 4)
+        let mut text = ShortText::default();
+        write_number(&mut text, day.day(), 1)?;
+        text.write_char(' ')?;
+        text.write_str(MONTHS[day.month0() as usize])?;
+        text.write_char(' ')?;
+        write_number(&mut text, day.year().unsigned_abs(), 4)?;
+        out.write_str(text.as_str())
+    }
+}
+
+/// A few bytes of text on the stack. A time is put together here and then
+/// written in one call: a page's escaper scans each call's text, and a dozen
+/// small calls cost more than the scan.
+#[derive(Default)]
+struct ShortText {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl ShortText {
+    fn as_str(&self) -> &str {
+        // Only whole `&str`s are ever copied in, so this is always UTF-8.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+impl Write for ShortText {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let end = self.len + text.len();
+        self.bytes
+            .get_mut(self.len..end)
+            .ok_or(fmt::Error)?
+            .copy_from_slice(text.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 
@@ -167,6 +199,21 @@ mod tests {
             at.and_utc()
                 .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
         );
+    }
+
+    #[test]
+    fn times_at_the_ends_of_the_calendar_are_written_whole() {
+        for (y, expected_iso, expected_readable) in [
+            (1, "0001-01-01T00:00:00Z", "1 Jan 0001"),
+            (262_142, "262142-01-01T00:00:00Z", "1 Jan 262142"),
+        ] {
+            let at = chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap();
+            assert_eq!(Rfc3339(at).to_string(), expected_iso);
+            assert_eq!(ReadableDate(at).to_string(), expected_readable);
+        }
     }
 
     #[test]
