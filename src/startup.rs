@@ -257,6 +257,11 @@ fn serve(
     // The cap is per worker; actix starts one worker per available CPU.
     .max_connections(settings.max_connections.div_ceil(worker_count()))
     .shutdown_timeout(settings.shutdown_timeout.as_secs())
+    // A compressed response goes out in more than one write (the headers,
+    // then the body once compressed); with Nagle's algorithm the second
+    // waited for the client's delayed ACK of the first, about 40 ms a page
+    // (bench/RESULTS.md, the compressed rows).
+    .tcp_nodelay(true)
     .run();
     Ok(server)
 }
