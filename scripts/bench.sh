@@ -39,7 +39,9 @@
 # /healthz row, and to one measured for half the duration just before each
 # endpoint, which adds that half to each endpoint's time), non-2xx/3xx
 # counts and the server's peak memory (the app's process only: PostgreSQL's
-# own processes are not counted). Last, the stall scenarios: 16 connections
+# own processes are not counted). The first and the 100-row index pages are
+# also measured compressed (br, gzip), and each kind of response's size is
+# given as sent, uncompressed and in each encoding. Last, the stall scenarios: 16 connections
 # loop on a search while one more reads a student's page; the reader's row is
 # the one to watch (non-2xx in a flood row are searches stopped at the query
 # budget, 503).
@@ -236,8 +238,9 @@ some_id=$(( students / 2 ))
 # a run (the same page moved from 28% to 20% of the run's first /healthz
 # between two runs of one build), and a reference seconds away drifts less.
 near_duration=$(( duration > 4 ? duration / 2 : 2 ))
-run() { # name path [create|enrol]: measures the endpoint on every backend in turn
-  # (a path of @middle_by_link is each backend's own, read from its pages)
+run() { # name path [create|enrol|br|gzip]: measures the endpoint on every backend in turn
+  # (a path of @middle_by_link is each backend's own, read from its pages;
+  # br or gzip: asked for compressed, as a browser asks)
   local name=$1 path=$2 script=${3:-} b
   for b in "${backends[@]}"; do
     [ "$2" = @middle_by_link ] && path=${middle_by_link[$b]}
@@ -247,6 +250,7 @@ run() { # name path [create|enrol]: measures the endpoint on every backend in tu
     local args=(-t "$threads" -c "$connections" -d "${duration}s" --latency -H "Cookie: ${cookie[$b]}")
     [ "$script" = create ] && args+=(-s "${lua[$b]}")
     [ "$script" = enrol ] && args+=(-s "${enrol_lua[$b]}")
+    case "$script" in br | gzip) args+=(-H "Accept-Encoding: $script") ;; esac
     wrk "${args[@]}" "${base[$b]}$path" > "$work/$name-$b.txt" 2>&1
     local rps p50 p99 bad errors
     rps=$(awk '/^Requests\/sec/ { print $2 }' "$work/$name-$b.txt")
@@ -261,6 +265,13 @@ run() { # name path [create|enrol]: measures the endpoint on every backend in tu
 : > "$work/results"
 run healthz /healthz
 run index_first /
+# Compressed as a browser asks for it (Chrome, Firefox and Safari all offer
+# br and gzip); the rows above and below are uncompressed, as wrk asks.
+run index_first_br / br
+run index_first_gzip / gzip
+run index_100 "/?per_page=100"
+run index_100_br "/?per_page=100" br
+run index_100_gzip "/?per_page=100" gzip
 run index_last "/?page=$last_page"
 # The middle page as a reader reaches it: by the "Next page" link of the
 # page before, which says where its page starts (a cursor, so the database
@@ -338,6 +349,25 @@ for b in "${backends[@]}"; do
     sed -n 's/.*"total":\([0-9]*\).*/\1/p' | head -n1)
   healthz_rps[$b]=$(awk -F'|' -v b="$b" '$1 == "healthz" && $2 == b { print $4 }' "$work/results")
 done
+# Each response's size as sent, plain and compressed (curl without
+# --compressed counts the bytes on the wire), on the first backend: the
+# pages are the same on both.
+b=${backends[0]}
+static_css=$(curl -fs -H "Cookie: ${cookie[$b]}" "${base[$b]}/" | grep -o '/static/style\.[0-9a-f]*\.css' | head -n1)
+static_js=$(curl -fs -H "Cookie: ${cookie[$b]}" "${base[$b]}/" | grep -o '/static/app\.[0-9a-f]*\.js' | head -n1)
+: > "$work/sizes"
+for path in / "/?per_page=100" "/$some_id/" /courses/ "/courses/$course/" \
+  "/api/students?per_page=100" "$static_css" "$static_js"; do
+  auth=(-H "Cookie: ${cookie[$b]}")
+  case "$path" in /api/*) auth=(-H "Authorization: Bearer ${token[$b]}") ;; esac
+  row="$path"
+  for encoding in identity br gzip zstd; do
+    row+="|$(curl -fs -o /dev/null -w '%{size_download}' "${auth[@]}" \
+      -H "Accept-Encoding: $encoding" "${base[$b]}$path")"
+  done
+  echo "$row" >> "$work/sizes"
+done
+
 describe() { # backend: what its data lives in
   case "$1" in
     sqlite) echo "SQLite, WAL" ;;
@@ -368,4 +398,19 @@ describe() { # backend: what its data lives in
   for b in "${backends[@]}"; do
     echo "Server peak memory ($b, VmHWM of the app process): $(( ${peak_kb[$b]:-0} / 1024 )) MiB; students created by create_post: ${created[$b]:-unknown}"
   done
+  echo
+  echo "Response sizes as sent, in bytes (${backends[0]}; in brackets, of the uncompressed size):"
+  echo
+  echo "| path | uncompressed | br | gzip | zstd |"
+  echo "|---|---:|---:|---:|---:|"
+  while IFS='|' read -r path plain br gzip zstd; do
+    share() { awk -v a="$1" -v b="$plain" 'BEGIN { if (b > 0) printf "%d (%.1f%%)", a, 100 * a / b; else print a }'; }
+    echo "| \`$path\` | $plain | $(share "$br") | $(share "$gzip") | $(share "$zstd") |"
+  done < "$work/sizes"
+  echo
+  awk -F'|' '$1 == "/?per_page=100" {
+    worst = $3 > $4 ? $3 : $4
+    printf "Target, the 100-row index compressed at most 15%% of its uncompressed size: br %.1f%%, gzip %.1f%% (%s)\n",
+      100 * $3 / $2, 100 * $4 / $2, (100 * worst / $2 <= 15 ? "met" : "not met")
+  }' "$work/sizes"
 } | tee "${out:-/dev/null}"

@@ -6,6 +6,8 @@ use std::io::Read;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, VARY};
 
+use student_registry::students;
+
 use crate::helpers::*;
 
 /// The body of `path` fetched with `Accept-Encoding: encoding`, as sent and
@@ -88,6 +90,33 @@ async fn pages_json_css_and_js_are_compressed_as_the_client_asks() {
             // The same document (pages differ only in their masked tokens).
             assert_eq!(text.len(), plain_text.len(), "{path} {encoding}");
         }
+    }
+}
+
+#[tokio::test]
+async fn the_100_row_index_compressed_is_at_most_15_percent_of_its_size() {
+    let app = spawn_app().await;
+    // Varied rows, as the seed command makes them: a page of one repeated
+    // row would compress far better than a real one.
+    let details: Vec<_> = (0..100)
+        .map(|i| students::seed::generated_student(i).validate().unwrap())
+        .collect();
+    app.db()
+        .write_transaction(|c| students::queries::insert_many(c, &details))
+        .unwrap();
+    let path = "/?per_page=100";
+    let (_, plain, plain_text) = fetch(&app, path, "identity").await;
+    let html = scraper::Html::parse_document(&plain_text);
+    assert_eq!(select(&html, "tbody tr").len(), 100, "a full page");
+    for encoding in ["br", "gzip"] {
+        let (named, sent, _) = fetch(&app, path, encoding).await;
+        assert_eq!(named.as_deref(), Some(encoding));
+        assert!(
+            sent.len() * 100 <= plain.len() * 15,
+            "{encoding}: {} of {} bytes",
+            sent.len(),
+            plain.len()
+        );
     }
 }
 
