@@ -25,7 +25,8 @@ impl Display for Rfc3339 {
             write_number(&mut text, value, 2)?;
         }
         text.write_char('Z')?;
-        out.write_str(text.as_str())
+        // `pad`, as a string would: width and fill flags still apply.
+        out.pad(text.as_str())
     }
 }
 
@@ -45,7 +46,8 @@ impl<D: Datelike> Display for ReadableDate<D> {
         text.write_str(MONTHS[day.month0() as usize])?;
         text.write_char(' ')?;
         write_number(&mut text, day.year().unsigned_abs(), 4)?;
-        out.write_str(text.as_str())
+        // `pad`, as a string would: width and fill flags still apply.
+        out.pad(text.as_str())
     }
 }
 
@@ -202,7 +204,9 @@ mod tests {
     }
 
     #[test]
-    fn times_at_the_ends_of_the_calendar_are_written_whole() {
+    fn far_years_are_written_whole() {
+        // chrono's range ends at year 262142: six digits, which still fit the
+        // stack buffer (RFC 3339 itself has only four).
         for (y, expected_iso, expected_readable) in [
             (1, "0001-01-01T00:00:00Z", "1 Jan 0001"),
             (262_142, "262142-01-01T00:00:00Z", "1 Jan 262142"),
@@ -212,6 +216,11 @@ mod tests {
                 .and_hms_opt(0, 0, 0)
                 .unwrap();
             assert_eq!(Rfc3339(at).to_string(), expected_iso);
+            // Padded as a string would be.
+            assert_eq!(
+                format!("{:>24}", Rfc3339(at)),
+                format!("{expected_iso:>24}")
+            );
             assert_eq!(ReadableDate(at).to_string(), expected_readable);
         }
     }

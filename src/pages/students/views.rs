@@ -277,7 +277,7 @@ fn excerpt(text: &str) -> String {
                 // One word longer than the excerpt: cut inside it.
                 out.extend(word.chars().take(MAX_CHARS));
             }
-            out.truncate(out.trim_end_matches([',', '.', ';', ':']).len());
+            out.truncate(out.trim_end_matches([',', '.', ';', ':', ' ']).len());
             out.push('\u{2026}');
             return out;
         }
@@ -324,6 +324,9 @@ mod tests {
             excerpt(&(exact.clone() + " more")),
             format!("{exact}\u{2026}")
         );
+        // Punctuation left at the cut goes, and the space before it.
+        let dots = format!("foo ... {}", "z".repeat(95));
+        assert_eq!(excerpt(&dots), "foo\u{2026}");
         let long_word = "y".repeat(120);
         assert_eq!(excerpt(&long_word), format!("{}\u{2026}", "y".repeat(90)));
     }
