@@ -39,9 +39,9 @@
 # /healthz row, and to one measured for half the duration just before each
 # endpoint, which adds that half to each endpoint's time), non-2xx/3xx
 # counts and the server's peak memory (the app's process only: PostgreSQL's
-# own processes are not counted). The first and the 100-row index pages are
-# also measured compressed (br, gzip), and each kind of response's size is
-# given as sent, uncompressed and in each encoding. Last, the stall scenarios: 16 connections
+# own processes are not counted). The 100-row index page is measured too,
+# and it and the first page also compressed (br, gzip); each kind of
+# response's size is given as sent, uncompressed and in each encoding. Last, the stall scenarios: 16 connections
 # loop on a search while one more reads a student's page; the reader's row is
 # the one to watch (non-2xx in a flood row are searches stopped at the query
 # budget, 503).
@@ -352,19 +352,25 @@ done
 # Each response's size as sent, plain and compressed (curl without
 # --compressed counts the bytes on the wire), on the first backend: the
 # pages are the same on both.
+# A path that fails (a course the seed did not make, say) is left out rather
+# than ending the run before its tables are printed.
 b=${backends[0]}
-static_css=$(curl -fs -H "Cookie: ${cookie[$b]}" "${base[$b]}/" | grep -o '/static/style\.[0-9a-f]*\.css' | head -n1)
-static_js=$(curl -fs -H "Cookie: ${cookie[$b]}" "${base[$b]}/" | grep -o '/static/app\.[0-9a-f]*\.js' | head -n1)
+front_page=$(curl -fs -H "Cookie: ${cookie[$b]}" "${base[$b]}/" || true)
+static_css=$(sed -n 's|.*\(/static/style\.[0-9a-f]*\.css\).*|\1|p' <<< "$front_page" | head -n1)
+static_js=$(sed -n 's|.*\(/static/app\.[0-9a-f]*\.js\).*|\1|p' <<< "$front_page" | head -n1)
 : > "$work/sizes"
 for path in / "/?per_page=100" "/$some_id/" /courses/ "/courses/$course/" \
   "/api/students?per_page=100" "$static_css" "$static_js"; do
+  [ -n "$path" ] || continue
   auth=(-H "Cookie: ${cookie[$b]}")
   case "$path" in /api/*) auth=(-H "Authorization: Bearer ${token[$b]}") ;; esac
   row="$path"
   for encoding in identity br gzip zstd; do
-    row+="|$(curl -fs -o /dev/null -w '%{size_download}' "${auth[@]}" \
-      -H "Accept-Encoding: $encoding" "${base[$b]}$path")"
+    size=$(curl -fs -o /dev/null -w '%{size_download}' "${auth[@]}" \
+      -H "Accept-Encoding: $encoding" "${base[$b]}$path" || true)
+    row+="|${size:-}"
   done
+  case "$row" in *"||"* | *"|") continue ;; esac
   echo "$row" >> "$work/sizes"
 done
 
@@ -403,12 +409,14 @@ describe() { # backend: what its data lives in
   echo
   echo "| path | uncompressed | br | gzip | zstd |"
   echo "|---|---:|---:|---:|---:|"
+  share() { # size uncompressed: "size (share%)"
+    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%d (%.1f%%)", a, 100 * a / b; else print a }'
+  }
   while IFS='|' read -r path plain br gzip zstd; do
-    share() { awk -v a="$1" -v b="$plain" 'BEGIN { if (b > 0) printf "%d (%.1f%%)", a, 100 * a / b; else print a }'; }
-    echo "| \`$path\` | $plain | $(share "$br") | $(share "$gzip") | $(share "$zstd") |"
+    echo "| \`$path\` | $plain | $(share "$br" "$plain") | $(share "$gzip" "$plain") | $(share "$zstd" "$plain") |"
   done < "$work/sizes"
   echo
-  awk -F'|' '$1 == "/?per_page=100" {
+  awk -F'|' '$1 == "/?per_page=100" && $2 > 0 {
     worst = $3 > $4 ? $3 : $4
     printf "Target, the 100-row index compressed at most 15%% of its uncompressed size: br %.1f%%, gzip %.1f%% (%s)\n",
       100 * $3 / $2, 100 * $4 / $2, (100 * worst / $2 <= 15 ? "met" : "not met")
