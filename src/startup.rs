@@ -8,7 +8,7 @@ use actix_session::SessionMiddleware;
 use actix_session::config::CookieContentSecurity;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::middleware::{Compress, Condition, Logger, from_fn};
+use actix_web::middleware::{Condition, Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use actix_web_flash_messages::{FlashMessagesFramework, Level};
 use anyhow::Context;
@@ -20,6 +20,7 @@ use crate::config::Settings;
 use crate::courses::EnrolQueue;
 use crate::database::{DataUpgrade, Database};
 use crate::http::BODY_LIMIT;
+use crate::http::compression;
 use crate::http::deadline::{self, BodyDeadline};
 use crate::http::headers::security_headers;
 use crate::http::hosts::{self, HostPolicy};
@@ -203,10 +204,10 @@ fn serve(
             // must not read or write anything.
             .wrap(from_fn(hosts::check_host))
             .wrap(security_headers())
-            // Brotli, gzip or zstd, as the client asks (and `Vary:
+            // zstd, brotli or gzip, as the client asks (and `Vary:
             // Accept-Encoding`). Pages carry their CSRF token masked afresh
             // each time, so compression cannot leak it (see pages::csrf).
-            .wrap(Compress::default())
+            .wrap(from_fn(compression::compress))
             .wrap(Logger::new("%r %s %Dms"))
             .wrap(from_fn(deadline::close_after_unread_body))
             // Outermost: every answer counts, however early it was given.

@@ -1,8 +1,9 @@
 //! HTTP pieces both faces share, below them: which hosts are served, the
-//! security headers, how long and how large a request body may be, what
-//! requests are counted in the metrics.
+//! security headers, how responses are compressed, how long and how large a
+//! request body may be, what requests are counted in the metrics.
 
 pub mod client;
+pub mod compression;
 pub mod deadline;
 mod failure;
 pub mod headers;

@@ -50,6 +50,9 @@ async fn fetch(app: &TestApp, path: &str, encoding: &str) -> (Option<String>, Ve
                 .read_to_end(&mut decoded)
                 .expect("gzip");
         }
+        Some("zstd") => {
+            decoded = zstd::decode_all(&sent[..]).expect("zstd");
+        }
         None => decoded = sent.clone(),
         Some(other) => panic!("unexpected encoding {other}"),
     }
@@ -118,6 +121,49 @@ async fn the_100_row_index_compressed_is_at_most_15_percent_of_its_size() {
             plain.len()
         );
     }
+}
+
+#[tokio::test]
+async fn a_browser_gets_zstd_and_a_browser_without_it_brotli() {
+    let app = spawn_app().await;
+    app.create(&sammy()).await;
+    // The create's flash message shows once, on the next page.
+    app.get("/").await;
+    let (_, _, plain_text) = fetch(&app, "/", "identity").await;
+    for (offered, expected) in [
+        // Chrome and Firefox.
+        ("gzip, deflate, br, zstd", "zstd"),
+        // Safari.
+        ("gzip, deflate, br", "br"),
+        // A weight outranks our order.
+        ("zstd;q=0.5, gzip", "gzip"),
+    ] {
+        let (named, sent, text) = fetch(&app, "/", offered).await;
+        assert_eq!(named.as_deref(), Some(expected), "{offered}");
+        assert!(sent.len() < plain_text.len() / 2, "{offered}");
+        // The same page, its masked token aside.
+        assert_eq!(text.len(), plain_text.len(), "{offered}");
+        assert!(text.contains("Sammy"), "{offered}");
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_accepts_no_encoding_we_have_is_told_so() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/"))
+        .header(ACCEPT_ENCODING, "identity;q=0")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), StatusCode::NOT_ACCEPTABLE);
+    assert!(
+        response
+            .headers()
+            .get(VARY)
+            .is_some_and(|v| v.to_str().unwrap().eq_ignore_ascii_case("accept-encoding"))
+    );
 }
 
 fn rand_suffix() -> u64 {
