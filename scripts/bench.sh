@@ -40,7 +40,7 @@
 # endpoint, which adds that half to each endpoint's time), non-2xx/3xx
 # counts and the server's peak memory (the app's process only: PostgreSQL's
 # own processes are not counted). The 100-row index page is measured too,
-# and it and the first page also compressed (br, gzip); each kind of
+# and it and the first page also compressed (zstd, br, gzip); each kind of
 # response's size is given as sent, uncompressed and in each encoding. Last, the stall scenarios: 16 connections
 # loop on a search while one more reads a student's page; the reader's row is
 # the one to watch (non-2xx in a flood row are searches stopped at the query
@@ -238,9 +238,9 @@ some_id=$(( students / 2 ))
 # a run (the same page moved from 28% to 20% of the run's first /healthz
 # between two runs of one build), and a reference seconds away drifts less.
 near_duration=$(( duration > 4 ? duration / 2 : 2 ))
-run() { # name path [create|enrol|br|gzip]: measures the endpoint on every backend in turn
+run() { # name path [create|enrol|zstd|br|gzip]: measures the endpoint on every backend in turn
   # (a path of @middle_by_link is each backend's own, read from its pages;
-  # br or gzip: asked for compressed, as a browser asks)
+  # zstd, br or gzip: asked for compressed, as a browser asks)
   local name=$1 path=$2 script=${3:-} b
   for b in "${backends[@]}"; do
     [ "$2" = @middle_by_link ] && path=${middle_by_link[$b]}
@@ -250,7 +250,7 @@ run() { # name path [create|enrol|br|gzip]: measures the endpoint on every backe
     local args=(-t "$threads" -c "$connections" -d "${duration}s" --latency -H "Cookie: ${cookie[$b]}")
     [ "$script" = create ] && args+=(-s "${lua[$b]}")
     [ "$script" = enrol ] && args+=(-s "${enrol_lua[$b]}")
-    case "$script" in br | gzip) args+=(-H "Accept-Encoding: $script") ;; esac
+    case "$script" in zstd | br | gzip) args+=(-H "Accept-Encoding: $script") ;; esac
     wrk "${args[@]}" "${base[$b]}$path" > "$work/$name-$b.txt" 2>&1
     local rps p50 p99 bad errors
     rps=$(awk '/^Requests\/sec/ { print $2 }' "$work/$name-$b.txt")
@@ -265,11 +265,13 @@ run() { # name path [create|enrol|br|gzip]: measures the endpoint on every backe
 : > "$work/results"
 run healthz /healthz
 run index_first /
-# Compressed as a browser asks for it (Chrome, Firefox and Safari all offer
-# br and gzip); the rows above and below are uncompressed, as wrk asks.
+# Compressed as a browser gets it: zstd (Chrome, Firefox), br (Safari), gzip
+# (any other); the rows above and below are uncompressed, as wrk asks.
+run index_first_zstd / zstd
 run index_first_br / br
 run index_first_gzip / gzip
 run index_100 "/?per_page=100"
+run index_100_zstd "/?per_page=100" zstd
 run index_100_br "/?per_page=100" br
 run index_100_gzip "/?per_page=100" gzip
 run index_last "/?page=$last_page"
