@@ -67,17 +67,21 @@ fn choose(accepted: Option<&AcceptEncoding>) -> Option<ContentEncoding> {
         return Some(ContentEncoding::Identity);
     }
     let weight_of = |encoding: ContentEncoding| -> Quality {
+        // Named twice (`gzip;q=0, gzip`): the higher weight counts.
         let named = |wanted: &Preference<Encoding>| {
             items
                 .iter()
-                .find(|item| &item.item == wanted)
+                .filter(|item| &item.item == wanted)
                 .map(|item| item.quality)
+                .max()
         };
         named(&Preference::Specific(Encoding::Known(encoding)))
             .or_else(|| named(&Preference::Any))
             .unwrap_or(if encoding == ContentEncoding::Identity {
-                // Identity is acceptable unless excluded, by name or by `*`.
-                Quality::MAX
+                // Identity is acceptable unless excluded, by name or by `*`,
+                // but unnamed it has no weight of its own: it is what is
+                // sent when nothing named can be (`gzip;q=0.5` gets gzip).
+                Quality::MIN
             } else {
                 Quality::ZERO
             })
@@ -135,6 +139,10 @@ mod tests {
         assert_eq!(chosen(Some("zstd;q=0, *")), Some(Brotli));
         assert_eq!(chosen(Some("gzip;q=0.2, identity;q=0.5")), Some(Identity));
         assert_eq!(chosen(Some("compress")), Some(Identity));
+        // An unnamed identity loses to anything named with a weight.
+        assert_eq!(chosen(Some("gzip;q=0.5")), Some(Gzip));
+        assert_eq!(chosen(Some("br;q=0.9, gzip;q=0.8")), Some(Brotli));
+        assert_eq!(chosen(Some("gzip;q=0, gzip")), Some(Gzip));
     }
 
     #[test]

@@ -92,8 +92,9 @@ impl Asset {
                 Some((stem, extension)) => format!("{PATH}{stem}.{hash}.{extension}"),
                 None => format!("{PATH}{}.{hash}", self.name),
             };
-            // Weak: the same file goes out plain or compressed (brotli,
-            // gzip), and a strong tag would claim the bytes are the same.
+            // Weak: the same file goes out plain or compressed (zstd,
+            // brotli, gzip), and a strong tag would claim the bytes are the
+            // same.
             let etag = HeaderValue::from_str(&format!("W/\"{hash}\""))
                 .expect("hex digits in quotes are a valid header value");
             Fingerprint { hash, url, etag }
