@@ -99,12 +99,17 @@ fn choose(accepted: Option<&AcceptEncoding>) -> Option<ContentEncoding> {
 /// Everything but images and video, which are compressed already (an SVG
 /// is text).
 fn worth_compressing(content_type: Option<&HeaderValue>) -> bool {
-    let Some(content_type) = content_type.and_then(|value| value.to_str().ok()) else {
+    let Some(content_type) = content_type.map(HeaderValue::as_bytes) else {
         return true;
     };
-    let content_type = content_type.to_ascii_lowercase();
-    !(content_type.starts_with("video/")
-        || content_type.starts_with("image/") && !content_type.starts_with("image/svg+xml"))
+    // Media types are case-insensitive; compared without a lowered copy, as
+    // this runs for every response.
+    let is = |prefix: &str| {
+        content_type
+            .get(..prefix.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(prefix.as_bytes()))
+    };
+    !(is("video/") || is("image/") && !is("image/svg+xml"))
 }
 
 #[cfg(test)]
@@ -163,6 +168,8 @@ mod tests {
         assert!(worth("image/svg+xml"));
         assert!(!worth("image/png"));
         assert!(!worth("video/mp4"));
+        assert!(!worth("Image/PNG"));
+        assert!(worth("IMAGE/SVG+XML"));
         assert!(worth_compressing(None));
     }
 }

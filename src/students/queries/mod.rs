@@ -211,7 +211,8 @@ macro_rules! in_class_list_order {
 
 /// The course a listing is narrowed to: what the page names it by, and its
 /// count of current students (the listing's total unless it searches too).
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = courses, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct ListedCourse {
     pub id: i32,
     pub code: String,
@@ -239,7 +240,7 @@ pub fn list_with_course(
     }
     let course: Option<ListedCourse> = on_backend!(conn, |c| courses::table
         .find(course_id)
-        .select(listed_course_columns())
+        .select(ListedCourse::as_select())
         .first(c)
         .optional())?;
     // The course's count is the total (no student is counted), unless the
@@ -261,21 +262,6 @@ pub fn list_with_course(
     Ok((list, course))
 }
 
-/// The columns of a [`ListedCourse`].
-fn listed_course_columns() -> (
-    courses::id,
-    courses::code,
-    courses::title,
-    courses::enrolled_count,
-) {
-    (
-        courses::id,
-        courses::code,
-        courses::title,
-        courses::enrolled_count,
-    )
-}
-
 /// The first page of a course's students in name order (no search, no
 /// cursor), each row with the course's columns: the course is not read
 /// apart (on PostgreSQL, a round trip fewer), and its count is the one of
@@ -293,7 +279,7 @@ fn first_page_in_course(
             .inner_join(enrolments::table.inner_join(courses::table))
             .filter(enrolments::course_id.eq(course_id))
             .filter(enrolments::status.eq(CURRENT_ENROLMENT))
-            .select((Student::as_select(), listed_course_columns()))
+            .select((Student::as_select(), ListedCourse::as_select()))
             // Bound, as in `load_page`: PostgreSQL keeps one plan.
             .limit(per_page),
         params.direction,
