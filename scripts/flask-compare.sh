@@ -3,7 +3,7 @@
 # from, in one run on this machine, with wrk, all on 127.0.0.1.
 #
 #   scripts/flask-compare.sh [--duration SECONDS] [--out FILE] [--bin PATH]
-#                            [--seed FILE] [--cache-venv]
+#                            [--seed FILE] [--cache-venv] [--bare]
 #
 #   --duration S   seconds of load per endpoint and app (default 10).
 #   --out FILE     also write the table to FILE (markdown).
@@ -14,6 +14,12 @@
 #   --cache-venv   make (or remake) the Python venv under
 #                  ${XDG_CACHE_HOME:-~/.cache}/student-registry/flask-venv
 #                  for later runs, instead of a throwaway one.
+#   --bare         also measure the 100-row index on bench/bare (built with
+#                  `cargo build --release` there): a bare actix-web +
+#                  rusqlite server writing the same page, the same rows in
+#                  the same markup, with nothing else (no session, sign-in,
+#                  CSRF token, pool hand-off or middleware). Its rate is the
+#                  ceiling the application's 100-row index works under.
 #
 # Environment:
 #   FLASK_COMPARE_SEEDS  the folder of the seed texts (see --seed).
@@ -49,6 +55,7 @@ out=""
 bin=""
 seed_file=""
 cache_venv=""
+bare=""
 threads=2
 connections=32
 students=100
@@ -63,6 +70,7 @@ while [ $# -gt 0 ]; do
     --bin) bin=$2; shift 2 ;;
     --seed) seed_file=$2; shift 2 ;;
     --cache-venv) cache_venv=1; shift ;;
+    --bare) bare=1; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -95,10 +103,15 @@ if [ -z "$bin" ]; then
   bin=${CARGO_TARGET_DIR:-target}/release/student-registry
 fi
 [ -x "$bin" ] || { echo "no executable at $bin" >&2; exit 2; }
+if [ -n "$bare" ]; then
+  cargo build --release --quiet --locked --manifest-path bench/bare/Cargo.toml
+  bare_bin=${CARGO_TARGET_DIR:-bench/bare/target}/release/bare-index
+fi
 
 flask_port=$port
 rust_port=$((port + 1))
-for p in "$flask_port" "$rust_port"; do
+bare_port=$((port + 2))
+for p in "$flask_port" "$rust_port" ${bare:+"$bare_port"}; do
   if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$p/"; then
     echo "port $p is in use; set FLASK_COMPARE_PORT" >&2
     exit 2
@@ -269,6 +282,22 @@ if [ "$rust_count" != "$students" ] || [ "$flask_count" != "$students" ]; then
 fi
 say "checks passed: index, student page, create form 200; create POST redirects and stores a row"
 
+# The bare server: the application's own 100-row page is its template (its
+# head and tail kept, its rows written anew from the same database).
+if [ -n "$bare" ]; then
+  fetch -f -H "Cookie: $cookie" "$rust_base$rust_index" > "$work/rust-index.html" ||
+    fail rust "could not read $rust_index for the bare server"
+  "$bare_bin" "$rust_db" "$bare_port" "$work/rust-index.html" > "$work/bare-server.log" 2>&1 &
+  pid[bare]=$!
+  bare_base="http://127.0.0.1:$bare_port"
+  wait_up bare "$bare_base/healthz"
+  check bare "$bare_base$rust_index" 200
+  fetch "$bare_base$rust_index" > "$work/bare-index.html"
+  bare_rows=$(grep -c 'class="cell-id"' "$work/bare-index.html" || true)
+  [ "$bare_rows" = "$students" ] || fail bare "$rust_index shows $bare_rows students, not $students"
+  say "100-row index bytes: rust $(wc -c < "$work/rust-index.html"), bare $(wc -c < "$work/bare-index.html")"
+fi
+
 # --- wrk scripts for the form creates ----------------------------------------
 # Each request creates a new student with a unique email. setup() runs in
 # the main Lua state and gives each thread its own number (a global there:
@@ -298,11 +327,19 @@ lua_create "csrf_token=$csrf&firstname=Bench&lastname=Mark&age=20&city=Oslo&bio=
 
 # --- Measurements --------------------------------------------------------------
 : > "$work/results"
-run() { # name flask-path rust-path [create]: Flask, then Rust, back to back
-  local name=$1 create=${4:-} app path base file rps p50 p99 bad errors requests
-  for app in flask rust; do
+run() { # name flask-path rust-path [create|bare]: Flask, then Rust (then bare), back to back
+  local name=$1 create="" app apps=(flask rust) path base file rps p50 p99 bad errors requests
+  case "${4:-}" in
+    create) create=1 ;;
+    bare) [ -n "$bare" ] && apps+=(bare) ;;
+  esac
+  for app in "${apps[@]}"; do
     local args=(-t "$threads" -c "$connections" -d "${duration}s" --latency)
-    if [ "$app" = flask ]; then path=$2; base=$flask_base; else path=$3; base=$rust_base; args+=(-H "Cookie: $cookie"); fi
+    case "$app" in
+      flask) path=$2; base=$flask_base ;;
+      rust) path=$3; base=$rust_base; args+=(-H "Cookie: $cookie") ;;
+      bare) path=$3; base=$bare_base ;;
+    esac
     [ -n "$create" ] && args+=(-s "$work/$app-create.lua")
     file="$work/$name-$app.txt"
     say "$name: $app $path (${duration}s)"
@@ -317,7 +354,7 @@ run() { # name flask-path rust-path [create]: Flask, then Rust, back to back
     echo "$name|$app|$path|$rps|$p50|$p99|${bad:-0}|$errors|$requests" >> "$work/results"
   done
 }
-run "index, 100 rows" "$flask_index" "$rust_index"
+run "index, 100 rows" "$flask_index" "$rust_index" bare
 run "student page" "/$some_id/" "/$some_id/"
 run "create form" /create/ /create/
 run "form creates" /create/ /create/ create
@@ -342,18 +379,21 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f×", a / b; el
   echo "Versions: $versions; $rust_version ($bin); wrk ${wrk_version:-?}  "
   echo "Command: \`$command_line\`  "
   echo "Load: \`wrk -t$threads -c$connections -d${duration}s --latency\`, servers and wrk on the same machine (127.0.0.1); each endpoint on Flask then on Rust, back to back  "
-  echo "Servers: Flask tutorial app (extracted from $(basename "$seed_file")) under gunicorn, 2 sync workers; Rust release binary, signed in as an editor (session cookie on every request)  "
+  echo "Servers: Flask tutorial app (extracted from $(basename "$seed_file")) under gunicorn, 2 sync workers; Rust release binary, signed in as an editor (session cookie on every request)${bare:+; bench/bare (the same 100-row page from the same database, read on the worker thread, nothing else)}  "
   echo "Data: $students students in each, SQLite both (Rust: \`seed --count $((students - 3))\` after the tutorial's 3; Flask: the same rows, same ids)"
   echo
   echo "| endpoint | app | path | req/s | Rust/Flask | p50 | p99 | non-2xx/3xx |"
   echo "|---|---|---|---:|---:|---:|---:|---:|"
   while IFS='|' read -r name app path rps p50 p99 bad errors _; do
     r=""
-    if [ "$app" = rust ]; then
+    if [ "$app" != flask ]; then
       r=$(ratio "$rps" "$(awk -F'|' -v n="$name" '$1 == n && $2 == "flask" { print $4 }' "$work/results")")
     fi
-    label=Rust
-    [ "$app" = flask ] && label=Flask
+    case "$app" in
+      flask) label=Flask ;;
+      rust) label=Rust ;;
+      bare) label="bare actix + rusqlite, same page" ;;
+    esac
     echo "| $name | $label | \`$path\` | $rps | $r | $p50 | $p99 | $bad${errors:+ ($errors)} |"
   done < "$work/results"
   echo
@@ -361,4 +401,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f×", a / b; el
   index_ratio=$(awk -F'|' '$1 == "index, 100 rows" { r[$2] = $4 } END { if (r["flask"] > 0) printf "%.1f", r["rust"] / r["flask"]; else print 0 }' "$work/results")
   verdict=$(awk -v r="$index_ratio" 'BEGIN { print (r >= 30 ? "met" : "not met") }')
   echo "Target, the Rust 100-row index at least 30× the Flask app's: ${index_ratio}× ($verdict)."
+  if [ -n "$bare" ]; then
+    awk -F'|' '$1 == "index, 100 rows" { r[$2] = $4 } END {
+      if (r["flask"] > 0 && r["bare"] > 0)
+        printf "The bare server of the same page: %.1f× the Flask app'"'"'s; the application at %.0f%% of the bare server'"'"'s rate.\n", r["bare"] / r["flask"], 100 * r["rust"] / r["bare"] }' "$work/results"
+  fi
 } | tee "${out:-/dev/null}"
