@@ -200,14 +200,16 @@ fn serve(
             .build();
 
         App::new()
+            // zstd, brotli or gzip, as the client asks (and `Vary:
+            // Accept-Encoding`). Pages carry their CSRF token masked afresh
+            // each time, so compression cannot leak it (see pages::csrf).
+            // Inside the host check, so even its 406 goes only to a host
+            // served.
+            .wrap(from_fn(compression::compress))
             // Before sessions and handlers: a request for a host not served
             // must not read or write anything.
             .wrap(from_fn(hosts::check_host))
             .wrap(security_headers())
-            // zstd, brotli or gzip, as the client asks (and `Vary:
-            // Accept-Encoding`). Pages carry their CSRF token masked afresh
-            // each time, so compression cannot leak it (see pages::csrf).
-            .wrap(from_fn(compression::compress))
             .wrap(Logger::new("%r %s %Dms"))
             .wrap(from_fn(deadline::close_after_unread_body))
             // Outermost: every answer counts, however early it was given.

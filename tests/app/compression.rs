@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, VARY};
+use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, HOST, VARY};
 
 use student_registry::students;
 
@@ -164,6 +164,28 @@ async fn a_client_that_accepts_no_encoding_we_have_is_told_so() {
             .get(VARY)
             .is_some_and(|v| v.to_str().unwrap().eq_ignore_ascii_case("accept-encoding"))
     );
+    assert_eq!(
+        response
+            .headers()
+            .get("x-content-type-options")
+            .map(|v| v.as_bytes()),
+        Some(&b"nosniff"[..]),
+        "the 406 carries the security headers"
+    );
+}
+
+#[tokio::test]
+async fn a_host_not_served_is_refused_before_its_encodings_are_weighed() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/"))
+        .header(HOST, "rebind.evil.example")
+        .header(ACCEPT_ENCODING, "identity;q=0")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
 
 fn rand_suffix() -> u64 {
