@@ -295,7 +295,12 @@ if [ -n "$bare" ]; then
   fetch "$bare_base$rust_index" > "$work/bare-index.html"
   bare_rows=$(grep -c 'class="cell-id"' "$work/bare-index.html" || true)
   [ "$bare_rows" = "$students" ] || fail bare "$rust_index shows $bare_rows students, not $students"
-  say "100-row index bytes: rust $(wc -c < "$work/rust-index.html"), bare $(wc -c < "$work/bare-index.html")"
+  # The same page, byte for byte: else the bare server measures another.
+  if ! cmp -s "$work/rust-index.html" "$work/bare-index.html"; then
+    diff "$work/rust-index.html" "$work/bare-index.html" | head -n 20 >&2 || true
+    fail bare "its 100-row index differs from the application's (above)"
+  fi
+  say "100-row index: the bare server's is the application's, byte for byte ($(wc -c < "$work/bare-index.html") bytes)"
 fi
 
 # --- wrk scripts for the form creates ----------------------------------------
