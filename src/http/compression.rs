@@ -1,5 +1,5 @@
-//! Response compression: actix-http's encoders, with the encoding chosen in
-//! our order. actix-web's `Compress` ranks brotli first whenever a client
+//! Response compression, with the encoding chosen in our order and the
+//! work done at actix-http's levels. actix-web's `Compress` ranks brotli first whenever a client
 //! offers several encodings at the same weight, as every browser does
 //! (`gzip, deflate, br, zstd`). At the fixed settings actix-http compresses
 //! with, brotli added nearly twice what zstd adds to a page's cost, for a
